@@ -1,0 +1,68 @@
+"""A durable JetStream pull consumer: explicit ack, bounded redelivery, then dead letter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import msgspec
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+
+from adapters.nats.streams import EVENTS_STREAM, MAX_DELIVER, consumer_config
+from application.integration_events import DECODER, IntegrationEvent
+
+__all__ = ["Handler", "run_consumer"]
+
+log = structlog.get_logger()
+
+Handler = Callable[[IntegrationEvent], Awaitable[None]]
+
+
+async def run_consumer(
+    js: JetStreamContext, durable: str, handle: Handler, stopping: asyncio.Event
+) -> None:
+    subscription = await js.pull_subscribe(
+        "cis.events.>", durable=durable, stream=EVENTS_STREAM, config=consumer_config(durable)
+    )
+    log.info("consumer started", consumer=durable)
+    while not stopping.is_set():
+        try:
+            messages = await subscription.fetch(batch=64, timeout=1.0)
+        except (NatsTimeout, TimeoutError):
+            continue
+        for message in messages:
+            await _process(js, durable, handle, message)
+
+
+async def _process(js: JetStreamContext, durable: str, handle: Handler, message: Msg) -> None:
+    try:
+        event = DECODER.decode(message.data)
+    except msgspec.ValidationError as error:
+        # A message we cannot read will never become readable: park it at once.
+        await _dead_letter(js, durable, message, f"undecodable: {error}")
+        return
+    try:
+        await handle(event)
+    except Exception as error:  # noqa: BLE001 - any failure means "retry, then park"
+        attempts = message.metadata.num_delivered
+        log.warning("handler failed", consumer=durable, event_id=str(event.event_id),
+                    attempt=attempts, error=type(error).__name__)
+        if attempts >= MAX_DELIVER:
+            await _dead_letter(js, durable, message, type(error).__name__)
+        else:
+            await message.nak(delay=min(2.0 ** attempts, 30.0))
+        return
+    await message.ack()
+
+
+async def _dead_letter(js: JetStreamContext, durable: str, message: Msg, reason: str) -> None:
+    await js.publish(
+        f"cis.dlq.{durable}",
+        message.data,
+        headers={"Cis-Reason": reason[:200], "Cis-Subject": message.subject},
+    )
+    await message.term()
+    log.error("message dead-lettered", consumer=durable, subject=message.subject, reason=reason)

@@ -1,0 +1,64 @@
+"""JetStream streams and consumers of CIS, declared in one place."""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+__all__ = [
+    "DLQ_STREAM",
+    "EVENTS_STREAM",
+    "MAX_DELIVER",
+    "SCORES_STREAM",
+    "consumer_config",
+    "ensure_streams",
+]
+
+EVENTS_STREAM = "CIS_EVENTS"
+SCORES_STREAM = "CIS_SCORES"
+DLQ_STREAM = "CIS_DLQ"
+MAX_DELIVER = 5
+DEDUP_WINDOW_SECONDS = 120.0
+
+_STREAMS = (
+    StreamConfig(
+        name=EVENTS_STREAM,
+        subjects=["cis.events.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        duplicate_window=DEDUP_WINDOW_SECONDS,
+    ),
+    StreamConfig(name=SCORES_STREAM, subjects=["cis.scores.>"], storage=StorageType.FILE),
+    StreamConfig(name=DLQ_STREAM, subjects=["cis.dlq.>"], storage=StorageType.FILE),
+)
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    """Create the streams, or update them to the declared config."""
+    for config in _STREAMS:
+        try:
+            await js.stream_info(str(config.name))
+        except NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+def consumer_config(durable: str) -> ConsumerConfig:
+    """A durable pull consumer with explicit ack and bounded redelivery."""
+    return ConsumerConfig(
+        durable_name=durable,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=30.0,
+        max_deliver=MAX_DELIVER,
+        filter_subject="cis.events.>",
+    )

@@ -1,0 +1,35 @@
+"""How the eventsourcing library's Postgres persistence is configured from our URL."""
+
+from __future__ import annotations
+
+from psycopg.conninfo import conninfo_to_dict
+
+__all__ = ["eventsourcing_env"]
+
+
+def eventsourcing_env(
+    database_url: str,
+    *,
+    create_table: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+) -> dict[str, str]:
+    """Environment for `Application(env=...)` and `ProjectionRunner(env=...)`.
+
+    Tables are created once by the migrate step, never by several workers at once
+    (concurrent CREATE TABLE fails with "tuple concurrently updated").
+    """
+    parts = conninfo_to_dict(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(parts.get("dbname", "cis")),
+        "POSTGRES_HOST": str(parts.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(parts.get("port", "5432")),
+        "POSTGRES_USER": str(parts.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(parts.get("password", "")),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_PRE_PING": "y",
+        "CREATE_TABLE": "y" if create_table else "n",
+    }

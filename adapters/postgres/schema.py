@@ -1,0 +1,37 @@
+"""Tables that are ours rather than the eventsourcing library's, created by `cis migrate`."""
+
+from __future__ import annotations
+
+import psycopg
+
+__all__ = ["create_own_tables"]
+
+_STATEMENTS = [
+    "CREATE SCHEMA IF NOT EXISTS read",
+    """
+    CREATE TABLE IF NOT EXISTS read.lead_scores (
+        customer_id uuid PRIMARY KEY,
+        score integer NOT NULL CHECK (score BETWEEN 0 AND 100),
+        probability real NOT NULL,
+        contributions jsonb NOT NULL,
+        position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS read.consumer_inbox (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+    )
+    """,
+]
+
+
+def create_own_tables(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        # One migrator at a time, even when several processes start together.
+        conn.execute("SELECT pg_advisory_xact_lock(4242)")
+        for statement in _STATEMENTS:
+            conn.execute(statement)

@@ -1,0 +1,93 @@
+"""Typed settings, read once from the environment in each composition root."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a process needs to know about its surroundings."""
+
+    data_dir: Path
+    database_url: str | None
+    nats_url: str | None
+    redis_url: str | None
+    jwt_secret: str
+    master_key: str
+    host: str
+    command_port: int
+    query_port: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("CIS_DATA_DIR", ".cis")).resolve()
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("CIS_DATABASE_URL") or None,
+            nats_url=env.get("CIS_NATS_URL") or None,
+            redis_url=env.get("CIS_REDIS_URL") or None,
+            jwt_secret=env.get("CIS_JWT_SECRET") or _dev_secret(data_dir, "jwt_secret"),
+            master_key=env.get("CIS_MASTER_KEY") or _dev_secret(data_dir, "master_key"),
+            host=env.get("CIS_HOST", "127.0.0.1"),
+            command_port=int(env.get("CIS_COMMAND_PORT", "8000")),
+            query_port=int(env.get("CIS_QUERY_PORT", "8001")),
+            log_level=env.get("CIS_LOG_LEVEL", "info"),
+        )
+
+    def has_all_urls(self) -> bool:
+        return bool(self.database_url and self.nats_url and self.redis_url)
+
+    def with_urls(self, database_url: str, nats_url: str, redis_url: str) -> Settings:
+        return replace(self, database_url=database_url, nats_url=nats_url, redis_url=redis_url)
+
+    def as_env(self) -> dict[str, str]:
+        """The environment a child process needs to see the same settings."""
+        env = {
+            "CIS_DATA_DIR": str(self.data_dir),
+            "CIS_JWT_SECRET": self.jwt_secret,
+            "CIS_MASTER_KEY": self.master_key,
+            "CIS_HOST": self.host,
+            "CIS_COMMAND_PORT": str(self.command_port),
+            "CIS_QUERY_PORT": str(self.query_port),
+            "CIS_LOG_LEVEL": self.log_level,
+        }
+        for key, value in (
+            ("CIS_DATABASE_URL", self.database_url),
+            ("CIS_NATS_URL", self.nats_url),
+            ("CIS_REDIS_URL", self.redis_url),
+        ):
+            if value:
+                env[key] = value
+        return env
+
+
+def _dev_secret(data_dir: Path, name: str) -> str:
+    """A generated secret kept in the data dir, so restarts and child processes agree.
+
+    Only for development: production sets CIS_JWT_SECRET and CIS_MASTER_KEY.
+    """
+    path = data_dir / "secrets" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Write aside, then link into place: link fails if another process won the race,
+    # and nobody ever reads a half-written secret.
+    draft = path.with_suffix(f".{os.getpid()}.tmp")
+    draft.write_text(secrets.token_hex(32))
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,41 @@
+"""Lead scoring: a score 0-100 from journey features, explained per feature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["LeadFeatures", "LeadScore", "score_lead"]
+
+# Points per journey stage; the stage is the strongest signal of intent.
+_STAGE_POINTS = {
+    "lead": 10,
+    "engaged": 25,
+    "test_drive": 45,
+    "negotiation": 60,
+    "reserved": 75,
+    "contracted": 90,
+    "delivered": 100,
+    "lost": 0,
+    "dormant": 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFeatures:
+    stage: str = "lead"
+    is_business: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LeadScore:
+    score: int
+    probability: float
+    contributions: dict[str, int] = field(default_factory=dict)
+
+
+def score_lead(features: LeadFeatures) -> LeadScore:
+    contributions = {"stage": _STAGE_POINTS[features.stage]}
+    if features.is_business:
+        contributions["business_customer"] = 5
+    score = max(0, min(100, sum(contributions.values())))
+    return LeadScore(score=score, probability=round(score / 100, 2), contributions=contributions)

@@ -1,0 +1,89 @@
+"""The `cis` command: one entry for every process and tool."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+
+import uvicorn
+
+from adapters.logging import configure_logging
+from adapters.settings import Settings
+from entrypoints.http.auth import Role, issue_token
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cis", description="EV Customer Intelligence")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start everything (embedded servers when no URL is set)")
+    api = commands.add_parser("api", help="run one HTTP API")
+    api.add_argument("which", choices=["command", "query"])
+    project = commands.add_parser("project", help="projectors")
+    project.add_argument("action", choices=["run"])
+    commands.add_parser("relay", help="publish the log to NATS JetStream")
+    consume = commands.add_parser("consume", help="run a JetStream consumer")
+    consume.add_argument("which", choices=["scoring"])
+    commands.add_parser("migrate", help="create tables and streams")
+    token = commands.add_parser("token", help="print a bearer token")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
+    token.add_argument("--hours", type=float, default=24.0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, json=args.command != "up" or not sys.stdout.isatty())
+    if args.command in ("api", "project", "relay", "consume") and not settings.has_all_urls():
+        print("cis: set CIS_DATABASE_URL, CIS_NATS_URL and CIS_REDIS_URL, "
+              "or use `cis up` to start embedded servers", file=sys.stderr)
+        return 2
+    match args.command:
+        case "up":
+            from entrypoints.up import run_up
+
+            return run_up(settings)
+        case "token":
+            print(issue_token(settings.jwt_secret, subject=args.sub, role=Role(args.role),
+                              ttl=timedelta(hours=args.hours)))
+        case "migrate":
+            from adapters.embedded.stack import embedded_stack
+            from entrypoints.migrate import migrate
+
+            with embedded_stack(settings) as resolved:
+                migrate(resolved)
+        case "api":
+            _serve_api(args.which, settings)
+        case "project":
+            from entrypoints.workers.projector import main as run_projectors
+
+            run_projectors(settings)
+        case "relay":
+            from entrypoints.workers.relay import main as run_relay
+
+            run_relay(settings)
+        case "consume":
+            from entrypoints.workers.scoring import main as run_scoring
+
+            run_scoring(settings)
+    return 0
+
+
+def _serve_api(which: str, settings: Settings) -> None:
+    if which == "command":
+        from entrypoints.command_api.app import create_command_app
+
+        app, port = create_command_app(settings), settings.command_port
+    else:
+        from entrypoints.query_api.app import create_query_app
+
+        app, port = create_query_app(settings), settings.query_port
+    uvicorn.run(app, host=settings.host, port=port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

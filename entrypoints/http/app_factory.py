@@ -1,0 +1,50 @@
+"""What both Litestar apps share: auth, errors, request ids, health, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.datastructures import State
+
+from adapters.settings import Settings
+from entrypoints.http.auth import build_jwt_auth
+from entrypoints.http.health import health, ready
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.request_id import RequestIdMiddleware
+
+__all__ = ["build_litestar"]
+
+
+def build_litestar(
+    *,
+    title: str,
+    settings: Settings,
+    handlers: Sequence[Any],
+    dependencies: dict[str, Provide],
+    on_startup: Sequence[Callable[..., Any]] = (),
+    on_shutdown: Sequence[Callable[..., Any]] = (),
+) -> Litestar:
+    jwt_auth = build_jwt_auth(settings.jwt_secret)
+    api = Router(path="/api/v1", route_handlers=list(handlers), dependencies=dependencies)
+    return Litestar(
+        route_handlers=[api, health, ready],
+        on_app_init=[jwt_auth.on_app_init],
+        middleware=[RequestIdMiddleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"settings": settings}),
+        on_startup=list(on_startup),
+        on_shutdown=list(on_shutdown),
+        openapi_config=OpenAPIConfig(
+            title=title,
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        logging_config=None,
+        debug=False,
+    )

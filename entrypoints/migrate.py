@@ -1,0 +1,37 @@
+"""Create every table and stream once, before the workers start (they never create)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+
+from adapters.nats.streams import ensure_streams
+from adapters.postgres.schema import create_own_tables
+from adapters.settings import Settings
+from entrypoints.bootstrap import build_application, build_tracking_recorder
+from projections.registry import PROJECTIONS
+
+__all__ = ["migrate"]
+
+
+def migrate(settings: Settings) -> None:
+    assert settings.database_url and settings.nats_url
+    build_application(settings, pool_size=1, create_table=True).close()
+    for projection, view in PROJECTIONS:
+        _close(build_tracking_recorder(settings, projection.name, view, create_table=True))
+    _close(build_tracking_recorder(settings, "relay", create_table=True))
+    create_own_tables(settings.database_url)
+    asyncio.run(_streams(settings.nats_url))
+
+
+def _close(recorder: object) -> None:
+    recorder.datastore.close()  # type: ignore[attr-defined]
+
+
+async def _streams(nats_url: str) -> None:
+    nc = await nats.connect(nats_url, name="cis-migrate")
+    try:
+        await ensure_streams(nc.jetstream())
+    finally:
+        await nc.close()

@@ -1,0 +1,36 @@
+"""Composition root of the query API."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.di import Provide
+from psycopg_pool import AsyncConnectionPool
+
+from adapters.postgres.read_models import ReadModels
+from adapters.settings import Settings
+from entrypoints.http.app_factory import build_litestar
+from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
+
+__all__ = ["create_query_app"]
+
+
+def create_query_app(settings: Settings) -> Litestar:
+    assert settings.database_url
+    # Opened on startup, inside the server's event loop.
+    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False)
+    reads = ReadModels(pool)
+
+    async def open_pool() -> None:
+        await pool.open()
+
+    async def close_pool() -> None:
+        await pool.close()
+
+    return build_litestar(
+        title="CIS query API",
+        settings=settings,
+        handlers=[CustomerQueries, ScoreQueries],
+        dependencies={"reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False)},
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+    )

@@ -1,0 +1,106 @@
+"""`cis up`: the whole system in one command, every part in its own process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import httpx
+import structlog
+
+from adapters.embedded.process import ServerProcess
+from adapters.embedded.stack import embedded_stack
+from adapters.settings import Settings
+from entrypoints.http.auth import Role, issue_token
+from entrypoints.migrate import migrate
+
+__all__ = ["run_up"]
+
+log = structlog.get_logger()
+
+# Started in this order, stopped in reverse: readers of the log before the APIs.
+WORKERS: tuple[tuple[str, ...], ...] = (
+    ("project", "run"),
+    ("relay",),
+    ("consume", "scoring"),
+    ("api", "command"),
+    ("api", "query"),
+)
+_MAX_RESTARTS = 5
+
+
+def run_up(settings: Settings) -> int:
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    with embedded_stack(settings) as resolved:
+        migrate(resolved)
+        children = {args: _spawn(args, resolved) for args in WORKERS}
+        try:
+            _wait_healthy(resolved, stopping)
+            _print_welcome(resolved)
+            return _supervise(children, resolved, stopping)
+        finally:
+            for child in reversed(list(children.values())):
+                child.stop()
+            log.info("all processes stopped")
+
+
+def _spawn(args: tuple[str, ...], settings: Settings) -> ServerProcess:
+    import os
+
+    env = {**os.environ, **settings.as_env()}
+    argv = [sys.executable, "-m", "entrypoints.cli", *args]
+    return ServerProcess(" ".join(args), argv, None, env=env)
+
+
+def _supervise(
+    children: dict[tuple[str, ...], ServerProcess], settings: Settings, stopping: threading.Event
+) -> int:
+    restarts = 0
+    while not stopping.wait(0.5):
+        for args, child in children.items():
+            code = child.process.poll()
+            if code is None:
+                continue
+            restarts += 1
+            log.error("process exited; restarting", process=child.name, code=code,
+                      restarts=restarts)
+            if restarts > _MAX_RESTARTS:
+                log.error("too many restarts; stopping")
+                return 1
+            children[args] = _spawn(args, settings)
+    return 0
+
+
+def _wait_healthy(settings: Settings, stopping: threading.Event, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    for port in (settings.command_port, settings.query_port):
+        url = f"http://{settings.host}:{port}/health"
+        while not stopping.is_set():
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout}s")
+            time.sleep(0.1)
+
+
+def _print_welcome(settings: Settings) -> None:
+    token = issue_token(settings.jwt_secret, subject="dev", role=Role.SALES_MANAGER,
+                        ttl=timedelta(days=1))
+    base = f"http://{settings.host}"
+    print(
+        "\nCIS is up.\n"
+        f"  command API  {base}:{settings.command_port}/api/v1   (OpenAPI: /schema)\n"
+        f"  query API    {base}:{settings.query_port}/api/v1   (OpenAPI: /schema)\n"
+        f"  data         {settings.data_dir}\n"
+        f"  dev token    (sales_manager, 24 h)\n{token}\n"
+        "Ctrl-C stops everything.\n",
+        flush=True,
+    )

@@ -1,0 +1,46 @@
+"""Composition root of the scoring consumer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+import structlog
+from psycopg_pool import AsyncConnectionPool
+
+from adapters.nats.consumer import run_consumer
+from adapters.postgres.scores import ScoreStore
+from adapters.settings import Settings
+from application.integration_events import CustomerRegistered, IntegrationEvent
+from application.scoring import LeadFeatures, score_lead
+from entrypoints.workers.lifecycle import until_signalled
+
+__all__ = ["run_scoring"]
+
+log = structlog.get_logger()
+CONSUMER = "scoring"
+
+
+async def run_scoring(settings: Settings) -> None:
+    assert settings.database_url and settings.nats_url
+    stopping = until_signalled()
+    nc = await nats.connect(settings.nats_url, name="cis-scoring")
+    async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=4) as pool:
+        scores = ScoreStore(pool)
+
+        async def handle(event: IntegrationEvent) -> None:
+            match event:
+                case CustomerRegistered():
+                    score = score_lead(LeadFeatures(stage="lead"))
+                    await scores.save_once(
+                        CONSUMER, event.event_id, event.customer_id, score, event.position
+                    )
+
+        try:
+            await run_consumer(nc.jetstream(), CONSUMER, handle, stopping)
+        finally:
+            await nc.drain()
+
+
+def main(settings: Settings) -> None:
+    asyncio.run(run_scoring(settings))
