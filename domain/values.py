@@ -331,18 +331,28 @@ _MONEY_RE: Final = re.compile(
 _MAX_MONEY_TEXT: Final = 40
 
 
+# Largest amount: CHF 999'999'999'999.99, well inside a signed 64-bit integer.
+_MAX_RAPPEN: Final = 10**14 - 1
+
+
 def _require_rappen(value: object, field: str) -> int:
     # bool is an int subclass; float is never accepted (money is exact).
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(field, "must be a whole number of Rappen")
     if value < 0:
         raise InvalidValue(field, "must not be negative")
+    if value > _MAX_RAPPEN:
+        raise InvalidValue(field, "is too large")
     return value
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
-    """An amount in Swiss francs, held exactly as a non-negative number of Rappen."""
+    """An amount in Swiss francs, held exactly as a whole number of Rappen.
+
+    Never negative, at most CHF 999'999'999'999.99; going past either bound
+    (also by ``+`` or ``-``) raises InvalidValue.
+    """
 
     rappen: int
 
@@ -361,13 +371,13 @@ class Money:
                 raise InvalidValue(field, "is not an amount in CHF")
             francs = int(match["francs"].replace("'", "").replace("’", ""))
             cents = int((match["cents"] or "0").ljust(2, "0"))
-            return cls(francs * 100 + cents)
+            return cls(_require_rappen(francs * 100 + cents, field))
         return cls(_require_rappen(raw, field))
 
     @classmethod
     def chf(cls, francs: int, *, field: str = "amount") -> Self:
         """Whole francs: ``Money.chf(12)`` is CHF 12.00."""
-        return cls(_require_rappen(francs, field) * 100)
+        return cls(_require_rappen(_require_rappen(francs, field) * 100, field))
 
     @classmethod
     def zero(cls) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -41,6 +42,7 @@ def run_up(settings: Settings) -> int:
         children = {args: _spawn(args, resolved) for args in WORKERS}
         try:
             _wait_healthy(resolved, stopping)
+            _write_endpoints(resolved)
             _print_welcome(resolved)
             return _supervise(children, resolved, stopping)
         finally:
@@ -91,6 +93,20 @@ def _wait_healthy(settings: Settings, stopping: threading.Event, timeout: float 
             time.sleep(0.1)
 
 
+def _write_endpoints(settings: Settings) -> None:
+    """Where everything listens, for tools and tests: <data dir>/run/endpoints.json."""
+    endpoints = {
+        "command_api": f"http://{settings.host}:{settings.command_port}",
+        "query_api": f"http://{settings.host}:{settings.query_port}",
+        "database_url": settings.database_url,
+        "nats_url": settings.nats_url,
+        "redis_url": settings.redis_url,
+    }
+    path = settings.data_dir / "run" / "endpoints.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(endpoints, indent=2))
+
+
 def _print_welcome(settings: Settings) -> None:
     token = issue_token(settings.jwt_secret, subject="dev", role=Role.SALES_MANAGER,
                         ttl=timedelta(days=1))
@@ -99,6 +115,9 @@ def _print_welcome(settings: Settings) -> None:
         "\nCIS is up.\n"
         f"  command API  {base}:{settings.command_port}/api/v1   (OpenAPI: /schema)\n"
         f"  query API    {base}:{settings.query_port}/api/v1   (OpenAPI: /schema)\n"
+        f"  postgres     {settings.database_url}\n"
+        f"  nats         {settings.nats_url}\n"
+        f"  redis        {settings.redis_url}\n"
         f"  data         {settings.data_dir}\n"
         f"  dev token    (sales_manager, 24 h)\n{token}\n"
         "Ctrl-C stops everything.\n",

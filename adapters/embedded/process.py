@@ -11,8 +11,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import structlog
+
 __all__ = ["ServerProcess", "free_port", "wait_for_port"]
 
+log = structlog.get_logger()
 _PR_SET_PDEATHSIG = 1
 
 
@@ -84,6 +87,7 @@ class ServerProcess:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
+                log.warning("process did not stop in time; killing it", process=self.name)
                 self.process.kill()
                 self.process.wait()
         if self._log is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -63,13 +64,21 @@ def _problem(
     )
 
 
+_NAMED_FIELD = re.compile(r"field `([^`]+)`")
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    message = str(item.get("message", "invalid"))
+    # msgspec names unknown and missing fields only in its message.
+    named = _NAMED_FIELD.search(message)
+    key = item.get("key")
+    field = named.group(1) if named and key in (None, "data") else key
+    return FieldError(field=str(field or item.get("source") or "body"), message=message)
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
-    errors = [
-        FieldError(field=str(item.get("key") or item.get("source") or "body"),
-                   message=str(item.get("message", "invalid")))
-        for item in (exc.extra if isinstance(exc.extra, list) else [])
-        if isinstance(item, dict)
-    ]
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [_field_error(item) for item in extra if isinstance(item, dict)]
     fields = ", ".join(e.field for e in errors) or "body"
     return _problem(request, 400, "Bad request", f"invalid input in {fields}", errors)
 

@@ -39,7 +39,7 @@ async def run_scoring(settings: Settings) -> None:
         try:
             await run_consumer(nc.jetstream(), CONSUMER, handle, stopping)
         finally:
-            await nc.drain()
+            await nc.close()
 
 
 def main(settings: Settings) -> None:

@@ -349,6 +349,20 @@ def test_money_chf_and_arithmetic() -> None:
     assert max(Money(3), Money(7)) == Money(7)
 
 
+def test_money_has_an_upper_bound() -> None:
+    top = Money.parse("CHF 999'999'999'999.99")
+    assert top.rappen == 10**14 - 1
+    assert Money(10**14 - 1) == top
+    with raises_invalid("price"):
+        Money.parse("1'000'000'000'000.00", field="price")
+    with raises_invalid("price"):
+        Money.parse(10**14, field="price")
+    with raises_invalid("price"):
+        Money.chf(10**12, field="price")
+    with raises_invalid("amount"):
+        top + Money(1)
+
+
 def test_money_subtraction_never_goes_negative() -> None:
     with raises_invalid("amount"):
         Money(100) - Money(101)

@@ -1,0 +1,70 @@
+"""Shared fixtures: one real Postgres, NATS and Redis for the whole session.
+
+Embedded servers by default; set CIS_DATABASE_URL / CIS_NATS_URL / CIS_REDIS_URL to
+run against other servers (a fresh database is created for the session there).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import psycopg
+import pytest
+from eventsourcing.projection import ProjectionRunner
+
+from adapters.embedded.stack import embedded_stack
+from adapters.logging import configure_logging
+from adapters.postgres.config import eventsourcing_env
+from adapters.settings import Settings
+from application.services import CustomerIntelligence
+from entrypoints.migrate import migrate
+from projections.registry import PROJECTIONS
+
+
+def _fresh_database(url: str) -> str:
+    """A new, empty database on the given server, so tests never touch real data."""
+    name = f"cis_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return psycopg.conninfo.make_conninfo(url, dbname=name)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cis")
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> Iterator[Settings]:
+    """Settings with every URL resolved and the schema migrated."""
+    configure_logging("warning")
+    env = {
+        "CIS_DATA_DIR": str(data_dir),
+        "CIS_JWT_SECRET": "test-secret-" + uuid.uuid4().hex,
+        "CIS_MASTER_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+    }
+    for key in ("CIS_DATABASE_URL", "CIS_NATS_URL", "CIS_REDIS_URL"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    if "CIS_DATABASE_URL" in env:
+        env["CIS_DATABASE_URL"] = _fresh_database(env["CIS_DATABASE_URL"])
+    with embedded_stack(Settings.from_env(env)) as resolved:
+        migrate(resolved)
+        yield resolved
+
+
+@pytest.fixture(scope="session")
+def projectors(settings: Settings) -> Iterator[None]:
+    """Every projection running, as `cis project run` does; one runner each per session."""
+    assert settings.database_url
+    env = eventsourcing_env(settings.database_url, pool_size=2)
+    with ExitStack() as stack:
+        for projection, view in PROJECTIONS:
+            stack.enter_context(ProjectionRunner(application_class=CustomerIntelligence,
+                                                 projection_class=projection,
+                                                 view_class=view, env=env))
+        yield

@@ -1,0 +1,26 @@
+"""Valid inputs for tests, built from the value objects (so they stay valid)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.meta import EventMeta
+from domain.values import Canton, Email, Language, PersonName, PostalCode
+
+__all__ = ["META", "registration"]
+
+META = EventMeta(actor="test-salesperson", correlation_id="test-request")
+
+
+def registration(**overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for Customer.register / register_customer."""
+    values: dict[str, Any] = {
+        "name": PersonName.parse("Anna Muster"),
+        "email": Email.parse("anna.muster@example.ch"),
+        "postal_code": PostalCode.parse("8001"),
+        "canton": Canton.parse("ZH"),
+        "language": Language.parse("de"),
+        "meta": META,
+    }
+    values.update(overrides)
+    return values

@@ -1,0 +1,34 @@
+"""The Postgres event store through the eventsourcing library, as we configure it."""
+
+from __future__ import annotations
+
+from domain.customer import Customer
+from domain.values import PersonName
+from application.services import CustomerIntelligence
+from tests.factories import registration
+
+
+def test_a_registered_customer_reads_back_equal_from_postgres(app: CustomerIntelligence) -> None:
+    written = app.register_customer(**registration())
+
+    customer = app.get_customer(written.id)
+
+    assert str(customer.name) == "Anna Muster"
+    assert str(customer.email) == "anna.muster@example.ch"
+    assert customer.version == written.version == 1
+    assert written.position == app.recorder.max_notification_id()
+
+
+def test_one_save_larger_than_a_megabyte_completes(app: CustomerIntelligence) -> None:
+    # Over a unix socket psycopg's pipeline hangs past ~1 MB of parameters; we talk
+    # TCP to the embedded server, so 4,000 events in one save() must go through.
+    before = app.recorder.max_notification_id() or 0
+    customers = [
+        Customer.register(**registration(name=PersonName.parse(f"Kunde {i:05d} " + "x" * 150)))
+        for i in range(4000)
+    ]
+
+    recordings = app.save(*customers)
+
+    assert len(recordings) == 4000
+    assert app.recorder.max_notification_id() == before + 4000

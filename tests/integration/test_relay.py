@@ -1,0 +1,83 @@
+"""The relay publishes PII-free integration events to JetStream, once per event."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+import msgspec
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from adapters.nats.relay import Relay
+from adapters.nats.streams import EVENTS_STREAM
+from adapters.settings import Settings
+from application.integration_events import event_id
+from application.services import CustomerIntelligence
+from entrypoints.bootstrap import build_tracking_recorder
+from tests.factories import registration
+
+
+async def _relay_until(app: CustomerIntelligence, settings: Settings, name: str,
+                       position: int) -> None:
+    """Run a relay with its own tracking table until it has passed `position`."""
+    tracking = build_tracking_recorder(settings, name, create_table=True)
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(Relay(app, tracking, nc.jetstream()).run(stopping))
+    try:
+        for _ in range(200):
+            if (await asyncio.to_thread(tracking.max_tracking_id, "cis") or 0) >= position:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("relay did not reach the position in 10 s")
+    finally:
+        stopping.set()
+        await task
+        await nc.close()
+        tracking.datastore.close()
+
+
+async def _messages_for(js: JetStreamContext, customer_id: UUID) -> list[nats.aio.msg.Msg]:
+    subject = "cis.events.customer.customer_registered"
+    sub = await js.subscribe(subject, ordered_consumer=True)
+    found = []
+    try:
+        while True:
+            message = await sub.next_msg(timeout=1)
+            if msgspec.json.decode(message.data)["customer_id"] == str(customer_id):
+                found.append(message)
+    except nats.errors.TimeoutError:
+        return found
+    finally:
+        await sub.unsubscribe()
+
+
+async def test_registration_is_published_without_personal_data_and_only_once(
+    app: CustomerIntelligence, settings: Settings
+) -> None:
+    written = app.register_customer(**registration())
+
+    # Two relays from position 0 stand for a relay that crashed before saving its
+    # position: JetStream must drop the second publication by its Nats-Msg-Id.
+    await _relay_until(app, settings, "relay_test_a", written.position)
+    await _relay_until(app, settings, "relay_test_b", written.position)
+
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        messages = await _messages_for(nc.jetstream(), written.id)
+        info = await nc.jetstream().stream_info(EVENTS_STREAM)
+    finally:
+        await nc.close()
+    assert len(messages) == 1
+    message = messages[0]
+    assert message.headers is not None
+    assert message.headers["Nats-Msg-Id"] == str(event_id(written.id, 1))
+    body = message.data.decode()
+    assert "Anna" not in body and "Muster" not in body and "anna.muster" not in body
+    assert msgspec.json.decode(message.data)["canton"] == "ZH"
+    assert info.config.duplicate_window and info.config.duplicate_window > 0
