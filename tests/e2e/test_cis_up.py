@@ -1,0 +1,166 @@
+"""`cis up` as a user runs it: every process, real HTTP, real JetStream, restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import nats
+import psutil
+import pytest
+
+from adapters.embedded.process import free_port
+
+pytestmark = pytest.mark.e2e
+
+CUSTOMER = {"name": "Chiara Bernasconi", "email": "chiara@example.ch",
+            "postal_code": "6900", "canton": "TI", "language": "it"}
+
+
+class Stack:
+    """A running `cis up`, with what it printed and where it listens."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.command_port, self.query_port = free_port(), free_port()
+        env = {**os.environ, "CIS_DATA_DIR": str(data_dir),
+               "CIS_COMMAND_PORT": str(self.command_port),
+               "CIS_QUERY_PORT": str(self.query_port)}
+        self.log = (data_dir / "up.log").open("ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "up"],
+                                        env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.endpoints = self._wait_endpoints()
+        self.token = self._printed_token()
+
+    def _wait_endpoints(self, timeout: float = 90) -> dict[str, str]:
+        path = self.data_dir / "run" / "endpoints.json"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"cis up exited: {(self.data_dir / 'up.log').read_text()[-3000:]}")
+            if path.exists() and path.stat().st_mtime >= self.started_at():
+                return dict(json.loads(path.read_text()))
+            time.sleep(0.2)
+        pytest.fail("cis up did not come up in time")
+
+    def started_at(self) -> float:
+        return psutil.Process(self.process.pid).create_time()
+
+    def _printed_token(self) -> str:
+        lines = (self.data_dir / "up.log").read_text().splitlines()
+        return lines[max(i for i, line in enumerate(lines) if "dev token" in line) + 1].strip()
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)  # as Ctrl-C would
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+@pytest.fixture
+def stack(data_dir: Path) -> Iterator[Stack]:
+    running = Stack(data_dir)
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def _eventually(check: Any, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
+async def _published(nats_url: str, customer_id: str) -> list[tuple[str, dict[str, str], bytes]]:
+    nc = await nats.connect(nats_url)
+    found = []
+    try:
+        sub = await nc.jetstream().subscribe("cis.events.>", ordered_consumer=True)
+        while True:
+            try:
+                message = await sub.next_msg(timeout=2)
+            except nats.errors.TimeoutError:
+                return found
+            if msgspec.json.decode(message.data).get("customer_id") == customer_id:
+                found.append((message.subject, dict(message.headers or {}), message.data))
+    finally:
+        await nc.close()
+
+
+async def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> None:
+    command = stack.endpoints["command_api"]
+    query = stack.endpoints["query_api"]
+
+    # A salesperson's first customer, over HTTP with the printed dev token.
+    created = httpx.post(f"{command}/api/v1/customers", json=CUSTOMER, headers=stack.auth)
+    assert created.status_code == 201, created.text
+    written = created.json()
+
+    # Read your own write through the query API.
+    profile = httpx.get(f"{query}/api/v1/customers/{written['id']}",
+                        params={"min_position": written["position"]}, headers=stack.auth)
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["name"] == "Chiara Bernasconi"
+
+    # The integration event is on JetStream, keyed by event id, without personal data.
+    messages = await _wait_published(stack, written["id"])
+    assert len(messages) == 1, "the integration event should be on JetStream exactly once"
+    subject, headers, data = messages[0]
+    assert subject == "cis.events.customer.customer_registered"
+    assert headers["Nats-Msg-Id"]
+    for personal in (b"Chiara", b"Bernasconi", b"chiara@example.ch"):
+        assert personal not in data
+
+    # The scoring consumer has stored a first score.
+    score = _eventually(lambda: httpx.get(f"{query}/api/v1/scores/{written['id']}",
+                                          headers=stack.auth).status_code == 200)
+    assert score
+
+    # Stop as Ctrl-C does: nothing of ours keeps running.
+    children = stack.descendants()
+    assert len(children) >= 8  # 3 servers + 5 processes (postgres has its own children)
+    stack.stop()
+    assert stack.process.returncode == 0
+    assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+    # Start again on the same data dir: the customer is still there.
+    again = Stack(data_dir)
+    try:
+        kept = httpx.get(f"{again.endpoints['query_api']}/api/v1/customers/{written['id']}",
+                         headers=again.auth)
+        assert kept.status_code == 200
+        assert kept.json()["canton"] == "TI"
+    finally:
+        again.stop()
+
+
+async def _wait_published(stack: Stack, customer_id: str) -> list[tuple[str, dict[str, str], bytes]]:
+    deadline = time.monotonic() + 15
+    while True:
+        found = await _published(stack.endpoints["nats_url"], customer_id)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
