@@ -84,19 +84,31 @@ def _prepare_dir(pgdata: Path, user: str | None) -> None:
     for path in [pgdata, *pgdata.rglob("*")]:
         if path.stat().st_uid != entry.pw_uid:
             os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
-    # The server user must be able to reach its directory.
-    for parent in pgdata.parents:
-        parent.chmod(parent.stat().st_mode | 0o011)
+    # The server user must be able to reach its data and the wheel's binaries, even
+    # when they sit below a private directory (e.g. a checkout in a mode-700 temp dir).
+    _let_others_traverse(pgdata)
     _make_binaries_usable()
+
+
+def _let_others_traverse(path: Path) -> None:
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        if mode & 0o001 == 0:
+            parent.chmod(mode | 0o001)
 
 
 def _make_binaries_usable() -> None:
     install = POSTGRES_BIN_PATH.parent
+    _let_others_traverse(install)
+    marker = install / ".cis-permissions"
+    if marker.exists():
+        return
     for path in [install, *install.rglob("*")]:
         mode = path.stat().st_mode
         wanted = mode | 0o044 | (0o011 if path.is_dir() or mode & 0o100 else 0)
         if wanted != mode:
             path.chmod(wanted)
+    marker.touch()
 
 
 def _initdb(pgdata: Path, user: str | None) -> None:

@@ -1,0 +1,145 @@
+"""Per-customer data keys in Postgres, wrapped by the master key, cached per process.
+
+Erasure destroys the wrapped key and leaves a tombstone (subject, erased_at), so a key
+is never created again for an erased customer. The cache of every process is evicted
+through LISTEN/NOTIFY on the erasing transaction's commit; while the listening
+connection is down, the cache is bypassed, so an erased key never outlives its row.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from uuid import UUID
+
+import psycopg
+import structlog
+from psycopg_pool import ConnectionPool
+
+from adapters.crypto import new_data_key, open_sealed, parse_master_key, seal
+from application.keys import SubjectErased
+
+__all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys"]
+
+log = structlog.get_logger()
+
+CHANNEL = "cis_data_key_erased"
+CREATE_KEY_TABLE = """
+CREATE TABLE IF NOT EXISTS cis_data_keys (
+    subject uuid PRIMARY KEY,
+    wrapped bytea,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    erased_at timestamptz,
+    CHECK ((wrapped IS NULL) = (erased_at IS NOT NULL))
+)
+"""
+_ERASED = b""  # cache marker: known to be erased
+
+
+class PostgresDataKeys:
+    def __init__(self, database_url: str, master_key: bytes) -> None:
+        self._url = database_url
+        self._master = master_key
+        self._pool = ConnectionPool(database_url, min_size=1, max_size=4, open=True,
+                                    name="cis-data-keys")
+        self._cache: dict[UUID, bytes] = {}
+        self._lock = threading.Lock()
+        self._listening = threading.Event()
+        self._closed = threading.Event()
+        self._listener = threading.Thread(target=self._listen, name="data-key-evictions",
+                                          daemon=True)
+        self._listener.start()
+        self._listening.wait(timeout=5)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PostgresDataKeys:
+        """Built by the application from its environment, like the library's ciphers."""
+        url = psycopg.conninfo.make_conninfo(
+            host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD") or None,
+        )
+        return cls(url, parse_master_key(env["CIS_MASTER_KEY"]))
+
+    def key_for(self, subject: UUID) -> bytes | None:
+        cached = self._cached(subject)
+        if cached is not None:
+            return cached or None
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT wrapped FROM cis_data_keys WHERE subject = %s",
+                               (subject,)).fetchone()
+        if row is None:
+            return None  # never created: not cached, it may be created any moment
+        key = self._unwrap(subject, row[0]) if row[0] is not None else None
+        self._remember(subject, key if key is not None else _ERASED)
+        return key
+
+    def create_key(self, subject: UUID) -> bytes:
+        existing = self.key_for(subject)
+        if existing is not None:
+            return existing
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO cis_data_keys (subject, wrapped) VALUES (%s, %s) "
+                "ON CONFLICT (subject) DO NOTHING",
+                (subject, self._wrap(subject, new_data_key())),
+            )
+        key = self.key_for(subject)  # the winner's key when two writers raced
+        if key is None:
+            raise SubjectErased(f"personal data of {subject} was erased")
+        return key
+
+    def erase_key(self, subject: UUID) -> bool:
+        with self._pool.connection() as conn, conn.transaction():
+            erased = conn.execute(
+                "INSERT INTO cis_data_keys (subject, wrapped, erased_at) VALUES (%s, NULL, now()) "
+                "ON CONFLICT (subject) DO UPDATE SET wrapped = NULL, erased_at = now() "
+                "WHERE cis_data_keys.erased_at IS NULL",
+                (subject,),
+            ).rowcount
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, subject.hex))
+        self._remember(subject, _ERASED)
+        return bool(erased)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._listener.join(timeout=2)
+        self._pool.close()
+
+    def _cached(self, subject: UUID) -> bytes | None:
+        if not self._listening.is_set():
+            return None
+        with self._lock:
+            return self._cache.get(subject)
+
+    def _remember(self, subject: UUID, key: bytes) -> None:
+        if self._listening.is_set():
+            with self._lock:
+                self._cache[subject] = key
+
+    def _wrap(self, subject: UUID, key: bytes) -> bytes:
+        return seal(self._master, key, subject.bytes)
+
+    def _unwrap(self, subject: UUID, wrapped: bytes) -> bytes:
+        return open_sealed(self._master, bytes(wrapped), subject.bytes)
+
+    def _listen(self) -> None:
+        while not self._closed.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    while not self._closed.is_set():
+                        for notify in conn.notifies(timeout=0.5, stop_after=64):
+                            self._evict(UUID(hex=notify.payload))
+            except psycopg.Error as error:
+                log.warning("data key listener lost its connection", error=type(error).__name__)
+            finally:
+                # Without the listener we would miss evictions: stop trusting the cache.
+                self._listening.clear()
+                with self._lock:
+                    self._cache.clear()
+            self._closed.wait(1.0)
+
+    def _evict(self, subject: UUID) -> None:
+        with self._lock:
+            self._cache[subject] = _ERASED
