@@ -1,25 +1,25 @@
-"""The port for per-customer data keys (crypto-shredding). Postgres implements it."""
+"""The port for crypto-shredding: sealing personal data with a per-subject key."""
 
 from __future__ import annotations
 
 from typing import Protocol
 from uuid import UUID
 
-__all__ = ["DataKeys", "SubjectErased"]
+__all__ = ["PersonalDataCipher", "SubjectErased"]
 
 
 class SubjectErased(Exception):
     """The subject's key was erased: no new personal data may be sealed for them."""
 
 
-class DataKeys(Protocol):
-    def key_for(self, subject: UUID) -> bytes | None:
-        """The subject's data key, or None once erased (or never created)."""
+class PersonalDataCipher(Protocol):
+    def seal(self, subject: UUID, plaintext: bytes) -> bytes:
+        """Encrypt with the subject's key (created on first use); SubjectErased after erasure."""
 
-    def create_key(self, subject: UUID) -> bytes:
-        """The subject's key, created on first use. Raises SubjectErased after erasure."""
+    def open(self, subject: UUID, sealed: bytes) -> bytes | None:
+        """Decrypt, or None once the subject's key is erased."""
 
-    def erase_key(self, subject: UUID) -> bool:
-        """Destroy the key for good, in every process. True if a key was destroyed."""
+    def erase(self, subject: UUID) -> bool:
+        """Destroy the subject's key for good, in every process. True if one was destroyed."""
 
     def close(self) -> None: ...

@@ -1,23 +1,32 @@
-"""The CIS application: one event-sourced Application, one ordered log for all aggregates."""
+"""The CIS application: one event-sourced Application, one ordered log for all aggregates.
+
+Each use case loads an aggregate, checks the caller's expected version, runs one
+command and saves atomically; a concurrent write to the same aggregate surfaces as
+`Conflict`, never as a lost update.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import resolve_topic
 
-from application.errors import NotFound
-from application.transcodings import register_value_transcodings
+from application.errors import Conflict, NotFound
+from application.keys import PersonalDataCipher
+from application.transcodings import SealedPersonal, register_value_transcodings
 from domain.customer import Customer
 from domain.ids import CustomerID
 from domain.meta import EventMeta
-from domain.values import Canton, Email, Language, PersonName, PostalCode
 
-__all__ = ["CustomerIntelligence", "Written"]
+__all__ = ["APPLICATION_NAME", "CustomerIntelligence", "Written"]
 
 APPLICATION_NAME = "cis"
+A = TypeVar("A", bound=Aggregate)
 
 
 class Written:
@@ -32,47 +41,99 @@ class Written:
 
 
 class CustomerIntelligence(Application[UUID]):
-    """Use cases on Customer and Sale aggregates, stored in one application log."""
+    """Use cases on Customer and Sale aggregates, stored in one application log.
+
+    The personal-data cipher is named by the environment variable
+    `PERSONAL_DATA_CIPHER_TOPIC` and built from the same environment, the way the
+    library builds its own ciphers, so the projection runner can construct us too.
+    """
 
     name = APPLICATION_NAME
+
+    def construct_transcoder(self) -> Any:
+        cipher_class = resolve_topic(self.env.get("PERSONAL_DATA_CIPHER_TOPIC",
+                                                  "adapters.postgres.keys:PostgresDataKeys"))
+        self.cipher: PersonalDataCipher = cipher_class.from_env(self.env)
+        return super().construct_transcoder()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
+        transcoder.register(SealedPersonal(transcoder, self.cipher))
 
-    def register_customer(
-        self,
-        *,
-        name: PersonName,
-        email: Email,
-        postal_code: PostalCode,
-        canton: Canton,
-        language: Language,
-        meta: EventMeta,
-    ) -> Written:
-        customer = Customer.register(
-            name=name,
-            email=email,
-            postal_code=postal_code,
-            canton=canton,
-            language=language,
-            meta=meta,
-        )
+    def close(self) -> None:
+        super().close()
+        self.cipher.close()
+
+    # -- customers -------------------------------------------------------------
+
+    def register_customer(self, **registration: Any) -> Written:
+        """Register a customer; takes `Customer.register`'s arguments but the id."""
+        customer = Customer.register(customer_id=CustomerID(uuid4()), **registration)
         return self._save(customer)
 
-    def get_customer(self, customer_id: CustomerID) -> Customer:
+    def get_customer(self, customer_id: UUID) -> Customer:
         return self._get(customer_id, Customer)
 
-    def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any:
+    def change_customer(
+        self,
+        customer_id: UUID,
+        command: Callable[[Customer], object],
+        *,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Run one command method on a customer, e.g. `lambda c: c.change_contact(...)`."""
+        return self._change(customer_id, Customer, command, expected_version)
+
+    def erase_customer(self, customer_id: UUID, *, meta: EventMeta) -> Written:
+        """DSG erasure: record it, then destroy the customer's data key.
+
+        Safe to repeat: when the event was written but the key survived a crash, a
+        second call destroys the key without writing another event.
+        """
+        customer = self.get_customer(customer_id)
+        written = self._written_unchanged(customer)
+        if not customer.erased:
+            customer.erase_personal_data(meta=meta)
+            written = self._save(customer)
+        self.cipher.erase(customer_id)
+        return written
+
+    # -- shared ------------------------------------------------------------------
+
+    def _change(
+        self,
+        aggregate_id: UUID,
+        kind: type[A],
+        command: Callable[[A], object],
+        expected_version: int | None,
+    ) -> Written:
+        aggregate = self._get(aggregate_id, kind)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise Conflict(f"version is {aggregate.version}, not {expected_version}")
+        command(aggregate)
+        if not aggregate.pending_events:
+            return self._written_unchanged(aggregate)
+        return self._save(aggregate)
+
+    def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
+        label = kind.__name__.lower()
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no {kind.__name__.lower()} with id {aggregate_id}") from None
+            raise NotFound(f"no {label} with id {aggregate_id}") from None
         if not isinstance(aggregate, kind):
-            raise NotFound(f"no {kind.__name__.lower()} with id {aggregate_id}")
+            raise NotFound(f"no {label} with id {aggregate_id}")
         return aggregate
 
-    def _save(self, *aggregates: Any) -> Written:
-        recordings = self.save(*aggregates)
+    def _save(self, *aggregates: Aggregate) -> Written:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict("changed concurrently by another request; reload and retry") from None
         last = aggregates[-1]
         return Written(last.id, last.version, recordings[-1].notification.id)
+
+    def _written_unchanged(self, aggregate: Aggregate) -> Written:
+        """For a command that changed nothing: the current version and log head."""
+        return Written(aggregate.id, aggregate.version, self.recorder.max_notification_id() or 0)

@@ -1,19 +1,41 @@
-"""How our value objects are written into stored events (JSON via the library's transcoder)."""
+"""How our value objects are written into stored events (JSON via the library's transcoder).
+
+StrEnums need none: JSON stores them as strings and the aggregates restore their type.
+"""
 
 from __future__ import annotations
 
+import base64
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from application.keys import PersonalDataCipher
+from domain.customer_facts import Budget, Company
 from domain.meta import EventMeta
-from domain.values import Canton, Email, PersonName, PostalCode
+from domain.personal import Personal
+from domain.values import (
+    Canton,
+    CompanyUID,
+    Email,
+    ModelCode,
+    Money,
+    PersonName,
+    Phone,
+    PostalCode,
+)
 
-__all__ = ["register_value_transcodings"]
+__all__ = ["SealedPersonal", "register_value_transcodings"]
 
 
-class _AsString(Transcoding):
-    """A value object stored as its canonical string and parsed back."""
+class AsString(Transcoding):
+    """A value object stored as its canonical string and read back through `parse`."""
+
+    def __init__(self, value_type: type, name: str) -> None:
+        self.type = value_type
+        self.name = name
 
     def encode(self, obj: Any) -> str:
         return str(obj)
@@ -22,24 +44,26 @@ class _AsString(Transcoding):
         return self.type.parse(data)
 
 
-class CantonAsStr(_AsString):
-    type = Canton
-    name = "canton"
+class MoneyAsRappen(Transcoding):
+    type = Money
+    name = "chf_rappen"
+
+    def encode(self, obj: Money) -> int:
+        return obj.rappen
+
+    def decode(self, data: int) -> Money:
+        return Money(data)
 
 
-class PostalCodeAsStr(_AsString):
-    type = PostalCode
-    name = "plz"
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
 
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
 
-class EmailAsStr(_AsString):
-    type = Email
-    name = "email"
-
-
-class PersonNameAsStr(_AsString):
-    type = PersonName
-    name = "person_name"
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class EventMetaAsDict(Transcoding):
@@ -53,12 +77,69 @@ class EventMetaAsDict(Transcoding):
         return EventMeta(actor=data["actor"], correlation_id=data["correlation_id"])
 
 
+class BudgetAsDict(Transcoding):
+    type = Budget
+    name = "budget"
+
+    def encode(self, obj: Budget) -> dict[str, Any]:
+        return {"minimum": obj.minimum, "maximum": obj.maximum}
+
+    def decode(self, data: dict[str, Any]) -> Budget:
+        return Budget(data["minimum"], data["maximum"])
+
+
+class CompanyAsDict(Transcoding):
+    """Name and UID in clear; the contact person, a `Personal`, is sealed."""
+
+    type = Company
+    name = "company"
+
+    def encode(self, obj: Company) -> dict[str, Any]:
+        return {"name": obj.name, "uid": obj.uid, "contact": obj.contact}
+
+    def decode(self, data: dict[str, Any]) -> Company:
+        return Company(data["name"], data["uid"], data["contact"])
+
+
+class SealedPersonal(Transcoding):
+    """A `Personal` value stored encrypted with its subject's data key (AES-256-GCM).
+
+    The inner value is encoded by the same transcoder (so any registered type can be
+    personal), then sealed; the subject id stays in clear to find the key. Once the
+    key is erased the value decodes as `Personal(subject, None)`: redacted, while the
+    rest of the event loads as before.
+    """
+
+    type = Personal
+    name = "sealed"
+
+    def __init__(self, transcoder: JSONTranscoder, cipher: PersonalDataCipher) -> None:
+        self._transcoder = transcoder
+        self._cipher = cipher
+
+    def encode(self, obj: Personal[Any]) -> dict[str, str]:
+        if obj.value is None:
+            raise ValueError("a redacted value cannot be stored again")
+        sealed = self._cipher.seal(obj.subject, self._transcoder.encode(obj.value))
+        return {"subject": obj.subject.hex, "sealed": base64.b64encode(sealed).decode()}
+
+    def decode(self, data: dict[str, str]) -> Personal[Any]:
+        subject = UUID(hex=data["subject"])
+        plain = self._cipher.open(subject, base64.b64decode(data["sealed"]))
+        return Personal(subject, None if plain is None else self._transcoder.decode(plain))
+
+
 def register_value_transcodings(transcoder: JSONTranscoder) -> None:
-    for transcoding in (
-        CantonAsStr(),
-        PostalCodeAsStr(),
-        EmailAsStr(),
-        PersonNameAsStr(),
-        EventMetaAsDict(),
+    for value_type, name in (
+        (Canton, "canton"),
+        (PostalCode, "plz"),
+        (Email, "email"),
+        (PersonName, "person_name"),
+        (Phone, "phone"),
+        (CompanyUID, "company_uid"),
+        (ModelCode, "model_code"),
     ):
+        transcoder.register(AsString(value_type, name))
+    for transcoding in (MoneyAsRappen(), DateAsISO(), EventMetaAsDict(), BudgetAsDict(),
+                        CompanyAsDict()):
         transcoder.register(transcoding)

@@ -1,13 +1,47 @@
-"""The Customer aggregate: a person or company on its journey towards an EV."""
+"""The Customer aggregate: a person or company on its journey towards an EV.
+
+Commands (public methods) check the rules, then trigger one past-tense event whose
+method body applies it. Personal fields are wrapped in `Personal`, so storage seals
+them with this customer's key. After `erase_personal_data` every command is refused.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
 from eventsourcing.domain import Aggregate, event
 
+from domain.customer_facts import (
+    Budget,
+    Channel,
+    Company,
+    ConsentPurpose,
+    CustomerKind,
+    TestDrive,
+    TestDriveStatus,
+    TouchpointKind,
+)
+from domain.errors import CustomerErased, InvalidTransition, InvalidValue, UnknownTestDrive
+from domain.ids import CustomerID
 from domain.meta import EventMeta
-from domain.values import Canton, Email, Language, PersonName, PostalCode, check_postal_code_in_canton
+from domain.personal import Personal
+from domain.values import (
+    Canton,
+    CompanyUID,
+    Email,
+    Language,
+    ModelCode,
+    PersonName,
+    Phone,
+    PostalCode,
+    check_postal_code_in_canton,
+)
 
 __all__ = ["Customer"]
+
+MAX_NOTE_LENGTH = 2000
 
 
 class Customer(Aggregate):
@@ -17,38 +51,303 @@ class Customer(Aggregate):
     def __init__(
         self,
         *,
-        name: PersonName,
-        email: Email,
+        id: UUID,
+        kind: CustomerKind,
+        name: Personal[PersonName],
+        email: Personal[Email],
+        phone: Personal[Phone] | None,
+        street: Personal[str] | None,
         postal_code: PostalCode,
         canton: Canton,
         language: Language,
+        company: Company | None,
+        salesperson: str,
         meta: EventMeta,
     ) -> None:
+        # StrEnums come back from JSON as plain strings: restore their types.
+        self.kind = CustomerKind(kind)
         self.name = name
         self.email = email
+        self.phone = phone
+        self.street = street
         self.postal_code = postal_code
         self.canton = canton
-        # Language is a str enum: JSON stores it as a plain string.
         self.language = Language(language)
-        self.registered_by = meta.actor
+        self.company = company
+        self.salesperson = salesperson
+        self.budget: Budget | None = None
+        self.interests: list[ModelCode] = []
+        self.touchpoints = 0
+        self.test_drives: dict[UUID, TestDrive] = {}
+        self.consents: set[ConsentPurpose] = set()
+        self.erased = False
 
     @classmethod
     def register(
         cls,
         *,
+        customer_id: CustomerID,
         name: PersonName,
         email: Email,
         postal_code: PostalCode,
         canton: Canton,
         language: Language,
+        salesperson: str,
         meta: EventMeta,
+        phone: Phone | None = None,
+        street: str | None = None,
+        company_name: str | None = None,
+        company_uid: CompanyUID | None = None,
+        company_contact: PersonName | None = None,
     ) -> Customer:
         check_postal_code_in_canton(postal_code, canton)
+        company = _company(customer_id, company_name, company_uid, company_contact)
         return cls(
-            name=name,
-            email=email,
+            id=customer_id,
+            kind=CustomerKind.BUSINESS if company else CustomerKind.PRIVATE,
+            name=Personal(customer_id, name),
+            email=Personal(customer_id, email),
+            phone=_personal(customer_id, phone),
+            street=_personal(customer_id, _text(street, "street", 200)),
             postal_code=postal_code,
             canton=canton,
             language=language,
+            company=company,
+            salesperson=_salesperson(salesperson),
             meta=meta,
         )
+
+    # -- contact, address, preferences ---------------------------------------
+
+    def change_contact(self, *, email: Email, phone: Phone | None, meta: EventMeta) -> None:
+        self._refuse_if_erased()
+        self._contact_changed(email=Personal(self.id, email), phone=_personal(self.id, phone),
+                              meta=meta)
+
+    @event("ContactChanged")
+    def _contact_changed(
+        self, *, email: Personal[Email], phone: Personal[Phone] | None, meta: EventMeta
+    ) -> None:
+        self.email = email
+        self.phone = phone
+
+    def change_address(
+        self, *, street: str | None, postal_code: PostalCode, canton: Canton, meta: EventMeta
+    ) -> None:
+        self._refuse_if_erased()
+        check_postal_code_in_canton(postal_code, canton)
+        self._address_changed(street=_personal(self.id, _text(street, "street", 200)),
+                              postal_code=postal_code, canton=canton, meta=meta)
+
+    @event("AddressChanged")
+    def _address_changed(
+        self, *, street: Personal[str] | None, postal_code: PostalCode, canton: Canton,
+        meta: EventMeta,
+    ) -> None:
+        self.street = street
+        self.postal_code = postal_code
+        self.canton = canton
+
+    def change_preferences(
+        self, *, language: Language, budget: Budget | None, meta: EventMeta
+    ) -> None:
+        self._refuse_if_erased()
+        self._preferences_changed(language=language, budget=budget, meta=meta)
+
+    @event("PreferencesChanged")
+    def _preferences_changed(
+        self, *, language: Language, budget: Budget | None, meta: EventMeta
+    ) -> None:
+        self.language = Language(language)
+        self.budget = budget
+
+    # -- journey ---------------------------------------------------------------
+
+    def record_vehicle_interest(self, *, model: ModelCode, meta: EventMeta) -> None:
+        self._refuse_if_erased()
+        self._vehicle_interest_recorded(model=model, meta=meta)
+
+    @event("VehicleInterestRecorded")
+    def _vehicle_interest_recorded(self, *, model: ModelCode, meta: EventMeta) -> None:
+        if model not in self.interests:
+            self.interests.append(model)
+
+    def record_touchpoint(
+        self, *, kind: TouchpointKind, channel: Channel, note: str | None, meta: EventMeta
+    ) -> None:
+        self._refuse_if_erased()
+        self._touchpoint_recorded(kind=kind, channel=channel,
+                                  note=_personal(self.id, _text(note, "note", MAX_NOTE_LENGTH)),
+                                  meta=meta)
+
+    @event("TouchpointRecorded")
+    def _touchpoint_recorded(
+        self, *, kind: TouchpointKind, channel: Channel, note: Personal[str] | None,
+        meta: EventMeta,
+    ) -> None:
+        self.touchpoints += 1
+
+    # -- test drives -------------------------------------------------------------
+
+    def book_test_drive(
+        self, *, test_drive_id: UUID, model: ModelCode, scheduled_at: datetime, meta: EventMeta
+    ) -> None:
+        self._refuse_if_erased()
+        if test_drive_id in self.test_drives:
+            raise InvalidTransition(f"test drive {test_drive_id} is already booked")
+        if scheduled_at.tzinfo is None:
+            raise InvalidValue("scheduled_at", "must include a time zone")
+        self._test_drive_booked(test_drive_id=test_drive_id, model=model,
+                                scheduled_at=scheduled_at, meta=meta)
+
+    @event("TestDriveBooked")
+    def _test_drive_booked(
+        self, *, test_drive_id: UUID, model: ModelCode, scheduled_at: datetime, meta: EventMeta
+    ) -> None:
+        self.test_drives[test_drive_id] = TestDrive(test_drive_id, model, scheduled_at)
+
+    def complete_test_drive(
+        self, *, test_drive_id: UUID, rating: int, notes: str | None, meta: EventMeta
+    ) -> None:
+        self._booked_test_drive(test_drive_id, "complete")
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+            raise InvalidValue("rating", "must be a whole number from 1 to 5")
+        self._test_drive_completed(test_drive_id=test_drive_id, rating=rating,
+                                   notes=_personal(self.id, _text(notes, "notes", MAX_NOTE_LENGTH)),
+                                   meta=meta)
+
+    @event("TestDriveCompleted")
+    def _test_drive_completed(
+        self, *, test_drive_id: UUID, rating: int, notes: Personal[str] | None, meta: EventMeta
+    ) -> None:
+        self._set_test_drive(test_drive_id, TestDriveStatus.COMPLETED, rating)
+
+    def cancel_test_drive(self, *, test_drive_id: UUID, meta: EventMeta) -> None:
+        self._booked_test_drive(test_drive_id, "cancel")
+        self._test_drive_cancelled(test_drive_id=test_drive_id, meta=meta)
+
+    @event("TestDriveCancelled")
+    def _test_drive_cancelled(self, *, test_drive_id: UUID, meta: EventMeta) -> None:
+        self._set_test_drive(test_drive_id, TestDriveStatus.CANCELLED)
+
+    def mark_test_drive_missed(self, *, test_drive_id: UUID, meta: EventMeta) -> None:
+        self._booked_test_drive(test_drive_id, "mark as no-show")
+        self._test_drive_missed(test_drive_id=test_drive_id, meta=meta)
+
+    @event("TestDriveMissed")
+    def _test_drive_missed(self, *, test_drive_id: UUID, meta: EventMeta) -> None:
+        self._set_test_drive(test_drive_id, TestDriveStatus.MISSED)
+
+    # -- consent and assignment ------------------------------------------------
+
+    def grant_consent(self, *, purpose: ConsentPurpose, meta: EventMeta) -> bool:
+        """Grant a consent; False (and no event) when it was already granted."""
+        self._refuse_if_erased()
+        if purpose in self.consents:
+            return False
+        self._consent_granted(purpose=purpose, meta=meta)
+        return True
+
+    @event("ConsentGranted")
+    def _consent_granted(self, *, purpose: ConsentPurpose, meta: EventMeta) -> None:
+        self.consents.add(ConsentPurpose(purpose))
+
+    def withdraw_consent(self, *, purpose: ConsentPurpose, meta: EventMeta) -> bool:
+        """Withdraw a consent; False (and no event) when it was not granted."""
+        self._refuse_if_erased()
+        if purpose not in self.consents:
+            return False
+        self._consent_withdrawn(purpose=purpose, meta=meta)
+        return True
+
+    @event("ConsentWithdrawn")
+    def _consent_withdrawn(self, *, purpose: ConsentPurpose, meta: EventMeta) -> None:
+        self.consents.discard(ConsentPurpose(purpose))
+
+    def assign_salesperson(self, *, salesperson: str, meta: EventMeta) -> bool:
+        """Assign the customer; False (and no event) when already assigned to them."""
+        self._refuse_if_erased()
+        if _salesperson(salesperson) == self.salesperson:
+            return False
+        self._salesperson_assigned(salesperson=salesperson, meta=meta)
+        return True
+
+    @event("SalespersonAssigned")
+    def _salesperson_assigned(self, *, salesperson: str, meta: EventMeta) -> None:
+        self.salesperson = salesperson
+
+    # -- DSG erasure -----------------------------------------------------------
+
+    def erase_personal_data(self, *, meta: EventMeta) -> None:
+        self._refuse_if_erased()
+        self._personal_data_erased(meta=meta)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, *, meta: EventMeta) -> None:
+        redacted: Personal[Any] = Personal(self.id, None)
+        self.name = redacted
+        self.email = redacted
+        self.phone = None
+        self.street = None
+        if self.company is not None and self.company.contact is not None:
+            self.company = Company(self.company.name, self.company.uid, redacted)
+        self.erased = True
+
+    # -- rules -----------------------------------------------------------------
+
+    def _refuse_if_erased(self) -> None:
+        if self.erased:
+            raise CustomerErased(f"customer {self.id} was erased; only audit reads remain")
+
+    def _booked_test_drive(self, test_drive_id: UUID, action: str) -> TestDrive:
+        self._refuse_if_erased()
+        drive = self.test_drives.get(test_drive_id)
+        if drive is None:
+            raise UnknownTestDrive(f"no test drive {test_drive_id} for this customer")
+        if drive.status is not TestDriveStatus.BOOKED:
+            raise InvalidTransition(f"cannot {action} a test drive that is {drive.status.value}")
+        return drive
+
+    def _set_test_drive(
+        self, test_drive_id: UUID, status: TestDriveStatus, rating: int | None = None
+    ) -> None:
+        drive = self.test_drives[test_drive_id]
+        self.test_drives[test_drive_id] = TestDrive(drive.id, drive.model, drive.scheduled_at,
+                                                    status, rating)
+
+
+def _personal(subject: UUID, value: Any) -> Personal[Any] | None:
+    return None if value is None else Personal(subject, value)
+
+
+def _text(value: str | None, field: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    if not stripped:
+        return None
+    if len(stripped) > limit:
+        raise InvalidValue(field, f"must be at most {limit} characters")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in stripped):
+        raise InvalidValue(field, "must not contain control characters")
+    return stripped
+
+
+def _salesperson(subject: str) -> str:
+    if not subject or not subject.strip() or len(subject) > 100:
+        raise InvalidValue("salesperson", "must be 1 to 100 characters")
+    return subject.strip()
+
+
+def _company(
+    subject: UUID, name: str | None, uid: CompanyUID | None, contact: PersonName | None
+) -> Company | None:
+    if name is None and uid is None:
+        if contact is not None:
+            raise InvalidValue("company_contact", "only business customers have a company contact")
+        return None
+    if name is None:
+        raise InvalidValue("company_name", "a business customer needs the company name")
+    if uid is None:
+        raise InvalidValue("company_uid", "a business customer needs the company UID")
+    return Company(name.strip(), uid, _personal(subject, contact))

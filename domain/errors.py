@@ -7,6 +7,7 @@ __all__ = [
     "DomainError",
     "InvalidTransition",
     "InvalidValue",
+    "UnknownTestDrive",
 ]
 
 
@@ -29,3 +30,7 @@ class InvalidTransition(DomainError):
 
 class CustomerErased(DomainError):
     """The customer's personal data was erased; only audit reads remain."""
+
+
+class UnknownTestDrive(DomainError):
+    """No test drive with that id for this customer."""

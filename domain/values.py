@@ -187,7 +187,8 @@ class _PostalEntry:
 def _postal_index() -> Mapping[str, _PostalEntry]:
     """Postal code -> cantons and localities, read once from the packaged CSV."""
     package = __package__ or "domain"
-    text = resources.files(package).joinpath("data", "ch_postal_codes.csv").read_text("utf-8")
+    source = resources.files(package).joinpath("data").joinpath("ch_postal_codes.csv")
+    text = source.read_text(encoding="utf-8")
     cantons: dict[str, set[str]] = {}
     localities: dict[str, list[str]] = {}
     for row in csv.DictReader(io.StringIO(text)):

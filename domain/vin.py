@@ -74,9 +74,7 @@ class VIN:
         if not _VIN_RE.fullmatch(text):
             raise InvalidValue(field, "must contain only letters and digits, without I, O or Q")
         if text[0] in _CHECK_DIGIT_REGIONS and text[_CHECK_DIGIT_INDEX] != check_digit(text):
-            raise InvalidValue(
-                field, "check digit (position 9) is wrong for a North American VIN"
-            )
+            raise InvalidValue(field, "check digit (position 9) is wrong for a North American VIN")
         return cls(text)
 
     def __str__(self) -> str:

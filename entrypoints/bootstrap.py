@@ -19,7 +19,8 @@ def build_application(
     settings: Settings, *, pool_size: int = 5, create_table: bool = False
 ) -> CustomerIntelligence:
     assert settings.database_url, "database URL must be resolved before wiring"
-    env = eventsourcing_env(settings.database_url, pool_size=pool_size, create_table=create_table)
+    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
+                            pool_size=pool_size, create_table=create_table)
     return CustomerIntelligence(env=env)
 
 
@@ -32,6 +33,7 @@ def build_tracking_recorder(
 ) -> Any:
     """A tracking recorder whose table is `<name>_tracking` (the library's naming)."""
     assert settings.database_url
-    env = eventsourcing_env(settings.database_url, pool_size=2, create_table=create_table)
+    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
+                            pool_size=2, create_table=create_table)
     factory = InfrastructureFactory.construct(env=Environment(name, env))
     return factory.tracking_recorder(recorder_class)

@@ -25,7 +25,7 @@ _CREATE = [
         canton text NOT NULL,
         language text NOT NULL,
         registered_at timestamptz NOT NULL,
-        registered_by text NOT NULL,
+        salesperson text NOT NULL,
         version integer NOT NULL,
         position bigint NOT NULL
     )
@@ -45,9 +45,9 @@ class CustomerProfileView(PostgresTrackingRecorder):
             curs.execute(
                 """
                 INSERT INTO read.customer_profile (customer_id, name, email, postal_code,
-                    canton, language, registered_at, registered_by, version, position)
+                    canton, language, registered_at, salesperson, version, position)
                 VALUES (%(customer_id)s, %(name)s, %(email)s, %(postal_code)s, %(canton)s,
-                    %(language)s, %(registered_at)s, %(registered_by)s, %(version)s,
+                    %(language)s, %(registered_at)s, %(salesperson)s, %(version)s,
                     %(position)s)
                 ON CONFLICT (customer_id) DO NOTHING
                 """,
@@ -70,13 +70,13 @@ class CustomerProfileProjection(Projection[CustomerProfileView]):
         self.view.register(
             {
                 "customer_id": domain_event.originator_id,
-                "name": str(domain_event.name),
-                "email": str(domain_event.email),
+                "name": domain_event.name.shown(),
+                "email": domain_event.email.shown(),
                 "postal_code": str(domain_event.postal_code),
                 "canton": str(domain_event.canton),
                 "language": str(domain_event.language),
                 "registered_at": domain_event.timestamp,
-                "registered_by": domain_event.meta.actor,
+                "salesperson": domain_event.salesperson,
                 "version": domain_event.originator_version,
             },
             tracking,

@@ -61,7 +61,7 @@ def settings(data_dir: Path) -> Iterator[Settings]:
 def projectors(settings: Settings) -> Iterator[None]:
     """Every projection running, as `cis project run` does; one runner each per session."""
     assert settings.database_url
-    env = eventsourcing_env(settings.database_url, pool_size=2)
+    env = eventsourcing_env(settings.database_url, master_key=settings.master_key, pool_size=2)
     with ExitStack() as stack:
         for projection, view in PROJECTIONS:
             stack.enter_context(ProjectionRunner(application_class=CustomerIntelligence,

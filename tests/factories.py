@@ -13,13 +13,14 @@ META = EventMeta(actor="test-salesperson", correlation_id="test-request")
 
 
 def registration(**overrides: Any) -> dict[str, Any]:
-    """Keyword arguments for Customer.register / register_customer."""
+    """Keyword arguments for register_customer (Customer.register also takes customer_id)."""
     values: dict[str, Any] = {
         "name": PersonName.parse("Anna Muster"),
         "email": Email.parse("anna.muster@example.ch"),
         "postal_code": PostalCode.parse("8001"),
         "canton": Canton.parse("ZH"),
         "language": Language.parse("de"),
+        "salesperson": "test-salesperson",
         "meta": META,
     }
     values.update(overrides)

@@ -18,7 +18,7 @@ import importlib.util
 
 import psycopg
 
-from adapters.embedded.process import ServerProcess, free_port
+from adapters.embedded.process import ServerProcess, as_user, free_port
 
 __all__ = ["start_postgres"]
 
@@ -93,7 +93,7 @@ def _prepare_dir(pgdata: Path, user: str | None) -> None:
 def _let_others_traverse(path: Path) -> None:
     for parent in path.parents:
         mode = parent.stat().st_mode
-        if mode & 0o001 == 0:
+        if not mode & 0o001:
             parent.chmod(mode | 0o001)
 
 
@@ -122,8 +122,8 @@ def _initdb(pgdata: Path, user: str | None) -> None:
             "-U", "postgres",
         ],
         check=True,
-        user=user,
         stdout=subprocess.DEVNULL,
+        **as_user(user),
     )
 
 
@@ -133,10 +133,10 @@ def _stop_leftover(pgdata: Path, user: str | None) -> None:
         return
     subprocess.run(
         [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
-        user=user,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
+        **as_user(user),
     )
 
 

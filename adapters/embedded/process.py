@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pwd
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 from pathlib import Path
 
 import structlog
 
-__all__ = ["ServerProcess", "free_port", "wait_for_port"]
+__all__ = ["ServerProcess", "as_user", "free_port", "wait_for_port"]
 
 log = structlog.get_logger()
 _PR_SET_PDEATHSIG = 1
@@ -40,6 +42,15 @@ def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Pope
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"server did not listen on {host}:{port} within {timeout}s")
+
+
+def as_user(user: str | None) -> dict[str, Any]:
+    """Popen arguments to run as `user` with that user's own group and no others: with
+    root's group kept, group bits of root-owned directories would lock them out."""
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _die_with_parent(sig: int) -> Callable[[], None]:
@@ -77,7 +88,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT if self._log else None,
             stdin=subprocess.DEVNULL,
             env=env,
-            user=user,
+            **as_user(user),
             preexec_fn=_die_with_parent(stop_signal),
         )
 

@@ -10,6 +10,7 @@ __all__ = ["eventsourcing_env"]
 def eventsourcing_env(
     database_url: str,
     *,
+    master_key: str,
     create_table: bool = False,
     pool_size: int = 5,
     max_overflow: int = 5,
@@ -32,4 +33,6 @@ def eventsourcing_env(
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y" if create_table else "n",
+        # Read by CustomerIntelligence to build its personal-data cipher.
+        "CIS_MASTER_KEY": master_key,
     }

@@ -17,7 +17,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from adapters.crypto import new_data_key, open_sealed, parse_master_key, seal
-from application.keys import SubjectErased
+from application.keys import PersonalDataCipher, SubjectErased
 
 __all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys"]
 
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS cis_data_keys (
 _ERASED = b""  # cache marker: known to be erased
 
 
-class PostgresDataKeys:
+class PostgresDataKeys(PersonalDataCipher):
     def __init__(self, database_url: str, master_key: bytes) -> None:
         self._url = database_url
         self._master = master_key
@@ -55,12 +55,20 @@ class PostgresDataKeys:
     def from_env(cls, env: Mapping[str, str]) -> PostgresDataKeys:
         """Built by the application from its environment, like the library's ciphers."""
         url = psycopg.conninfo.make_conninfo(
-            host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD") or None,
+            host=env.get("POSTGRES_HOST"), port=env.get("POSTGRES_PORT"),
+            dbname=env.get("POSTGRES_DBNAME"), user=env.get("POSTGRES_USER"),
+            password=env.get("POSTGRES_PASSWORD") or None,
         )
-        return cls(url, parse_master_key(env["CIS_MASTER_KEY"]))
+        return cls(url, parse_master_key(env.get("CIS_MASTER_KEY", "")))
 
-    def key_for(self, subject: UUID) -> bytes | None:
+    def seal(self, subject: UUID, plaintext: bytes) -> bytes:
+        return seal(self._create_key(subject), plaintext, subject.bytes)
+
+    def open(self, subject: UUID, sealed: bytes) -> bytes | None:
+        key = self._key_for(subject)
+        return None if key is None else open_sealed(key, sealed, subject.bytes)
+
+    def _key_for(self, subject: UUID) -> bytes | None:
         cached = self._cached(subject)
         if cached is not None:
             return cached or None
@@ -73,8 +81,8 @@ class PostgresDataKeys:
         self._remember(subject, key if key is not None else _ERASED)
         return key
 
-    def create_key(self, subject: UUID) -> bytes:
-        existing = self.key_for(subject)
+    def _create_key(self, subject: UUID) -> bytes:
+        existing = self._key_for(subject)
         if existing is not None:
             return existing
         with self._pool.connection() as conn:
@@ -83,12 +91,12 @@ class PostgresDataKeys:
                 "ON CONFLICT (subject) DO NOTHING",
                 (subject, self._wrap(subject, new_data_key())),
             )
-        key = self.key_for(subject)  # the winner's key when two writers raced
+        key = self._key_for(subject)  # the winner's key when two writers raced
         if key is None:
             raise SubjectErased(f"personal data of {subject} was erased")
         return key
 
-    def erase_key(self, subject: UUID) -> bool:
+    def erase(self, subject: UUID) -> bool:
         with self._pool.connection() as conn, conn.transaction():
             erased = conn.execute(
                 "INSERT INTO cis_data_keys (subject, wrapped, erased_at) VALUES (%s, NULL, now()) "

@@ -52,7 +52,7 @@ class ReadModels:
     async def customer_profile(self, customer_id: UUID) -> dict[str, Any] | None:
         return await self.one(
             "SELECT customer_id, name, email, postal_code, canton, language, registered_at, "
-            "registered_by, version, position FROM read.customer_profile WHERE customer_id = %s",
+            "salesperson, version, position FROM read.customer_profile WHERE customer_id = %s",
             customer_id,
         )
 

@@ -38,7 +38,7 @@ async def await_position(reads: ReadModels, projection: str, min_position: int |
 
 def _may_see(caller: Caller, profile: dict[str, Any]) -> bool:
     # Salespeople see their own customers only; everyone else in the company sees all.
-    return caller.role is not Role.SALESPERSON or profile["registered_by"] == caller.subject
+    return caller.role is not Role.SALESPERSON or profile["salesperson"] == caller.subject
 
 
 class CustomerQueries(Controller):
@@ -57,7 +57,7 @@ class CustomerQueries(Controller):
         return CustomerProfile(
             id=row["customer_id"], name=row["name"], email=row["email"],
             postal_code=row["postal_code"], canton=row["canton"], language=row["language"],
-            registered_at=row["registered_at"], salesperson=row["registered_by"],
+            registered_at=row["registered_at"], salesperson=row["salesperson"],
             version=row["version"], position=row["position"],
         )
 

@@ -24,7 +24,8 @@ def main(settings: Settings) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    env = eventsourcing_env(settings.database_url, pool_size=2, max_overflow=2)
+    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
+                            pool_size=2, max_overflow=2)
     with ExitStack() as stack:
         runners = [
             stack.enter_context(

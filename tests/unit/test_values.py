@@ -162,7 +162,9 @@ def test_postal_code_localities() -> None:
     assert PostalCode.parse("6900").localities() == ("Lugano", "Massagno", "Paradiso")
 
 
-@pytest.mark.parametrize("raw", ["", "800", "80010", "8OO1", "80 01", "CH-8001", "８００１", "-801"])
+@pytest.mark.parametrize(
+    "raw", ["", "800", "80010", "8OO1", "80 01", "CH-8001", "８００１", "-801"]
+)
 def test_postal_code_must_be_four_digits(raw: str) -> None:
     with raises_invalid("zip") as info:
         PostalCode.parse(raw, field="zip")
