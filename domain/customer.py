@@ -47,7 +47,32 @@ MAX_NOTE_LENGTH = 2000
 class Customer(Aggregate):
     """Registered once; every later change is an event on it."""
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        """Version 2 added kind, phone, street, company and salesperson, and sealed the
+        name and e-mail (version 1 stored them in clear)."""
+
+        class_version = 2
+        kind: CustomerKind
+        name: Personal[PersonName]
+        email: Personal[Email]
+        phone: Personal[Phone] | None
+        street: Personal[str] | None
+        postal_code: PostalCode
+        canton: Canton
+        language: Language
+        company: Company | None
+        salesperson: str
+        meta: EventMeta
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            subject = state["originator_id"]
+            state["name"] = Personal(subject, state["name"])
+            state["email"] = Personal(subject, state["email"])
+            state.update(kind=CustomerKind.PRIVATE, phone=None, street=None, company=None)
+            state["salesperson"] = state["meta"].actor
+
+    @event(Registered)
     def __init__(
         self,
         *,

@@ -216,8 +216,9 @@ def test_a_description_of_500_characters_is_accepted() -> None:
 def test_changing_an_incentive_reports_whether_anything_changed() -> None:
     incentive = declared()
     incentive.collect_events()
-    assert not incentive.change(amount=incentive.amount, description="One-off purchase bonus",
-                                meta=META)
+    assert not incentive.change(
+        amount=incentive.amount, description="One-off purchase bonus", meta=META
+    )
     assert incentive.pending_events == []
     assert incentive.change(amount=Money.zero(), description="Nothing any more", meta=META)
     assert event_names(incentive) == ["Changed"]

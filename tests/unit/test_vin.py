@@ -61,7 +61,9 @@ def test_any_valid_character_at_position_9_is_accepted_outside_north_america(reg
         assert str(VIN.parse(raw)) == raw
 
 
-@pytest.mark.parametrize("raw", ["", NORTH_AMERICAN[:16], NORTH_AMERICAN + "1", "WVW ZZZE1ZMP00001"])
+@pytest.mark.parametrize(
+    "raw", ["", NORTH_AMERICAN[:16], NORTH_AMERICAN + "1", "WVW ZZZE1ZMP00001"]
+)
 def test_anything_but_17_characters_is_refused(raw: str) -> None:
     refused = _refusal(raw)
     assert refused.field == "vin"
