@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import resolve_topic
 
+from application.catalogue import CatalogueUseCases
+from application.customers import CustomerUseCases
 from application.errors import Conflict, NotFound
 from application.keys import PersonalDataCipher
+from application.sales import SaleUseCases
 from application.transcodings import SealedPersonal, register_value_transcodings
-from domain.customer import Customer
-from domain.ids import CustomerID
+from application.written import Written
 from domain.meta import EventMeta
 
 __all__ = ["APPLICATION_NAME", "CustomerIntelligence", "Written"]
@@ -29,18 +31,7 @@ APPLICATION_NAME = "cis"
 A = TypeVar("A", bound=Aggregate)
 
 
-class Written:
-    """What a command reports back: the aggregate, its version and the log position."""
-
-    __slots__ = ("id", "position", "version")
-
-    def __init__(self, id: UUID, version: int, position: int) -> None:
-        self.id = id
-        self.version = version
-        self.position = position
-
-
-class CustomerIntelligence(Application[UUID]):
+class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Application[UUID]):
     """Use cases on Customer and Sale aggregates, stored in one application log.
 
     The personal-data cipher is named by the environment variable
@@ -65,25 +56,7 @@ class CustomerIntelligence(Application[UUID]):
         super().close()
         self.cipher.close()
 
-    # -- customers -------------------------------------------------------------
-
-    def register_customer(self, **registration: Any) -> Written:
-        """Register a customer; takes `Customer.register`'s arguments but the id."""
-        customer = Customer.register(customer_id=CustomerID(uuid4()), **registration)
-        return self._save(customer)
-
-    def get_customer(self, customer_id: UUID) -> Customer:
-        return self._get(customer_id, Customer)
-
-    def change_customer(
-        self,
-        customer_id: UUID,
-        command: Callable[[Customer], object],
-        *,
-        expected_version: int | None = None,
-    ) -> Written:
-        """Run one command method on a customer, e.g. `lambda c: c.change_contact(...)`."""
-        return self._change(customer_id, Customer, command, expected_version)
+    # -- DSG -------------------------------------------------------------------
 
     def erase_customer(self, customer_id: UUID, *, meta: EventMeta) -> Written:
         """DSG erasure: record it, then destroy the customer's data key.

@@ -15,6 +15,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from application.keys import PersonalDataCipher
 from domain.customer_facts import Budget, Company
 from domain.meta import EventMeta
+from domain.vin import VIN
 from domain.personal import Personal
 from domain.values import (
     Canton,
@@ -138,6 +139,7 @@ def register_value_transcodings(transcoder: JSONTranscoder) -> None:
         (Phone, "phone"),
         (CompanyUID, "company_uid"),
         (ModelCode, "model_code"),
+        (VIN, "vin"),
     ):
         transcoder.register(AsString(value_type, name))
     for transcoding in (MoneyAsRappen(), DateAsISO(), EventMetaAsDict(), BudgetAsDict(),

@@ -23,21 +23,19 @@ SECRETS = [b"Anna Muster", b"anna.muster@example.ch", b"+41446681800", b"Bahnhof
 def _register_with_everything_personal(app: CustomerIntelligence) -> tuple[object, object]:
     written = app.register_customer(**registration(
         phone=Phone.parse("044 668 18 00"), street="Bahnhofstrasse 7"))
-    drive = uuid4()
-    app.change_customer(written.id, lambda c: c.record_touchpoint(
-        kind=TouchpointKind.CALL, channel=Channel.PHONE, note="wants a tow bar", meta=META))
-    app.change_customer(written.id, lambda c: c.book_test_drive(
-        test_drive_id=drive, model=ModelCode.parse("EV-ONE"),
-        scheduled_at=datetime(2026, 12, 1, 9, tzinfo=UTC), meta=META))
-    app.change_customer(written.id, lambda c: c.complete_test_drive(
-        test_drive_id=drive, rating=5, notes="loved the silence", meta=META))
+    app.record_touchpoint(written.id, kind=TouchpointKind.CALL, channel=Channel.PHONE,
+                          note="wants a tow bar", meta=META)
+    drive = app.book_test_drive(written.id, model=ModelCode.parse("EV-ONE"),
+                                scheduled_at=datetime(2026, 12, 1, 9, tzinfo=UTC), meta=META).id
+    app.complete_test_drive(written.id, drive, rating=5, notes="loved the silence", meta=META)
     return written.id, drive
 
 
 def _raw_states(settings: Settings, customer_id: object) -> list[bytes]:
     assert settings.database_url
     with psycopg.connect(settings.database_url) as conn:
-        rows = conn.execute("SELECT state FROM cis_events WHERE originator_id = %s",
+        rows = conn.execute("SELECT state FROM cis_events WHERE originator_id = %s "
+                            "ORDER BY originator_version",
                             (customer_id,)).fetchall()
     return [bytes(row[0]) for row in rows]
 
