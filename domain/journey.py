@@ -1,0 +1,102 @@
+"""A customer's journey stage, derived purely from their events and their sales' events.
+
+Projections and scoring share this one definition, so a dashboard and a lead score
+never disagree about where a customer stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from domain.customer import Customer
+from domain.sale import Sale
+
+__all__ = ["DORMANT_AFTER", "Journey", "Stage", "stage_of"]
+
+DORMANT_AFTER = timedelta(days=90)
+
+
+class Stage(StrEnum):
+    LEAD = "lead"
+    ENGAGED = "engaged"
+    TEST_DRIVE = "test_drive"
+    NEGOTIATION = "negotiation"
+    RESERVED = "reserved"
+    CONTRACTED = "contracted"
+    DELIVERED = "delivered"
+    LOST = "lost"  # every sale was cancelled and none is open
+    DORMANT = "dormant"  # no activity for 90 days before contract
+
+
+_FORWARD = [Stage.LEAD, Stage.ENGAGED, Stage.TEST_DRIVE, Stage.NEGOTIATION, Stage.RESERVED,
+            Stage.CONTRACTED, Stage.DELIVERED]
+_SALE_STAGE: dict[type, Stage] = {
+    Sale.Opened: Stage.NEGOTIATION,
+    Sale.Quoted: Stage.NEGOTIATION,
+    Sale.Reserved: Stage.RESERVED,
+    Sale.ContractSigned: Stage.CONTRACTED,
+    Sale.Delivered: Stage.DELIVERED,
+}
+_CUSTOMER_STAGE: dict[type, Stage] = {
+    Customer.TouchpointRecorded: Stage.ENGAGED,
+    Customer.VehicleInterestRecorded: Stage.ENGAGED,
+    Customer.TestDriveBooked: Stage.TEST_DRIVE,
+    Customer.TestDriveCompleted: Stage.TEST_DRIVE,
+}
+_QUIET = (Customer.PersonalDataErased,)  # no sign of interest from the customer
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """What the stage is derived from; `after(event)` folds one more event in."""
+
+    activity: Stage = Stage.LEAD  # furthest stage reached without a sale
+    sales: dict[UUID, Stage] = field(default_factory=dict)  # open or finished sales
+    cancelled: int = 0
+    last_activity: datetime | None = None
+
+    def after(self, event: Any) -> Journey:
+        kind = type(event)
+        if kind in _SALE_STAGE:
+            sales = {**self.sales, event.originator_id: _SALE_STAGE[kind]}
+            return replace(self, sales=sales, last_activity=event.timestamp)
+        if kind is Sale.Cancelled:
+            sales = {k: v for k, v in self.sales.items() if k != event.originator_id}
+            return replace(self, sales=sales, cancelled=self.cancelled + 1,
+                           last_activity=event.timestamp)
+        if kind in _CUSTOMER_STAGE:
+            return replace(self, activity=_later(self.activity, _CUSTOMER_STAGE[kind]),
+                           last_activity=event.timestamp)
+        if isinstance(event, _QUIET):
+            return self
+        return replace(self, last_activity=event.timestamp)
+
+    def stage(self, now: datetime) -> Stage:
+        if self.sales:
+            furthest = max(self.sales.values(), key=_FORWARD.index)
+        elif self.cancelled:
+            return Stage.LOST
+        else:
+            furthest = self.activity
+        if furthest in (Stage.CONTRACTED, Stage.DELIVERED):
+            return furthest
+        if self.last_activity is not None and now - self.last_activity > DORMANT_AFTER:
+            return Stage.DORMANT
+        return furthest
+
+
+def stage_of(events: Iterable[Any], now: datetime) -> Stage:
+    """The stage after these events (a customer's and their sales', in log order)."""
+    journey = Journey()
+    for event in events:
+        journey = journey.after(event)
+    return journey.stage(now)
+
+
+def _later(a: Stage, b: Stage) -> Stage:
+    return max(a, b, key=_FORWARD.index)
