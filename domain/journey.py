@@ -13,8 +13,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from domain.customer import Customer
-from domain.sale import Sale
+from domain import events as e
 
 __all__ = ["DORMANT_AFTER", "Journey", "Stage", "stage_of"]
 
@@ -36,19 +35,19 @@ class Stage(StrEnum):
 _FORWARD = [Stage.LEAD, Stage.ENGAGED, Stage.TEST_DRIVE, Stage.NEGOTIATION, Stage.RESERVED,
             Stage.CONTRACTED, Stage.DELIVERED]
 _SALE_STAGE: dict[type, Stage] = {
-    Sale.Opened: Stage.NEGOTIATION,
-    Sale.Quoted: Stage.NEGOTIATION,
-    Sale.Reserved: Stage.RESERVED,
-    Sale.ContractSigned: Stage.CONTRACTED,
-    Sale.Delivered: Stage.DELIVERED,
+    e.SaleOpened: Stage.NEGOTIATION,
+    e.SaleQuoted: Stage.NEGOTIATION,
+    e.SaleReserved: Stage.RESERVED,
+    e.SaleContractSigned: Stage.CONTRACTED,
+    e.SaleDelivered: Stage.DELIVERED,
 }
 _CUSTOMER_STAGE: dict[type, Stage] = {
-    Customer.TouchpointRecorded: Stage.ENGAGED,
-    Customer.VehicleInterestRecorded: Stage.ENGAGED,
-    Customer.TestDriveBooked: Stage.TEST_DRIVE,
-    Customer.TestDriveCompleted: Stage.TEST_DRIVE,
+    e.TouchpointRecorded: Stage.ENGAGED,
+    e.VehicleInterestRecorded: Stage.ENGAGED,
+    e.TestDriveBooked: Stage.TEST_DRIVE,
+    e.TestDriveCompleted: Stage.TEST_DRIVE,
 }
-_QUIET = (Customer.PersonalDataErased,)  # no sign of interest from the customer
+_QUIET = (e.PersonalDataErased,)  # no sign of interest from the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,7 @@ class Journey:
         if kind in _SALE_STAGE:
             sales = {**self.sales, event.originator_id: _SALE_STAGE[kind]}
             return replace(self, sales=sales, last_activity=event.timestamp)
-        if kind is Sale.Cancelled:
+        if kind is e.SaleCancelled:
             sales = {k: v for k, v in self.sales.items() if k != event.originator_id}
             return replace(self, sales=sales, cancelled=self.cancelled + 1,
                            last_activity=event.timestamp)
