@@ -11,6 +11,7 @@ from eventsourcing.projection import Projection
 from psycopg.sql import SQL
 
 from domain.customer import Customer
+from domain.events import PersonalDataErased
 
 __all__ = ["CustomerProfileProjection", "CustomerProfileView"]
 
@@ -40,6 +41,16 @@ class CustomerProfileView(PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         self.sql_create_statements.extend(SQL(s).format() for s in _CREATE)  # type: ignore[arg-type]
 
+    def erase(self, customer_id: Any, tracking: Tracking) -> None:
+        """DSG erasure: the personal columns go; the customer's facts stay."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "UPDATE read.customer_profile SET name = NULL, email = NULL, "
+                "position = %s WHERE customer_id = %s",
+                (tracking.notification_id, customer_id),
+            )
+            self._insert_tracking(curs, tracking)
+
     def register(self, row: dict[str, Any], tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
@@ -64,6 +75,10 @@ class CustomerProfileProjection(Projection[CustomerProfileView]):
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
+
+    @process_event.register(PersonalDataErased)
+    def _erased(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.erase(domain_event.originator_id, tracking)
 
     @process_event.register
     def _(self, domain_event: Customer.Registered, tracking: Tracking) -> None:

@@ -8,6 +8,10 @@ from litestar.di import Provide
 from adapters.settings import Settings
 from entrypoints.bootstrap import build_application
 from entrypoints.command_api.customers import CustomerCommands
+from entrypoints.command_api.dsg import DsgCommands
+from entrypoints.command_api.reference import ReferenceCommands
+from entrypoints.command_api.sales import SaleCommands
+from entrypoints.command_api.test_drives import TestDriveCommands
 from entrypoints.http.app_factory import build_litestar
 
 __all__ = ["create_command_app"]
@@ -18,7 +22,8 @@ def create_command_app(settings: Settings) -> Litestar:
     return build_litestar(
         title="CIS command API",
         settings=settings,
-        handlers=[CustomerCommands],
+        handlers=[CustomerCommands, TestDriveCommands, SaleCommands, ReferenceCommands,
+                  DsgCommands],
         dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False)},
         on_shutdown=[lambda: cis.close()],
     )

@@ -1,47 +1,142 @@
-"""Customer commands over HTTP."""
+"""Customer commands over HTTP: register, then everything that happens to a customer."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any
+from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, post
 from litestar.exceptions import PermissionDeniedException
 
 from application.services import CustomerIntelligence
-from domain.meta import EventMeta
-from domain.values import Canton, CompanyUID, Email, Language, PersonName, Phone, PostalCode
+from domain.customer_facts import Budget
+from domain.values import (
+    Canton,
+    CompanyUID,
+    Email,
+    Language,
+    ModelCode,
+    Money,
+    PersonName,
+    Phone,
+    PostalCode,
+)
+from entrypoints.command_api import bodies as b
+from entrypoints.command_api.commanding import (
+    SALES_WRITERS,
+    execute,
+    expected_version,
+    meta_of,
+    optional,
+    own_customer,
+)
 from entrypoints.http.auth import Caller, Role, require_roles
 from entrypoints.http.bodies import WrittenBody
-from entrypoints.http.request_id import current_request_id
+from entrypoints.http.openapi import command_responses
 
-__all__ = ["CustomerCommands", "RegisterCustomer"]
+__all__ = ["CustomerCommands"]
 
-T = TypeVar("T")
-WRITERS = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
-
-
-class RegisterCustomer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A private customer, or a business one when company_name and company_uid are given.
-    `salesperson` defaults to the caller; only managers and admins may name another."""
-
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Anna Muster"])]
-    email: Annotated[str, msgspec.Meta(max_length=254, examples=["anna@example.ch"])]
-    postal_code: Annotated[str, msgspec.Meta(examples=["8001"])]
-    canton: Annotated[str, msgspec.Meta(examples=["ZH"])]
-    language: Annotated[str, msgspec.Meta(examples=["de"])] = "de"
-    phone: Annotated[str, msgspec.Meta(max_length=30, examples=["+41 44 668 18 00"])] | None = None
-    street: Annotated[str, msgspec.Meta(max_length=200, examples=["Bahnhofstrasse 1"])] | None = None
-    company_name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    company_uid: Annotated[str, msgspec.Meta(examples=["CHE-109.322.551"])] | None = None
-    company_contact: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+Req = Request[Caller, Any, Any]
+ON_CUSTOMER = dict(guards=[require_roles(*SALES_WRITERS)], status_code=200,
+                   responses=command_responses(), description="Roles: salesperson (own "
+                   "customers), sales_manager, admin. `If-Match: <version>` → 409 on mismatch.")
 
 
-def _optional(parse: Callable[..., T], raw: str | None, field: str) -> T | None:
-    return None if raw is None else parse(raw, field=field)
+class CustomerCommands(Controller):
+    path = "/customers"
+    tags = ["customers"]
+
+    @post("/", guards=[require_roles(*SALES_WRITERS)], responses=command_responses(),
+          summary="Register a customer",
+          description="Roles: salesperson (for themselves), sales_manager, admin.")
+    async def register(self, data: b.RegisterCustomer, request: Req,
+                       cis: CustomerIntelligence) -> WrittenBody:
+        registration = dict(
+            name=PersonName.parse(data.name, field="name"),
+            email=Email.parse(data.email, field="email"),
+            postal_code=PostalCode.parse(data.postal_code, field="postal_code"),
+            canton=Canton.parse(data.canton, field="canton"),
+            language=Language.parse(data.language, field="language"),
+            phone=optional(Phone.parse, data.phone, "phone"),
+            street=data.street,
+            company_name=data.company_name,
+            company_uid=optional(CompanyUID.parse, data.company_uid, "company_uid"),
+            company_contact=optional(PersonName.parse, data.company_contact, "company_contact"),
+            salesperson=_salesperson_for(request.user, data.salesperson),
+            meta=meta_of(request),
+        )
+        return await execute(lambda: cis.register_customer(**registration))
+
+    @post("/{customer_id:uuid}/contact", summary="Change e-mail and phone", **ON_CUSTOMER)
+    async def contact(self, customer_id: UUID, data: b.ChangeContact, request: Req,
+                      cis: CustomerIntelligence) -> WrittenBody:
+        email = Email.parse(data.email, field="email")
+        phone = optional(Phone.parse, data.phone, "phone")
+        return await self._on(request, cis, customer_id, lambda version: cis.change_contact(
+            customer_id, email=email, phone=phone, meta=meta_of(request),
+            expected_version=version))
+
+    @post("/{customer_id:uuid}/address", summary="Change the address", **ON_CUSTOMER)
+    async def address(self, customer_id: UUID, data: b.ChangeAddress, request: Req,
+                      cis: CustomerIntelligence) -> WrittenBody:
+        postal_code = PostalCode.parse(data.postal_code, field="postal_code")
+        canton = Canton.parse(data.canton, field="canton")
+        return await self._on(request, cis, customer_id, lambda version: cis.change_address(
+            customer_id, street=data.street, postal_code=postal_code, canton=canton,
+            meta=meta_of(request), expected_version=version))
+
+    @post("/{customer_id:uuid}/preferences", summary="Change language and budget",
+          **ON_CUSTOMER)
+    async def preferences(self, customer_id: UUID, data: b.ChangePreferences, request: Req,
+                          cis: CustomerIntelligence) -> WrittenBody:
+        language = Language.parse(data.language, field="language")
+        budget = None
+        if data.budget_min is not None or data.budget_max is not None:
+            budget = Budget(Money(data.budget_min or 0),
+                            None if data.budget_max is None else Money(data.budget_max))
+        return await self._on(request, cis, customer_id, lambda version: cis.change_preferences(
+            customer_id, language=language, budget=budget, meta=meta_of(request),
+            expected_version=version))
+
+    @post("/{customer_id:uuid}/interests", summary="Record interest in a model", **ON_CUSTOMER)
+    async def interest(self, customer_id: UUID, data: b.RecordInterest, request: Req,
+                       cis: CustomerIntelligence) -> WrittenBody:
+        model = ModelCode.parse(data.model, field="model")
+        return await self._on(request, cis, customer_id, lambda version:
+                              cis.record_vehicle_interest(customer_id, model=model,
+                                                          meta=meta_of(request),
+                                                          expected_version=version))
+
+    @post("/{customer_id:uuid}/touchpoints", summary="Record a touchpoint", **ON_CUSTOMER)
+    async def touchpoint(self, customer_id: UUID, data: b.RecordTouchpoint, request: Req,
+                         cis: CustomerIntelligence) -> WrittenBody:
+        return await self._on(request, cis, customer_id, lambda version: cis.record_touchpoint(
+            customer_id, kind=data.kind, channel=data.channel, note=data.note,
+            meta=meta_of(request), expected_version=version))
+
+    @post("/{customer_id:uuid}/consents", summary="Grant or withdraw a consent",
+          **ON_CUSTOMER)
+    async def consent(self, customer_id: UUID, data: b.GiveConsent, request: Req,
+                      cis: CustomerIntelligence) -> WrittenBody:
+        use_case = cis.grant_consent if data.granted else cis.withdraw_consent
+        return await self._on(request, cis, customer_id, lambda version: use_case(
+            customer_id, purpose=data.purpose, meta=meta_of(request), expected_version=version))
+
+    @post("/{customer_id:uuid}/assignment", summary="Assign a salesperson",
+          guards=[require_roles(Role.SALES_MANAGER, Role.ADMIN)], status_code=200,
+          responses=command_responses(), description="Roles: sales_manager, admin.")
+    async def assignment(self, customer_id: UUID, data: b.AssignSalesperson, request: Req,
+                         cis: CustomerIntelligence) -> WrittenBody:
+        return await self._on(request, cis, customer_id, lambda version: cis.assign_salesperson(
+            customer_id, salesperson=data.salesperson, meta=meta_of(request),
+            expected_version=version))
+
+    @staticmethod
+    async def _on(request: Req, cis: CustomerIntelligence, customer_id: UUID,
+                  use_case: Any) -> WrittenBody:
+        version = expected_version(request)
+        return await execute(lambda: own_customer(cis, request.user, customer_id),
+                             lambda: use_case(version))
 
 
 def _salesperson_for(caller: Caller, named: str | None) -> str:
@@ -50,40 +145,3 @@ def _salesperson_for(caller: Caller, named: str | None) -> str:
     if caller.role is Role.SALESPERSON:
         raise PermissionDeniedException("a salesperson registers customers for themselves only")
     return named
-
-
-def meta_of(request: Request[Caller, Any, Any]) -> EventMeta:
-    return EventMeta(actor=request.user.subject, correlation_id=current_request_id())
-
-
-class CustomerCommands(Controller):
-    path = "/customers"
-    tags = ["customers"]
-
-    @post(
-        "/",
-        guards=[require_roles(*WRITERS)],
-        summary="Register a customer",
-        description="Roles: salesperson, sales_manager, admin. Returns the new id, "
-        "version and log position.",
-    )
-    async def register(
-        self, data: RegisterCustomer, request: Request[Caller, Any, Any],
-        cis: CustomerIntelligence,
-    ) -> WrittenBody:
-        written = await asyncio.to_thread(
-            cis.register_customer,
-            name=PersonName.parse(data.name, field="name"),
-            email=Email.parse(data.email, field="email"),
-            postal_code=PostalCode.parse(data.postal_code, field="postal_code"),
-            canton=Canton.parse(data.canton, field="canton"),
-            language=Language.parse(data.language, field="language"),
-            phone=_optional(Phone.parse, data.phone, "phone"),
-            street=data.street,
-            company_name=data.company_name,
-            company_uid=_optional(CompanyUID.parse, data.company_uid, "company_uid"),
-            company_contact=_optional(PersonName.parse, data.company_contact, "company_contact"),
-            salesperson=_salesperson_for(request.user, data.salesperson),
-            meta=meta_of(request),
-        )
-        return WrittenBody(id=written.id, version=written.version, position=written.position)

@@ -15,7 +15,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from application.errors import Conflict, NotFound
-from domain.errors import DomainError, InvalidTransition, InvalidValue
+from domain.errors import (
+    CustomerErased,
+    DomainError,
+    InvalidTransition,
+    InvalidValue,
+    UnknownTestDrive,
+)
 
 __all__ = ["EXCEPTION_HANDLERS", "Problem", "ServiceUnavailable"]
 
@@ -88,7 +94,7 @@ def _invalid_value(request: Request[Any, Any, Any], exc: InvalidValue) -> Respon
                     [FieldError(field=exc.field, message=exc.message)])
 
 
-def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Problem]:
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     return _problem(request, 404, "Not found", str(exc))
 
 
@@ -143,6 +149,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     psycopg.OperationalError: _store_down,
     psycopg_pool.PoolTimeout: _store_down,
     NotFound: _not_found,
+    UnknownTestDrive: _not_found,
+    CustomerErased: _conflict,
     DomainError: _domain,
     ServiceUnavailable: _unavailable,
     HTTPException: _http,

@@ -63,8 +63,10 @@ def amounts_around(reference: Money) -> st.SearchStrategy[Money]:
 
 
 def amounts_upto(reference: Money) -> st.SearchStrategy[Money]:
-    """Amounts from zero to ``reference`` (in Rappen)."""
-    return st.integers(0, reference.rappen).map(Money)
+    """Amounts from zero to ``reference`` (in Rappen), often one of the bounds."""
+    return st.one_of(st.integers(0, reference.rappen), st.just(reference.rappen), st.just(0)).map(
+        Money
+    )
 
 
 def applies(machine: SaleMachine, command: str) -> bool:

@@ -1,0 +1,137 @@
+"""Request bodies of the command API (msgspec validates shape; the domain validates meaning)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
+from domain.sale import CancelReason
+
+__all__ = [
+    "BookTestDrive", "CancelSale", "ChangeAddress", "ChangeContact", "ChangePreferences",
+    "CompleteTestDrive", "DeliverSale", "GiveConsent", "OpenSale", "PutIncentive", "PutModel",
+    "QuoteSale", "RecordInterest", "RecordTouchpoint", "RegisterCustomer", "ReserveSale",
+    "AssignSalesperson", "SignContract",
+]
+
+Rappen = Annotated[int, msgspec.Meta(ge=0, le=99_999_999_999_999,
+                                     description="CHF in Rappen (1 CHF = 100)")]
+Text200 = Annotated[str, msgspec.Meta(max_length=200)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+Code = Annotated[str, msgspec.Meta(max_length=20, examples=["EV-ONE"])]
+
+
+class _Body(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pass
+
+
+class RegisterCustomer(_Body):
+    """A private customer, or a business one when company_name and company_uid are given.
+    `salesperson` defaults to the caller; only managers and admins may name another."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Anna Muster"])]
+    email: Annotated[str, msgspec.Meta(max_length=254, examples=["anna@example.ch"])]
+    postal_code: Annotated[str, msgspec.Meta(max_length=10, examples=["8001"])]
+    canton: Annotated[str, msgspec.Meta(max_length=10, examples=["ZH"])]
+    language: Annotated[str, msgspec.Meta(max_length=10, examples=["de"])] = "de"
+    phone: Annotated[str, msgspec.Meta(max_length=30, examples=["+41 44 668 18 00"])] | None = None
+    street: Text200 | None = None
+    company_name: Text200 | None = None
+    company_uid: Annotated[str, msgspec.Meta(max_length=30, examples=["CHE-109.322.551"])] | None = None
+    company_contact: Text200 | None = None
+    salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+
+
+class ChangeContact(_Body):
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    phone: Annotated[str, msgspec.Meta(max_length=30)] | None = None
+
+
+class ChangeAddress(_Body):
+    postal_code: Annotated[str, msgspec.Meta(max_length=10)]
+    canton: Annotated[str, msgspec.Meta(max_length=10)]
+    street: Text200 | None = None
+
+
+class ChangePreferences(_Body):
+    language: Annotated[str, msgspec.Meta(max_length=10)]
+    budget_min: Rappen | None = None
+    budget_max: Rappen | None = None
+
+
+class RecordInterest(_Body):
+    model: Code
+
+
+class RecordTouchpoint(_Body):
+    kind: TouchpointKind
+    channel: Channel
+    note: Note | None = None
+
+
+class GiveConsent(_Body):
+    """Grant (`granted: true`) or withdraw (`granted: false`) a consent."""
+
+    purpose: ConsentPurpose
+    granted: bool
+
+
+class AssignSalesperson(_Body):
+    salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class BookTestDrive(_Body):
+    model: Code
+    scheduled_at: Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class CompleteTestDrive(_Body):
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    notes: Note | None = None
+
+
+class OpenSale(_Body):
+    """Opens at the catalogue's list price; the salesperson defaults to the customer's."""
+
+    customer_id: UUID
+    model: Code
+    salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+
+
+class QuoteSale(_Body):
+    """Without `incentives`, the customer's cantonal incentive applies."""
+
+    price: Rappen
+    discount: Rappen = 0
+    incentives: Rappen | None = None
+
+
+class ReserveSale(_Body):
+    deposit: Rappen
+
+
+class SignContract(_Body):
+    final_price: Rappen
+
+
+class DeliverSale(_Body):
+    vin: Annotated[str, msgspec.Meta(max_length=17, min_length=17)]
+    delivered_on: date
+
+
+class CancelSale(_Body):
+    reason: CancelReason
+
+
+class PutModel(_Body):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    list_price: Rappen
+
+
+class PutIncentive(_Body):
+    amount: Rappen
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]

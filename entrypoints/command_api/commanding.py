@@ -1,0 +1,83 @@
+"""What every command endpoint does: who may act, which version, run it off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from litestar import Request
+from litestar.exceptions import PermissionDeniedException, ValidationException
+
+from application.services import CustomerIntelligence
+from application.written import Written
+from domain.meta import EventMeta
+from entrypoints.http.auth import Caller, Role
+from entrypoints.http.bodies import WrittenBody
+from entrypoints.http.request_id import current_request_id
+
+__all__ = [
+    "SALES_WRITERS",
+    "execute",
+    "expected_version",
+    "meta_of",
+    "optional",
+    "own_customer",
+    "own_sale",
+]
+
+T = TypeVar("T")
+SALES_WRITERS = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+_VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def meta_of(request: Request[Caller, Any, Any]) -> EventMeta:
+    return EventMeta(actor=request.user.subject, correlation_id=current_request_id())
+
+
+def expected_version(request: Request[Any, Any, Any]) -> int | None:
+    """`If-Match: 3` (or `"3"`): the version the caller last saw; absent means any."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    match = _VERSION.match(header)
+    if match is None:
+        raise ValidationException("If-Match must be the aggregate version, e.g. If-Match: 3",
+                                  extra=[{"key": "If-Match", "message": "not a version",
+                                          "source": "header"}])
+    return int(match.group(1))
+
+
+def optional(parse: Callable[..., T], raw: Any, field: str) -> T | None:
+    return None if raw is None else parse(raw, field=field)
+
+
+def own_customer(cis: CustomerIntelligence, caller: Caller, customer_id: UUID) -> None:
+    """Salespeople act on the customers assigned to them only."""
+    if caller.role is Role.SALESPERSON and cis.get_customer(customer_id).salesperson != caller.subject:
+        raise PermissionDeniedException("this customer is assigned to another salesperson")
+
+
+def own_sale(cis: CustomerIntelligence, caller: Caller, sale_id: UUID) -> None:
+    """Salespeople act on their own sales only."""
+    if caller.role is Role.SALESPERSON and cis.get_sale(sale_id).salesperson != caller.subject:
+        raise PermissionDeniedException("this sale belongs to another salesperson")
+
+
+async def execute(*steps: Callable[[], Any]) -> WrittenBody:
+    """Run the steps (checks, then one use case) in a worker thread, in order.
+
+    The application is synchronous (psycopg pool); the event loop stays free.
+    """
+
+    def run() -> Written:
+        result: Any = None
+        for step in steps:
+            result = step()
+        assert isinstance(result, Written)
+        return result
+
+    written = await asyncio.to_thread(run)
+    return WrittenBody(id=written.id, version=written.version, position=written.position)

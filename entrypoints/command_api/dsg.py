@@ -1,0 +1,32 @@
+"""DSG requests over HTTP: erasure of a customer's personal data (the DPO's job)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, post
+
+from application.services import CustomerIntelligence
+from entrypoints.command_api.commanding import execute, meta_of
+from entrypoints.http.auth import Caller, Role, require_roles
+from entrypoints.http.bodies import WrittenBody
+from entrypoints.http.openapi import command_responses
+
+__all__ = ["DsgCommands"]
+
+
+class DsgCommands(Controller):
+    path = "/dsg/customers"
+    tags = ["DSG"]
+    guards = [require_roles(Role.DPO)]
+
+    @post("/{customer_id:uuid}/erasure", status_code=200, responses=command_responses(),
+          summary="Erase a customer's personal data",
+          description="Role: dpo. Appends PersonalDataErased and destroys the customer's "
+          "data key: every past event stays readable with personal fields redacted. "
+          "Repeating it is safe.")
+    async def erase(self, customer_id: UUID, request: Request[Caller, Any, Any],
+                    cis: CustomerIntelligence) -> WrittenBody:
+        meta = meta_of(request)
+        return await execute(lambda: cis.erase_customer(customer_id, meta=meta))

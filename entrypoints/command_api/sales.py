@@ -1,0 +1,91 @@
+"""The sales process over HTTP: open, quote, reserve, contract, deliver, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, post
+
+from application.services import CustomerIntelligence
+from domain.values import ModelCode, Money
+from domain.vin import VIN
+from entrypoints.command_api import bodies as b
+from entrypoints.command_api.commanding import (
+    SALES_WRITERS,
+    execute,
+    expected_version,
+    meta_of,
+    own_customer,
+    own_sale,
+)
+from entrypoints.http.auth import Caller, Role, require_roles
+from entrypoints.http.bodies import WrittenBody
+from entrypoints.http.openapi import command_responses
+
+__all__ = ["SaleCommands"]
+
+Req = Request[Caller, Any, Any]
+ROLES = ("Roles: salesperson (own sales), sales_manager, admin. "
+         "`If-Match: <version>` → 409 on mismatch.")
+STEP = dict(status_code=200, responses=command_responses(), description=ROLES)
+
+
+class SaleCommands(Controller):
+    path = "/sales"
+    tags = ["sales"]
+    guards = [require_roles(*SALES_WRITERS)]
+
+    @post("/", summary="Open a sale at the catalogue's list price",
+          responses=command_responses(),
+          description="Roles: salesperson (own customers), sales_manager, admin.")
+    async def open(self, data: b.OpenSale, request: Req, cis: CustomerIntelligence) -> WrittenBody:
+        model = ModelCode.parse(data.model, field="model")
+        salesperson = data.salesperson if request.user.role is not Role.SALESPERSON else None
+        return await execute(
+            lambda: own_customer(cis, request.user, data.customer_id),
+            lambda: cis.open_sale(customer_id=data.customer_id, model=model,
+                                  salesperson=salesperson, meta=meta_of(request)))
+
+    @post("/{sale_id:uuid}/quote", summary="Quote a price", **STEP)
+    async def quote(self, sale_id: UUID, data: b.QuoteSale, request: Req,
+                    cis: CustomerIntelligence) -> WrittenBody:
+        incentives = None if data.incentives is None else Money(data.incentives)
+        return await self._on(request, cis, sale_id, lambda version: cis.quote_sale(
+            sale_id, price=Money(data.price), discount=Money(data.discount),
+            incentives=incentives, meta=meta_of(request), expected_version=version))
+
+    @post("/{sale_id:uuid}/reserve", summary="Reserve against a deposit", **STEP)
+    async def reserve(self, sale_id: UUID, data: b.ReserveSale, request: Req,
+                      cis: CustomerIntelligence) -> WrittenBody:
+        return await self._on(request, cis, sale_id, lambda version: cis.reserve_sale(
+            sale_id, deposit=Money(data.deposit), meta=meta_of(request),
+            expected_version=version))
+
+    @post("/{sale_id:uuid}/contract", summary="Record the signed contract", **STEP)
+    async def contract(self, sale_id: UUID, data: b.SignContract, request: Req,
+                       cis: CustomerIntelligence) -> WrittenBody:
+        return await self._on(request, cis, sale_id, lambda version: cis.sign_contract(
+            sale_id, final_price=Money(data.final_price), meta=meta_of(request),
+            expected_version=version))
+
+    @post("/{sale_id:uuid}/deliver", summary="Record the delivery", **STEP)
+    async def deliver(self, sale_id: UUID, data: b.DeliverSale, request: Req,
+                      cis: CustomerIntelligence) -> WrittenBody:
+        vin = VIN.parse(data.vin, field="vin")
+        return await self._on(request, cis, sale_id, lambda version: cis.deliver_sale(
+            sale_id, vin=vin, delivered_on=data.delivered_on, meta=meta_of(request),
+            expected_version=version))
+
+    @post("/{sale_id:uuid}/cancel", summary="Cancel before delivery", **STEP)
+    async def cancel(self, sale_id: UUID, data: b.CancelSale, request: Req,
+                     cis: CustomerIntelligence) -> WrittenBody:
+        return await self._on(request, cis, sale_id, lambda version: cis.cancel_sale(
+            sale_id, reason=data.reason, meta=meta_of(request), expected_version=version))
+
+    @staticmethod
+    async def _on(request: Req, cis: CustomerIntelligence, sale_id: UUID,
+                  use_case: Any) -> WrittenBody:
+        version = expected_version(request)
+        return await execute(lambda: own_sale(cis, request.user, sale_id),
+                             lambda: use_case(version))
