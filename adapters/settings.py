@@ -25,6 +25,7 @@ class Settings:
     command_port: int
     query_port: int
     log_level: str
+    rate_limit_per_minute: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -41,6 +42,7 @@ class Settings:
             command_port=int(env.get("CIS_COMMAND_PORT", "8000")),
             query_port=int(env.get("CIS_QUERY_PORT", "8001")),
             log_level=env.get("CIS_LOG_LEVEL", "info"),
+            rate_limit_per_minute=int(env.get("CIS_RATE_LIMIT_PER_MINUTE", "600")),
         )
 
     def has_all_urls(self) -> bool:
@@ -59,6 +61,7 @@ class Settings:
             "CIS_COMMAND_PORT": str(self.command_port),
             "CIS_QUERY_PORT": str(self.query_port),
             "CIS_LOG_LEVEL": self.log_level,
+            "CIS_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
         }
         for key, value in (
             ("CIS_DATABASE_URL", self.database_url),

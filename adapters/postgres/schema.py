@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import psycopg
 
+from adapters.postgres.idempotency import CREATE_IDEMPOTENCY_TABLE
 from adapters.postgres.keys import CREATE_KEY_TABLE
 
 __all__ = ["create_own_tables"]
 
 _STATEMENTS = [
     CREATE_KEY_TABLE,
+    CREATE_IDEMPOTENCY_TABLE,
     "CREATE SCHEMA IF NOT EXISTS read",
     """
     CREATE TABLE IF NOT EXISTS read.lead_scores (

@@ -10,11 +10,14 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.datastructures import State
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
 
 from adapters.settings import Settings
 from entrypoints.http.auth import build_jwt_auth
 from entrypoints.http.health import health, ready
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.rate_limit import rate_limit_config
 from entrypoints.http.request_id import RequestIdMiddleware
 
 __all__ = ["build_litestar"]
@@ -26,15 +29,25 @@ def build_litestar(
     settings: Settings,
     handlers: Sequence[Any],
     dependencies: dict[str, Provide],
+    api_middleware: Sequence[Any] = (),
     on_startup: Sequence[Callable[..., Any]] = (),
     on_shutdown: Sequence[Callable[..., Any]] = (),
 ) -> Litestar:
+    """`api_middleware` wraps the /api/v1 routes inside auth, so it knows the caller."""
+    assert settings.redis_url
     jwt_auth = build_jwt_auth(settings.jwt_secret)
-    api = Router(path="/api/v1", route_handlers=list(handlers), dependencies=dependencies)
+    api = Router(path="/api/v1", route_handlers=list(handlers), dependencies=dependencies,
+                 middleware=list(api_middleware))
+    rate_limits = RedisStore(Redis.from_url(settings.redis_url, socket_timeout=1.0,
+                                            socket_connect_timeout=1.0),
+                             namespace="cis-rate-limit", handle_client_shutdown=True)
+
     return Litestar(
         route_handlers=[api, health, ready],
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[RequestIdMiddleware],
+        middleware=[RequestIdMiddleware,
+                    rate_limit_config(settings.rate_limit_per_minute).middleware],
+        stores={"rate_limit": rate_limits},
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"settings": settings}),
         on_startup=list(on_startup),

@@ -118,6 +118,8 @@ def _store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     headers = dict(exc.headers or {})
+    if exc.status_code == 429 and "RateLimit-Reset" in headers:
+        headers["Retry-After"] = str(max(1, int(headers["RateLimit-Reset"])))
     return _problem(request, exc.status_code, _title(exc.status_code), exc.detail, headers=headers)
 
 
