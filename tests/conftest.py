@@ -41,7 +41,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def settings(data_dir: Path) -> Iterator[Settings]:
     """Settings with every URL resolved and the schema migrated."""
-    configure_logging("warning")
+    configure_logging("info")  # as in production, so tests see what it logs
     env = {
         "CIS_DATA_DIR": str(data_dir),
         "CIS_JWT_SECRET": "test-secret-" + uuid.uuid4().hex,

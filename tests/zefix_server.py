@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 __all__ = ["ZefixServer", "company", "zefix_server"]
 
@@ -74,7 +74,7 @@ class ZefixServer:
         self._requests = 0
         self._paths: list[str] = []
         self._released = threading.Event()  # set on stop: cut slow answers short
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.port = _free_port()
 
@@ -132,7 +132,7 @@ class ZefixServer:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> ZefixServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -189,7 +189,7 @@ def _handler_for(state: ZefixServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             state._count(self.path)
             if state.slow and state._released.wait(state.slow_seconds):
                 return  # server stopping
@@ -225,7 +225,7 @@ def _handler_for(state: ZefixServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return Handler

@@ -106,15 +106,15 @@ class _Localized(msgspec.Struct):
 
 
 class _LegalForm(msgspec.Struct):
-    shortName: _Localized | None = None  # noqa: N815 - the registry's field name
+    shortName: _Localized | None = None
 
 
 class _Company(msgspec.Struct):
     uid: str
     name: str
     status: str
-    legalSeat: str | None = None  # noqa: N815
-    legalForm: _LegalForm | None = None  # noqa: N815
+    legalSeat: str | None = None
+    legalForm: _LegalForm | None = None
 
 
 _decode_companies = msgspec.json.Decoder(list[_Company]).decode

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.postgres.idempotency import IdempotencyStore
@@ -27,7 +26,6 @@ def create_command_app(settings: Settings) -> Litestar:
     cis = build_application(settings, pool_size=10)
     # Opened on startup, inside the server's event loop.
     pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=5, open=False)
-    idempotency = DefineMiddleware(IdempotencyMiddleware, store=IdempotencyStore(pool))
 
     async def open_pool() -> None:
         await pool.open()
@@ -42,7 +40,8 @@ def create_command_app(settings: Settings) -> Litestar:
         handlers=[CustomerCommands, TestDriveCommands, SaleCommands, ReferenceCommands,
                   DsgCommands],
         dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False)},
-        api_middleware=[idempotency],
+        api_middleware=[IdempotencyMiddleware],
+        state={"idempotency": IdempotencyStore(pool)},
         on_startup=[open_pool],
         on_shutdown=[close],
     )

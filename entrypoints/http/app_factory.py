@@ -30,6 +30,7 @@ def build_litestar(
     handlers: Sequence[Any],
     dependencies: dict[str, Provide],
     api_middleware: Sequence[Any] = (),
+    state: dict[str, Any] | None = None,
     on_startup: Sequence[Callable[..., Any]] = (),
     on_shutdown: Sequence[Callable[..., Any]] = (),
 ) -> Litestar:
@@ -49,7 +50,7 @@ def build_litestar(
                     rate_limit_config(settings.rate_limit_per_minute).middleware],
         stores={"rate_limit": rate_limits},
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, **(state or {})}),
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         openapi_config=OpenAPIConfig(

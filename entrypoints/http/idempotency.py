@@ -23,11 +23,15 @@ _MAX_KEY = 200
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    """Needs an `IdempotencyStore` in the app state under "idempotency"."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # From the app state, not a constructor argument: Litestar copies middleware
+        # arguments per route, which would copy the store's (unopened) connection pool.
+        store: IdempotencyStore = scope["litestar_app"].state["idempotency"]
         key = _header(scope, b"idempotency-key")
         caller = getattr(scope.get("user"), "subject", None)
         if scope["type"] != "http" or scope["method"] != "POST" or key is None or caller is None:
@@ -38,14 +42,14 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).digest()
-        recorded = await self.store.claim(caller, key, digest)
+        recorded = await store.claim(caller, key, digest)
         if recorded is not None:
             await _answer_recorded(send, recorded, digest)
             return
-        await self._run_and_record(scope, body, send, caller, key)
+        await self._run_and_record(store, scope, body, send, caller, key)
 
-    async def _run_and_record(self, scope: Scope, body: bytes, send: Send, caller: str,
-                              key: str) -> None:
+    async def _run_and_record(self, store: IdempotencyStore, scope: Scope, body: bytes,
+                              send: Send, caller: str, key: str) -> None:
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -64,10 +68,10 @@ class IdempotencyMiddleware:
         finally:
             status = int(started.get("status", 500))
             if status >= 500:
-                await self.store.release(caller, key)
+                await store.release(caller, key)
             else:
                 content_type = _content_type(started.get("headers", []))
-                await self.store.complete(caller, key, status, content_type, b"".join(chunks))
+                await store.complete(caller, key, status, content_type, b"".join(chunks))
 
 
 async def _answer_recorded(send: Send, recorded: Any, digest: bytes) -> None:
