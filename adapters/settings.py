@@ -26,6 +26,9 @@ class Settings:
     query_port: int
     log_level: str
     rate_limit_per_minute: int
+    zefix_url: str
+    zefix_user: str | None
+    zefix_password: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +46,9 @@ class Settings:
             query_port=int(env.get("CIS_QUERY_PORT", "8001")),
             log_level=env.get("CIS_LOG_LEVEL", "info"),
             rate_limit_per_minute=int(env.get("CIS_RATE_LIMIT_PER_MINUTE", "600")),
+            zefix_url=env.get("CIS_ZEFIX_URL", "https://www.zefix.admin.ch/ZefixPublicREST"),
+            zefix_user=env.get("CIS_ZEFIX_USER") or None,
+            zefix_password=env.get("CIS_ZEFIX_PASSWORD") or None,
         )
 
     def has_all_urls(self) -> bool:
@@ -62,8 +68,11 @@ class Settings:
             "CIS_QUERY_PORT": str(self.query_port),
             "CIS_LOG_LEVEL": self.log_level,
             "CIS_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
+            "CIS_ZEFIX_URL": self.zefix_url,
         }
         for key, value in (
+            ("CIS_ZEFIX_USER", self.zefix_user),
+            ("CIS_ZEFIX_PASSWORD", self.zefix_password),
             ("CIS_DATABASE_URL", self.database_url),
             ("CIS_NATS_URL", self.nats_url),
             ("CIS_REDIS_URL", self.redis_url),

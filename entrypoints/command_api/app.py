@@ -5,14 +5,17 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.di import Provide
 from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
 
 from adapters.postgres.idempotency import IdempotencyStore
+from adapters.registry.zefix import ZefixRegistry
 
 from adapters.settings import Settings
 from entrypoints.bootstrap import build_application
 from entrypoints.command_api.customers import CustomerCommands
 from entrypoints.command_api.dsg import DsgCommands
 from entrypoints.command_api.reference import ReferenceCommands
+from entrypoints.command_api.registry import RegistryQueries
 from entrypoints.command_api.sales import SaleCommands
 from entrypoints.command_api.test_drives import TestDriveCommands
 from entrypoints.http.app_factory import build_litestar
@@ -22,8 +25,11 @@ __all__ = ["create_command_app"]
 
 
 def create_command_app(settings: Settings) -> Litestar:
-    assert settings.database_url
+    assert settings.database_url and settings.redis_url
     cis = build_application(settings, pool_size=10)
+    registry_cache = Redis.from_url(settings.redis_url)
+    registry = ZefixRegistry(settings.zefix_url, registry_cache, username=settings.zefix_user,
+                             password=settings.zefix_password)
     # Opened on startup, inside the server's event loop.
     pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=5, open=False)
 
@@ -32,16 +38,18 @@ def create_command_app(settings: Settings) -> Litestar:
 
     async def close() -> None:
         await pool.close()
+        await registry.aclose()
+        await registry_cache.aclose()
         cis.close()
 
     return build_litestar(
         title="CIS command API",
         settings=settings,
         handlers=[CustomerCommands, TestDriveCommands, SaleCommands, ReferenceCommands,
-                  DsgCommands],
+                  DsgCommands, RegistryQueries],
         dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False)},
         api_middleware=[IdempotencyMiddleware],
-        state={"idempotency": IdempotencyStore(pool)},
+        state={"idempotency": IdempotencyStore(pool), "registry": registry},
         on_startup=[open_pool],
         on_shutdown=[close],
     )
