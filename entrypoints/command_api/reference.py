@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from litestar import Controller, Request, Response, put
+from litestar.openapi.datastructures import ResponseSpec
 
 from application.services import CustomerIntelligence
 from domain.values import Canton, ModelCode, Money
@@ -19,6 +20,8 @@ __all__ = ["ReferenceCommands"]
 
 Req = Request[Caller, Any, Any]
 DESCRIPTION = "Role: admin. 201 when created, 200 when changed (or unchanged)."
+RESPONSES = {**command_responses(),
+             201: ResponseSpec(data_container=WrittenBody, description="Created")}
 
 
 class ReferenceCommands(Controller):
@@ -26,7 +29,7 @@ class ReferenceCommands(Controller):
     guards = [require_roles(Role.ADMIN)]
 
     @put("/catalog/models/{code:str}", summary="List or change a vehicle model",
-         description=DESCRIPTION, responses=command_responses())
+         description=DESCRIPTION, responses=RESPONSES)
     async def put_model(self, code: str, data: b.PutModel, request: Req,
                         cis: CustomerIntelligence) -> Response[WrittenBody]:
         model = ModelCode.parse(code, field="code")
@@ -37,7 +40,7 @@ class ReferenceCommands(Controller):
 
     @put("/incentives/{canton:str}", summary="Declare or change a cantonal EV incentive",
          description=DESCRIPTION + " Amounts are what the canton publishes; none ship.",
-         responses=command_responses())
+         responses=RESPONSES)
     async def put_incentive(self, canton: str, data: b.PutIncentive, request: Req,
                             cis: CustomerIntelligence) -> Response[WrittenBody]:
         parsed = Canton.parse(canton, field="canton")

@@ -34,4 +34,4 @@ def command_responses() -> dict[int, ResponseSpec]:
 
 
 def query_responses() -> dict[int, ResponseSpec]:
-    return _specs(400, 401, 403, 404, 429, 503)
+    return _specs(400, 401, 403, 404, 422, 429, 503)
