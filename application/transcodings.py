@@ -6,7 +6,6 @@ StrEnums need none: JSON stores them as strings and the aggregates restore their
 from __future__ import annotations
 
 import base64
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -54,17 +53,6 @@ class MoneyAsRappen(Transcoding):
 
     def decode(self, data: int) -> Money:
         return Money(data)
-
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 class EventMetaAsDict(Transcoding):
@@ -142,6 +130,5 @@ def register_value_transcodings(transcoder: JSONTranscoder) -> None:
         (VIN, "vin"),
     ):
         transcoder.register(AsString(value_type, name))
-    for transcoding in (MoneyAsRappen(), DateAsISO(), EventMetaAsDict(), BudgetAsDict(),
-                        CompanyAsDict()):
+    for transcoding in (MoneyAsRappen(), EventMetaAsDict(), BudgetAsDict(), CompanyAsDict()):
         transcoder.register(transcoding)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import Aggregate, CanMutateAggregate
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -57,7 +56,7 @@ class _CatalogueMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.aggregate: Aggregate | None = None
-        self.events: list[DomainEventProtocol[Any]] = []
+        self.events: list[CanMutateAggregate[uuid.UUID]] = []
 
     def _start(self, aggregate: Aggregate) -> None:
         self.aggregate = aggregate

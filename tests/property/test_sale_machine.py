@@ -1,7 +1,8 @@
 """Random command sequences against one Sale, checked against a simple model.
 
-Every command is attempted whatever the status, with amounts drawn around the
-list price, so both accepted and refused commands occur. A refused command
+Every command is attempted in any status, with amounts drawn around the
+limits, so both accepted and refused commands occur; "advance" rules try a
+command only where it applies, so that sequences also reach delivery. A refused command
 must raise the expected domain error and leave the sale exactly as it was.
 After every step the invariants are checked, including that replaying all
 events recorded so far rebuilds an equal sale.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import CanMutateAggregate
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -92,7 +93,7 @@ class SaleMachine(RuleBasedStateMachine):
         super().__init__()
         self.sale: Sale | None = None
         self.expected: Expected | None = None
-        self.events: list[DomainEventProtocol[Any]] = []
+        self.events: list[CanMutateAggregate[uuid.UUID]] = []
         self.highest_rank = 0
 
     @initialize(list_price=st.integers(0, 20_000_000).map(Money), meta=METAS)
@@ -118,18 +119,27 @@ class SaleMachine(RuleBasedStateMachine):
         assert self.sale is not None and self.expected is not None
         return self.sale, self.expected
 
-    def _refusal(self, command: str, amount_errors: list[tuple[bool, str]]) -> tuple[type, str]:
-        """The error expected for ``command`` now, or (nothing) if it should apply."""
+    def _refusal(
+        self, command: str, amount_errors: list[tuple[bool, str]]
+    ) -> tuple[type[DomainError] | None, str]:
+        """The error (and field) expected for ``command`` now; None if it should apply.
+
+        ``amount_errors`` lists (rule broken?, field) in the order the sale checks them.
+        """
         _, expected = self._state()
         if expected.status not in ALLOWED[command]:
             return InvalidTransition, ""
         for broken, field_name in amount_errors:
             if broken:
                 return InvalidValue, field_name
-        return type(None), ""
+        return None, ""
 
     def _run(
-        self, command: str, call: Any, meta: EventMeta, amount_errors: list[tuple[bool, str]]
+        self,
+        command: str,
+        call: Callable[[], None],
+        meta: EventMeta,
+        amount_errors: list[tuple[bool, str]],
     ) -> bool:
         """Run ``call``; check it was refused or applied as the model says.
 
@@ -138,7 +148,7 @@ class SaleMachine(RuleBasedStateMachine):
         sale, expected = self._state()
         error, field_name = self._refusal(command, amount_errors)
         before = dict(sale.__dict__)
-        if error is not type(None):
+        if error is not None:
             with pytest.raises(DomainError) as refused:
                 call()
             assert type(refused.value) is error
@@ -166,7 +176,7 @@ class SaleMachine(RuleBasedStateMachine):
 
     # Each command has a rule that tries it in any status with amounts around
     # the limits (often refused), and an "advance" rule that tries it only
-    # where it applies, with amounts within the limits, so that sequences get
+    # where it applies, with amounts within the limits (or at their bounds), so that sequences get
     # well past "open" before a cancel ends them.
 
     @rule(data=st.data(), meta=METAS)

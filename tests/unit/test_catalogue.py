@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 from domain.catalogue import CantonIncentive, VehicleModel
 from domain.errors import InvalidTransition, InvalidValue
@@ -56,8 +56,8 @@ def assert_unchanged(
     return refused.value
 
 
-def replayed(events: list[Any]) -> Aggregate:
-    aggregate = None
+def replayed(events: Sequence[CanMutateAggregate[uuid.UUID]]) -> Aggregate:
+    aggregate: Aggregate | None = None
     for e in events:
         aggregate = e.mutate(aggregate)
     assert aggregate is not None
