@@ -22,7 +22,7 @@ __all__ = [
     "PreferencesChanged", "SaleCancelled", "SaleContractSigned", "SaleDelivered",
     "SaleOpened", "SaleQuoted", "SaleReserved", "SalespersonAssigned", "TestDriveBooked",
     "TestDriveCancelled", "TestDriveCompleted", "TestDriveMissed", "TouchpointRecorded",
-    "VehicleInterestRecorded",
+    "VehicleInterestRecorded", "CUSTOMER_EVENTS", "SALE_EVENTS",
 ]
 
 Event = type[AggregateEvent]
@@ -59,3 +59,13 @@ ModelWithdrawn: Event = _model.Withdrawn
 IncentiveDeclared: Event = _incentive.Declared
 IncentiveChanged: Event = _incentive.Changed
 IncentiveEnded: Event = _incentive.Ended
+
+CUSTOMER_EVENTS: tuple[Event, ...] = (
+    CustomerRegistered, ContactChanged, AddressChanged, PreferencesChanged,
+    VehicleInterestRecorded, TouchpointRecorded, TestDriveBooked, TestDriveCompleted,
+    TestDriveCancelled, TestDriveMissed, ConsentGranted, ConsentWithdrawn, SalespersonAssigned,
+    PersonalDataErased,
+)
+SALE_EVENTS: tuple[Event, ...] = (
+    SaleOpened, SaleQuoted, SaleReserved, SaleContractSigned, SaleDelivered, SaleCancelled,
+)

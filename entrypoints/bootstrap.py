@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.utils import Environment
@@ -11,8 +13,10 @@ from eventsourcing.utils import Environment
 from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
+from projections.base import ReadModel, schema_of
+from projections.runner import BatchProjector
 
-__all__ = ["build_application", "build_tracking_recorder"]
+__all__ = ["build_application", "build_projector", "build_tracking_recorder", "create_read_model"]
 
 
 def build_application(
@@ -37,3 +41,32 @@ def build_tracking_recorder(
                             pool_size=2, create_table=create_table)
     factory = InfrastructureFactory.construct(env=Environment(name, env))
     return factory.tracking_recorder(recorder_class)
+
+
+def build_projector(
+    settings: Settings, model: ReadModel, app: CustomerIntelligence, *, rebuild: bool = False
+) -> BatchProjector:
+    """A runner for `model` writing into its schema (or the rebuild's), tracking there too."""
+    schema = schema_of(model.name, rebuild=rebuild)
+    assert settings.database_url
+    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
+                            pool_size=2, create_table=False)
+    env["POSTGRES_SCHEMA"] = schema
+    factory = InfrastructureFactory.construct(env=Environment(model.name, env))
+    tracking = factory.tracking_recorder(PostgresTrackingRecorder)
+    return BatchProjector(app, model, tracking, schema)
+
+
+def create_read_model(settings: Settings, model: ReadModel, *, rebuild: bool = False) -> None:
+    """Create the model's schema, tables and tracking table (idempotent)."""
+    assert settings.database_url
+    schema = schema_of(model.name, rebuild=rebuild)
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for statement in model.create_statements(schema):
+            conn.execute(statement)
+    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
+                            pool_size=1, create_table=True)
+    env["POSTGRES_SCHEMA"] = schema
+    factory = InfrastructureFactory.construct(env=Environment(model.name, env))
+    factory.tracking_recorder(PostgresTrackingRecorder).datastore.close()

@@ -9,19 +9,19 @@ import nats
 from adapters.nats.streams import ensure_streams
 from adapters.postgres.schema import create_own_tables
 from adapters.settings import Settings
-from entrypoints.bootstrap import build_application, build_tracking_recorder
-from projections.registry import PROJECTIONS
+from entrypoints.bootstrap import build_application, build_tracking_recorder, create_read_model
+from projections.registry import READ_MODELS
 
 __all__ = ["migrate"]
 
 
 def migrate(settings: Settings) -> None:
     assert settings.database_url and settings.nats_url
+    create_own_tables(settings.database_url)  # the data-key table first: the app needs it
     build_application(settings, pool_size=1, create_table=True).close()
-    for projection, view in PROJECTIONS:
-        _close(build_tracking_recorder(settings, projection.name, view, create_table=True))
+    for model in READ_MODELS:
+        create_read_model(settings, model)
     _close(build_tracking_recorder(settings, "relay", create_table=True))
-    create_own_tables(settings.database_url)
     asyncio.run(_streams(settings.nats_url))
 
 

@@ -1,13 +1,20 @@
-"""Every projection with its view class: the one list the runner and migrations use."""
+"""Every read model: the one list the projector process, migrations and rebuilds use."""
 
 from __future__ import annotations
 
-from typing import Any
+from projections.base import ReadModel
+from projections.customers import CustomersReadModel
 
-from projections.profile import CustomerProfileProjection, CustomerProfileView
+__all__ = ["READ_MODELS", "read_model"]
 
-__all__ = ["PROJECTIONS"]
-
-PROJECTIONS: list[tuple[Any, Any]] = [
-    (CustomerProfileProjection, CustomerProfileView),
+READ_MODELS: list[ReadModel] = [
+    CustomersReadModel(),
 ]
+
+
+def read_model(name: str) -> ReadModel:
+    for model in READ_MODELS:
+        if model.name == name:
+            return model
+    names = ", ".join(m.name for m in READ_MODELS)
+    raise KeyError(f"no read model {name!r}; there are: {names}")

@@ -9,20 +9,18 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+import threading
 from pathlib import Path
 
 import psycopg
 import pytest
-from eventsourcing.projection import ProjectionRunner
 
 from adapters.embedded.stack import embedded_stack
 from adapters.logging import configure_logging
-from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
-from application.services import CustomerIntelligence
+from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.migrate import migrate
-from projections.registry import PROJECTIONS
+from projections.registry import READ_MODELS
 
 
 def _fresh_database(url: str) -> str:
@@ -59,12 +57,15 @@ def settings(data_dir: Path) -> Iterator[Settings]:
 
 @pytest.fixture(scope="session")
 def projectors(settings: Settings) -> Iterator[None]:
-    """Every projection running, as `cis project run` does; one runner each per session."""
-    assert settings.database_url
-    env = eventsourcing_env(settings.database_url, master_key=settings.master_key, pool_size=2)
-    with ExitStack() as stack:
-        for projection, view in PROJECTIONS:
-            stack.enter_context(ProjectionRunner(application_class=CustomerIntelligence,
-                                                 projection_class=projection,
-                                                 view_class=view, env=env))
-        yield
+    """Every read model projected in the background, as `cis project run` does."""
+    app = build_application(settings, pool_size=2 + 2 * len(READ_MODELS))
+    stopping = threading.Event()
+    threads = [threading.Thread(target=build_projector(settings, model, app).run,
+                                args=(stopping,), daemon=True) for model in READ_MODELS]
+    for thread in threads:
+        thread.start()
+    yield
+    stopping.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    app.close()

@@ -15,6 +15,9 @@ from psycopg_pool import AsyncConnectionPool
 __all__ = ["ReadModels"]
 
 APPLICATION_NAME = "cis"
+CUSTOMER_COLUMNS = ("customer_id, kind, name, email, phone, company_name, postal_code, canton, "
+                    "language, salesperson, stage, consents, erased, registered_at, "
+                    "last_activity_at, version, position")
 
 
 class ReadModels:
@@ -27,9 +30,9 @@ class ReadModels:
             await cursor.execute(query, params)
             return await cursor.fetchone()
 
-    async def position(self, projection: str) -> int:
-        """The last log position this projection has processed (0 before any)."""
-        table = Identifier(f"{projection}_tracking")
+    async def position(self, read_model: str) -> int:
+        """The last log position this read model has processed (0 before any)."""
+        table = Identifier(f"rm_{read_model}", f"{read_model}_tracking")
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
                 SQL("SELECT notification_id FROM {} WHERE application_name = %s").format(table),
@@ -50,11 +53,33 @@ class ReadModels:
         return True
 
     async def customer_profile(self, customer_id: UUID) -> dict[str, Any] | None:
-        return await self.one(
-            "SELECT customer_id, name, email, postal_code, canton, language, registered_at, "
-            "salesperson, version, position FROM read.customer_profile WHERE customer_id = %s",
-            customer_id,
-        )
+        return await self.one(f"SELECT {CUSTOMER_COLUMNS} FROM rm_customers.customers_now "
+                              "WHERE customer_id = %s", customer_id)
+
+    async def search_customers(
+        self, *, canton: str | None, stage: str | None, salesperson: str | None,
+        text: str | None, limit: int, after: tuple[Any, UUID] | None,
+    ) -> list[dict[str, Any]]:
+        """Newest registrations first; `after` is the (registered_at, id) keyset cursor."""
+        conditions, params = ["true"], []
+        for column, value in (("canton", canton), ("stage", stage), ("salesperson", salesperson)):
+            if value is not None:
+                conditions.append(f"{column} = %s")
+                params.append(value)
+        if text:
+            conditions.append("(name ILIKE %s OR email ILIKE %s OR company_name ILIKE %s)")
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * 3
+        if after is not None:
+            conditions.append("(registered_at, customer_id) < (%s, %s)")
+            params += list(after)
+        async with self._pool.connection() as conn:
+            cursor = conn.cursor(row_factory=dict_row)
+            await cursor.execute(
+                f"SELECT {CUSTOMER_COLUMNS} FROM rm_customers.customers_now "
+                f"WHERE {' AND '.join(conditions)} "
+                "ORDER BY registered_at DESC, customer_id DESC LIMIT %s", [*params, limit])
+            return await cursor.fetchall()
 
     async def lead_score(self, customer_id: UUID) -> dict[str, Any] | None:
         return await self.one(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.di import Provide
 from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
 
 from adapters.postgres.read_models import ReadModels
+from adapters.redis.dashboard_cache import DashboardCache
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
@@ -15,10 +17,12 @@ __all__ = ["create_query_app"]
 
 
 def create_query_app(settings: Settings) -> Litestar:
-    assert settings.database_url
+    assert settings.database_url and settings.redis_url
     # Opened on startup, inside the server's event loop.
     pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False)
     reads = ReadModels(pool)
+    cache = DashboardCache(Redis.from_url(settings.redis_url, socket_timeout=1.0,
+                                          socket_connect_timeout=1.0))
 
     async def open_pool() -> None:
         await pool.open()
@@ -30,7 +34,10 @@ def create_query_app(settings: Settings) -> Litestar:
         title="CIS query API",
         settings=settings,
         handlers=[CustomerQueries, ScoreQueries],
-        dependencies={"reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False)},
+        dependencies={
+            "reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False),
+            "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),
+        },
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )

@@ -1,20 +1,26 @@
-"""Customer reads over HTTP."""
+"""Customer reads over HTTP: search with cursor pages, one profile, a lead score."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
+from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
 from adapters.postgres.read_models import ReadModels
 from application.errors import NotFound
+from domain.journey import Stage
 from entrypoints.http.auth import Caller, Role
+from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
-from entrypoints.query_api.bodies import CustomerProfile, LeadScoreBody
+from entrypoints.query_api.bodies import CustomerPage, CustomerProfile, LeadScoreBody
 
-__all__ = ["CustomerQueries", "MinPosition", "await_position"]
+__all__ = ["CustomerQueries", "MinPosition", "ScoreQueries", "await_position"]
 
 MIN_POSITION_TIMEOUT = 5.0
 
@@ -24,49 +30,69 @@ MinPosition = Annotated[
         ge=0,
         required=False,
         description="Wait (at most 5 s) until the read model has processed this log "
-        "position, e.g. the `position` a command returned.",
+        "position, e.g. the `position` a command returned; 503 if it does not in time.",
     ),
 ]
+Req = Request[Caller, Any, Any]
 
 
-async def await_position(reads: ReadModels, projection: str, min_position: int | None) -> None:
-    if min_position and not await reads.wait_for(projection, min_position, MIN_POSITION_TIMEOUT):
+async def await_position(reads: ReadModels, read_model: str, min_position: int | None) -> None:
+    if min_position and not await reads.wait_for(read_model, min_position, MIN_POSITION_TIMEOUT):
         raise ServiceUnavailable(
-            f"read model {projection} has not reached position {min_position} yet", retry_after=1
+            f"read model {read_model} has not reached position {min_position} yet",
+            retry_after=1,
         )
 
 
-def _may_see(caller: Caller, profile: dict[str, Any]) -> bool:
-    # Salespeople see their own customers only; everyone else in the company sees all.
-    return caller.role is not Role.SALESPERSON or profile["salesperson"] == caller.subject
+def visible_salesperson(caller: Caller) -> str | None:
+    """Salespeople see their own customers only; everyone else in the company sees all."""
+    return caller.subject if caller.role is Role.SALESPERSON else None
 
 
 class CustomerQueries(Controller):
     path = "/customers"
     tags = ["customers"]
 
-    @get("/{customer_id:uuid}", summary="A customer's profile")
-    async def profile(
-        self, customer_id: UUID, request: Request[Caller, Any, Any], reads: ReadModels,
+    @get("/", summary="Search customers", responses=query_responses(),
+         description="Filters combine; `q` searches name, e-mail and company. Newest first, "
+         "cursor-paginated. Salespeople see their own customers only.")
+    async def search(
+        self, request: Req, reads: ReadModels,
+        canton: Annotated[str | None, Parameter(max_length=2)] = None,
+        stage: Stage | None = None,
+        salesperson: Annotated[str | None, Parameter(max_length=100)] = None,
+        q: Annotated[str | None, Parameter(min_length=2, max_length=100)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
         min_position: MinPosition = None,
-    ) -> CustomerProfile:
-        await await_position(reads, "customer_profile", min_position)
+    ) -> CustomerPage:
+        await await_position(reads, "customers", min_position)
+        own = visible_salesperson(request.user)
+        rows = await reads.search_customers(
+            canton=canton.upper() if canton else None, stage=stage.value if stage else None,
+            salesperson=own or salesperson, text=q, limit=limit + 1,
+            after=_decode_cursor(cursor) if cursor else None)
+        page = [CustomerProfile.of(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return CustomerPage(items=page, next_cursor=_encode_cursor(rows[limit - 1]) if more else None)
+
+    @get("/{customer_id:uuid}", summary="A customer's profile", responses=query_responses())
+    async def profile(self, customer_id: UUID, request: Req, reads: ReadModels,
+                      min_position: MinPosition = None) -> CustomerProfile:
+        await await_position(reads, "customers", min_position)
         row = await reads.customer_profile(customer_id)
-        if row is None or not _may_see(request.user, row):
+        own = visible_salesperson(request.user)
+        if row is None or (own is not None and row["salesperson"] != own):
             raise NotFound(f"no customer with id {customer_id}")
-        return CustomerProfile(
-            id=row["customer_id"], name=row["name"], email=row["email"],
-            postal_code=row["postal_code"], canton=row["canton"], language=row["language"],
-            registered_at=row["registered_at"], salesperson=row["salesperson"],
-            version=row["version"], position=row["position"],
-        )
+        return CustomerProfile.of(row)
 
 
 class ScoreQueries(Controller):
     path = "/scores"
     tags = ["scores"]
 
-    @get("/{customer_id:uuid}", summary="A customer's lead score, explained per feature")
+    @get("/{customer_id:uuid}", summary="A customer's lead score, explained per feature",
+         responses=query_responses())
     async def score(self, customer_id: UUID, reads: ReadModels) -> LeadScoreBody:
         row = await reads.lead_score(customer_id)
         if row is None:
@@ -76,3 +102,17 @@ class ScoreQueries(Controller):
             probability=row["probability"], contributions=row["contributions"],
             position=row["position"], updated_at=row["updated_at"],
         )
+
+
+def _encode_cursor(row: dict[str, Any]) -> str:
+    raw = f"{row['registered_at'].isoformat()}|{row['customer_id']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        registered_at, customer_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(registered_at), UUID(customer_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationException("cursor is not one this API gave out", extra=[
+            {"key": "cursor", "message": "invalid cursor", "source": "query"}]) from None

@@ -1,18 +1,23 @@
-"""Composition root of the projector process: runs every projection until stopped."""
+"""Composition root of the projector process: every read model, each in its own thread.
+
+Each read model is projected by one process at a time: a Postgres advisory lock per
+model elects it, so more projector processes are hot standbys, not double writers.
+"""
 
 from __future__ import annotations
 
 import signal
 import threading
-from contextlib import ExitStack
+import zlib
 
+import psycopg
 import structlog
-from eventsourcing.projection import ProjectionRunner
 
-from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
-from application.services import CustomerIntelligence
-from projections.registry import PROJECTIONS
+from entrypoints.bootstrap import build_application, build_projector
+from projections.base import ReadModel
+from projections.registry import READ_MODELS
+from projections.runner import PositionMoved
 
 __all__ = ["main"]
 
@@ -20,27 +25,51 @@ log = structlog.get_logger()
 
 
 def main(settings: Settings) -> None:
-    assert settings.database_url
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
-                            pool_size=2, max_overflow=2)
-    with ExitStack() as stack:
-        runners = [
-            stack.enter_context(
-                ProjectionRunner(
-                    application_class=CustomerIntelligence,
-                    projection_class=projection,
-                    view_class=view,
-                    env=env,
-                )
-            )
-            for projection, view in PROJECTIONS
-        ]
-        log.info("projectors started", projections=[p.name for p, _ in PROJECTIONS])
-        while not stopping.is_set():
-            for runner in runners:
-                # Re-raises a projection's error, so a broken projector stops loudly.
-                runner.run_forever(timeout=0.2)
+    app = build_application(settings, pool_size=2 + 2 * len(READ_MODELS))
+    failures: list[BaseException] = []
+    threads = [threading.Thread(target=_guarded, args=(settings, app, m, stopping, failures),
+                                name=f"project-{m.name}") for m in READ_MODELS]
+    for thread in threads:
+        thread.start()
+    log.info("projectors started", read_models=[m.name for m in READ_MODELS])
+    while not stopping.wait(0.5):
+        if failures:
+            stopping.set()
+    for thread in threads:
+        thread.join()
+    app.close()
+    if failures:
+        raise SystemExit(f"projector failed: {type(failures[0]).__name__}: {failures[0]}")
     log.info("projectors stopped")
+
+
+def _guarded(settings: Settings, app: object, model: ReadModel, stopping: threading.Event,
+             failures: list[BaseException]) -> None:
+    try:
+        _run_while_elected(settings, app, model, stopping)
+    except BaseException as error:  # noqa: BLE001 - reported by the main thread, which exits
+        log.error("read model failed", read_model=model.name, error=type(error).__name__,
+                  exc_info=error)
+        failures.append(error)
+
+
+def _run_while_elected(settings: Settings, app: object, model: ReadModel,
+                       stopping: threading.Event) -> None:
+    assert settings.database_url
+    with psycopg.connect(settings.database_url, autocommit=True) as lock_conn:
+        key = zlib.crc32(f"cis-projector:{model.name}".encode())
+        while not stopping.is_set():
+            if lock_conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:  # type: ignore[index]
+                break
+            stopping.wait(2.0)  # another process projects this model; stand by
+        while not stopping.is_set():
+            projector = build_projector(settings, model, app)  # type: ignore[arg-type]
+            try:
+                projector.run(stopping)
+            except PositionMoved:
+                log.info("read model was rebuilt; following the new tables", read_model=model.name)
+            finally:
+                projector.tracking.datastore.close()

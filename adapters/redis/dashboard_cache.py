@@ -1,0 +1,35 @@
+"""Dashboard answers cached in Redis under the read model's position.
+
+The position is part of the key: a new event moves the position, so the old entry is
+simply never asked for again (no TTL guessing, no stale reads). A short TTL only keeps
+Redis from filling up. When Redis is down, answers are computed from Postgres.
+"""
+
+from __future__ import annotations
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+__all__ = ["DashboardCache"]
+
+log = structlog.get_logger()
+_TTL_SECONDS = 3600
+
+
+class DashboardCache:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            return await self._redis.get(key)
+        except (RedisError, OSError) as error:
+            log.warning("dashboard cache unavailable", error=type(error).__name__)
+            return None
+
+    async def put(self, key: str, body: bytes) -> None:
+        try:
+            await self._redis.set(key, body, ex=_TTL_SECONDS)
+        except (RedisError, OSError):
+            pass  # already logged on read; the answer is served anyway

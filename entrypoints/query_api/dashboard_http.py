@@ -1,0 +1,50 @@
+"""How every dashboard endpoint answers: wait for min_position, cache by position, ETag."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+
+from adapters.postgres.read_models import ReadModels
+from adapters.redis.dashboard_cache import DashboardCache
+from entrypoints.http.auth import Caller, Role
+from entrypoints.query_api.customers import await_position
+
+__all__ = ["dashboard_answer"]
+
+
+async def dashboard_answer(
+    request: Request[Caller, Any, Any],
+    reads: ReadModels,
+    cache: DashboardCache,
+    read_model: str,
+    min_position: int | None,
+    compute: Callable[[], Awaitable[Any]],
+) -> Response[bytes]:
+    """The dashboard as JSON with an ETag; 304 when the client's copy is current.
+
+    The cache key holds the read model's position, the request's query and what the
+    caller may see (role, and the subject for salespeople), so no one ever gets a
+    figure computed for someone else or before their own write.
+    """
+    await await_position(reads, read_model, min_position)
+    position = await reads.position(read_model)
+    caller = request.user
+    visibility = f"{caller.role.value}:{caller.subject if caller.role is Role.SALESPERSON else '*'}"
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items())
+                     if k != "min_position")
+    key = f"cis:dashboard:{request.url.path}?{query}|{visibility}|{read_model}@{position}"
+    etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache",
+               "X-Read-Model-Position": str(position)}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    body = await cache.get(key)
+    if body is None:
+        body = msgspec.json.encode(await compute())
+        await cache.put(key, body)
+    return Response(body, media_type="application/json", headers=headers)

@@ -1,0 +1,152 @@
+"""Customers read model: profile, search and current stage, one row per customer.
+
+Personal columns (name, e-mail, phone) hold the decrypted values for the API and are
+set to NULL by `PersonalDataErased`; canton, stage and dates stay for the dashboards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from psycopg import Cursor
+
+from domain import events as e
+from domain.journey import DORMANT_AFTER
+from projections.base import Positioned, ReadModel
+from projections.journey_state import JOURNEY_TABLES, JourneyStates
+
+__all__ = ["CustomersReadModel"]
+
+_COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
+            "canton", "language", "salesperson", "stage", "consents", "erased",
+            "registered_at", "last_activity_at", "version", "position")
+
+
+_STAGE_NOW = (
+    "CASE WHEN stage NOT IN ('contracted', 'delivered', 'lost') "
+    f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
+    "THEN 'dormant' ELSE stage END AS stage"
+)
+
+
+class CustomersReadModel(ReadModel):
+    name: ClassVar[str] = "customers"
+    tables: ClassVar[Sequence[str]] = [
+        *JOURNEY_TABLES,
+        """CREATE TABLE IF NOT EXISTS {schema}.customers (
+            customer_id uuid PRIMARY KEY,
+            kind text NOT NULL,
+            name text, email text, phone text,
+            company_name text,
+            postal_code text NOT NULL,
+            canton text NOT NULL,
+            language text NOT NULL,
+            salesperson text NOT NULL,
+            stage text NOT NULL,
+            consents text[] NOT NULL,
+            erased boolean NOT NULL,
+            registered_at timestamptz NOT NULL,
+            last_activity_at timestamptz NOT NULL,
+            version integer NOT NULL,
+            position bigint NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS customers_by_registration ON {schema}.customers "
+        "(registered_at DESC, customer_id DESC)",
+        "CREATE INDEX IF NOT EXISTS customers_by_salesperson ON {schema}.customers "
+        "(salesperson, registered_at DESC)",
+        # The stage as of now: 90 quiet days make a customer dormant (before contract).
+        f"""CREATE OR REPLACE VIEW {{schema}}.customers_now AS
+            SELECT {", ".join(c if c != "stage" else _STAGE_NOW for c in _COLUMNS)}
+            FROM {{schema}}.customers""",
+    ]
+
+    def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
+        journeys = JourneyStates(curs, schema, events)
+        rows = _load_rows(curs, schema, {journeys.customer_of(ev) for ev, _ in events} - {None})
+        for event, position in events:
+            customer = journeys.fold(event)
+            if customer is None:
+                continue
+            row = _changed(rows.get(customer), event)
+            if row is None:
+                continue  # an event of a customer we never saw registered: nothing to show
+            row.update(stage=journeys.stage(customer).value, position=position,
+                       last_activity_at=max(row["last_activity_at"], event.timestamp))
+            if isinstance(event, e.CUSTOMER_EVENTS):
+                row["version"] = event.originator_version
+            rows[customer] = row
+        journeys.save()
+        _save_rows(curs, schema, [rows[c] for c in journeys.changed if c in rows])
+
+
+def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
+    if isinstance(event, e.CustomerRegistered):
+        return _registered(event)
+    if row is None:
+        return None
+    row = dict(row)
+    match event:
+        case e.ContactChanged():
+            row.update(email=_shown(event.email), phone=_shown(event.phone))
+        case e.AddressChanged():
+            row.update(postal_code=str(event.postal_code), canton=str(event.canton))
+        case e.PreferencesChanged():
+            row.update(language=str(event.language))
+        case e.ConsentGranted():
+            row.update(consents=sorted({*row["consents"], str(event.purpose)}))
+        case e.ConsentWithdrawn():
+            row.update(consents=[c for c in row["consents"] if c != str(event.purpose)])
+        case e.SalespersonAssigned():
+            row.update(salesperson=event.salesperson)
+        case e.PersonalDataErased():
+            row.update(name=None, email=None, phone=None, erased=True)
+    return row
+
+
+def _registered(event: Any) -> dict[str, Any]:
+    return {
+        "customer_id": event.originator_id,
+        "kind": str(event.kind),
+        "name": _shown(event.name),
+        "email": _shown(event.email),
+        "phone": _shown(event.phone),
+        "company_name": event.company.name if event.company else None,
+        "postal_code": str(event.postal_code),
+        "canton": str(event.canton),
+        "language": str(event.language),
+        "salesperson": event.salesperson,
+        "stage": "lead",
+        "consents": [],
+        "erased": False,
+        "registered_at": event.timestamp,
+        "last_activity_at": event.timestamp,
+        "version": event.originator_version,
+        "position": 0,
+    }
+
+
+def _shown(value: Any) -> str | None:
+    """The decrypted value, or None when absent or erased (never the redaction marker)."""
+    return None if value is None or value.value is None else str(value.value)
+
+
+def _load_rows(curs: Cursor[Any], schema: str, customers: set[Any]) -> dict[UUID, dict[str, Any]]:
+    if not customers:
+        return {}
+    cursor = curs.execute(
+        f"SELECT {', '.join(_COLUMNS)} FROM {schema}.customers WHERE customer_id = ANY(%s)",
+        (list(customers),))
+    return {row["customer_id"]: dict(row) for row in cursor.fetchall()}
+
+
+def _save_rows(curs: Cursor[Any], schema: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
+    curs.executemany(
+        f"INSERT INTO {schema}.customers ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)}) "
+        f"ON CONFLICT (customer_id) DO UPDATE SET {updates}",
+        rows,
+    )

@@ -1,0 +1,114 @@
+"""The journey fold's state per customer, kept in a read model's own tables.
+
+Sale events after `Opened` do not name the customer, so the sale → customer mapping is
+kept too. Read models that show a stage share this, and so `domain/journey.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import Cursor
+from psycopg.types.json import Jsonb
+
+from domain import events as e
+from domain.journey import Journey, Stage
+from projections.base import Positioned
+
+__all__ = ["JOURNEY_TABLES", "JourneyStates"]
+
+JOURNEY_TABLES = [
+    "CREATE TABLE IF NOT EXISTS {schema}.journey_state ("
+    " customer_id uuid PRIMARY KEY, state jsonb NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}.sale_owner ("
+    " sale_id uuid PRIMARY KEY, customer_id uuid NOT NULL)",
+]
+
+
+class JourneyStates:
+    """Loaded for the customers of one batch, folded in memory, written back once."""
+
+    def __init__(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
+        self.curs = curs
+        self.schema = schema
+        self.owners = self._owners(events)
+        customers = {self.customer_of(event) for event, _ in events} - {None}
+        self.journeys: dict[UUID, Journey] = self._load(customers)  # type: ignore[arg-type]
+        self.changed: set[UUID] = set()
+
+    def customer_of(self, event: Any) -> UUID | None:
+        if isinstance(event, e.SALE_EVENTS):
+            return self.owners.get(event.originator_id)
+        if isinstance(event, e.CUSTOMER_EVENTS):
+            return event.originator_id  # type: ignore[no-any-return]
+        return None
+
+    def fold(self, event: Any) -> UUID | None:
+        """Fold one event into its customer's journey; the customer, if any."""
+        customer = self.customer_of(event)
+        if customer is not None:
+            self.journeys[customer] = self.journeys.get(customer, Journey()).after(event)
+            self.changed.add(customer)
+        return customer
+
+    def stage(self, customer: UUID) -> Stage:
+        """The stage without the time-dependent `dormant` (readers derive that)."""
+        journey = self.journeys.get(customer, Journey())
+        return journey.stage(journey.last_activity or datetime.min)
+
+    def save(self) -> None:
+        self.curs.executemany(
+            f"INSERT INTO {self.schema}.journey_state (customer_id, state) VALUES (%s, %s) "
+            "ON CONFLICT (customer_id) DO UPDATE SET state = EXCLUDED.state",
+            [(c, Jsonb(_dump(self.journeys[c]))) for c in self.changed],
+        )
+
+    def _owners(self, events: Sequence[Positioned]) -> dict[UUID, UUID]:
+        opened = [(ev.originator_id, ev.customer_id) for ev, _ in events
+                  if isinstance(ev, e.SaleOpened)]
+        if opened:
+            self.curs.executemany(
+                f"INSERT INTO {self.schema}.sale_owner (sale_id, customer_id) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING", opened)
+        sales = list({ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)})
+        if not sales:
+            return {}
+        rows = self.curs.execute(
+            f"SELECT sale_id, customer_id FROM {self.schema}.sale_owner "
+            "WHERE sale_id = ANY(%s)", (sales,)).fetchall()
+        return {_get(row, 0): _get(row, 1) for row in rows}
+
+    def _load(self, customers: Iterable[UUID]) -> dict[UUID, Journey]:
+        wanted = list(customers)
+        if not wanted:
+            return {}
+        rows = self.curs.execute(
+            f"SELECT customer_id, state FROM {self.schema}.journey_state "
+            "WHERE customer_id = ANY(%s)", (wanted,)).fetchall()
+        return {_get(row, 0): _load(_get(row, 1)) for row in rows}
+
+
+def _get(row: Any, index: int) -> Any:
+    return list(row.values())[index] if isinstance(row, dict) else row[index]
+
+
+def _dump(journey: Journey) -> dict[str, Any]:
+    return {
+        "activity": journey.activity.value,
+        "sales": {str(k): v.value for k, v in journey.sales.items()},
+        "cancelled": journey.cancelled,
+        "last_activity": journey.last_activity.isoformat() if journey.last_activity else None,
+    }
+
+
+def _load(data: dict[str, Any]) -> Journey:
+    last = data.get("last_activity")
+    return Journey(
+        activity=Stage(data["activity"]),
+        sales={UUID(k): Stage(v) for k, v in data["sales"].items()},
+        cancelled=int(data["cancelled"]),
+        last_activity=datetime.fromisoformat(last) if last else None,
+    )

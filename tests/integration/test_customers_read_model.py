@@ -1,0 +1,51 @@
+"""The customers read model, batch-projected from the real log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+
+from adapters.settings import Settings
+from application.services import CustomerIntelligence
+from domain.customer_facts import ConsentPurpose
+from domain.values import Email, ModelCode, Money
+from tests.factories import META, registration
+from tests.readmodels import caught_up
+
+
+def _row(settings: Settings, customer_id: object) -> dict[str, object]:
+    assert settings.database_url
+    with psycopg.connect(settings.database_url, row_factory=psycopg.rows.dict_row) as conn:
+        row = conn.execute("SELECT * FROM rm_customers.customers_now WHERE customer_id = %s",
+                           (customer_id,)).fetchone()
+    assert row is not None
+    return row
+
+
+def test_profile_follows_the_customer_through_sale_and_erasure(
+    app: CustomerIntelligence, settings: Settings, projectors: None
+) -> None:
+    code = ModelCode.parse("EV-RM1")
+    app.put_model(code=code, name="Read model EV", list_price=Money.chf(40_000), meta=META)
+    customer = app.register_customer(**registration())
+    app.grant_consent(customer.id, purpose=ConsentPurpose.MARKETING, meta=META)
+    app.change_contact(customer.id, email=Email.parse("anna@new.example"), phone=None, meta=META)
+    app.book_test_drive(customer.id, model=code,
+                        scheduled_at=datetime(2026, 12, 3, 9, tzinfo=UTC), meta=META)
+    sale = app.open_sale(customer_id=customer.id, model=code, meta=META)
+    app.quote_sale(sale.id, price=Money.chf(39_000), discount=Money.chf(1_000),
+                   incentives=Money.zero(), meta=META)
+    app.reserve_sale(sale.id, deposit=Money.chf(2_000), meta=META)
+
+    caught_up(settings, app, "customers")
+    row = _row(settings, customer.id)
+    assert (row["email"], row["stage"], row["consents"]) == ("anna@new.example", "reserved",
+                                                              ["marketing"])
+    assert row["version"] == 4  # registered, consent, contact, test drive
+
+    app.erase_customer(customer.id, meta=META)
+    caught_up(settings, app, "customers")
+    erased = _row(settings, customer.id)
+    assert erased["name"] is None and erased["email"] is None and erased["erased"] is True
+    assert (erased["canton"], erased["stage"]) == ("ZH", "reserved")  # facts stay

@@ -1,0 +1,28 @@
+"""Helpers for tests of read models fed by the session's projectors."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+
+from adapters.settings import Settings
+from application.services import CustomerIntelligence
+
+__all__ = ["caught_up"]
+
+
+def caught_up(settings: Settings, app: CustomerIntelligence, read_model: str,
+              timeout: float = 15.0) -> int:
+    """Wait until `read_model` has projected everything written so far; its position."""
+    head = app.recorder.max_notification_id() or 0
+    assert settings.database_url
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(f"SELECT notification_id FROM rm_{read_model}.{read_model}_tracking "
+                               "WHERE application_name = 'cis'").fetchone()
+            if row and row[0] >= head:
+                return int(row[0])
+            time.sleep(0.02)
+    raise AssertionError(f"{read_model} did not reach {head} in {timeout} s")
