@@ -6,13 +6,13 @@ from typing import Any
 
 import psycopg
 
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.utils import Environment
 
 from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
-from application.services import CustomerIntelligence
+from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import ReadModel, schema_of
 from projections.runner import BatchProjector
 
@@ -69,4 +69,8 @@ def create_read_model(settings: Settings, model: ReadModel, *, rebuild: bool = F
                             pool_size=1, create_table=True)
     env["POSTGRES_SCHEMA"] = schema
     factory = InfrastructureFactory.construct(env=Environment(model.name, env))
-    factory.tracking_recorder(PostgresTrackingRecorder).datastore.close()
+    tracking = factory.tracking_recorder(PostgresTrackingRecorder)
+    if tracking.max_tracking_id(APPLICATION_NAME) is None:
+        # Position 0 as a row, so every batch can lock it (see BatchProjector).
+        tracking.insert_tracking(Tracking(APPLICATION_NAME, 0))
+    tracking.datastore.close()

@@ -21,8 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("up", help="start everything (embedded servers when no URL is set)")
     api = commands.add_parser("api", help="run one HTTP API")
     api.add_argument("which", choices=["command", "query"])
-    project = commands.add_parser("project", help="projectors")
-    project.add_argument("action", choices=["run"])
+    project = commands.add_parser("project", help="read models: run, status, rebuild NAME")
+    project.add_argument("action", choices=["run", "status", "rebuild"])
+    project.add_argument("name", nargs="?", help="the read model to rebuild")
     commands.add_parser("relay", help="publish the log to NATS JetStream")
     consume = commands.add_parser("consume", help="run a JetStream consumer")
     consume.add_argument("which", choices=["scoring"])
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.log_level, json=args.command != "up" or not sys.stdout.isatty())
+    if args.command in ("api", "project", "relay", "consume") and not settings.has_all_urls():
+        settings = _urls_of_running_stack(settings)
     if args.command in ("api", "project", "relay", "consume") and not settings.has_all_urls():
         print("cis: set CIS_DATABASE_URL, CIS_NATS_URL and CIS_REDIS_URL, "
               "or use `cis up` to start embedded servers", file=sys.stderr)
@@ -59,9 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         case "api":
             _serve_api(args.which, settings)
         case "project":
-            from entrypoints.workers.projector import main as run_projectors
-
-            run_projectors(settings)
+            return _project(args.action, args.name, settings)
         case "relay":
             from entrypoints.workers.relay import main as run_relay
 
@@ -71,6 +72,35 @@ def main(argv: list[str] | None = None) -> int:
 
             run_scoring(settings)
     return 0
+
+
+def _project(action: str, name: str | None, settings: Settings) -> int:
+    from entrypoints import project_admin
+    from entrypoints.workers.projector import main as run_projectors
+
+    if action == "run":
+        run_projectors(settings)
+    elif action == "status":
+        project_admin.status(settings)
+    elif name is None:
+        print("cis: project rebuild needs the read model's name", file=sys.stderr)
+        return 2
+    else:
+        project_admin.rebuild(settings, name)
+    return 0
+
+
+def _urls_of_running_stack(settings: Settings) -> Settings:
+    """Next to a running `cis up`, use the servers it started (run/endpoints.json)."""
+    import json
+
+    path = settings.data_dir / "run" / "endpoints.json"
+    if not path.exists():
+        return settings
+    endpoints = json.loads(path.read_text())
+    return settings.with_urls(settings.database_url or endpoints["database_url"],
+                              settings.nats_url or endpoints["nats_url"],
+                              settings.redis_url or endpoints["redis_url"])
 
 
 def _serve_api(which: str, settings: Settings) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from projections.base import ReadModel
 from projections.customers import CustomersReadModel
+from projections.dashboards import DashboardsReadModel
+from projections.journeys import JourneysReadModel
 
 __all__ = ["READ_MODELS", "read_model"]
 
 READ_MODELS: list[ReadModel] = [
     CustomersReadModel(),
+    JourneysReadModel(),
+    DashboardsReadModel(),
 ]
 
 

@@ -62,7 +62,7 @@ class BatchProjector:
     ) -> int:
         """Project until `stopping` is set (or position `until` is reached); returns the
         position. `on_batch(position, count)` is called after each committed batch."""
-        position = self.position()
+        position = self._expected = self.position()
         if until is not None and position >= until:
             return position
         notifications: queue.Queue[Any] = queue.Queue(maxsize=4 * self.max_batch)
@@ -89,12 +89,30 @@ class BatchProjector:
         last = batch[-1].id
         try:
             with self.tracking.datastore.transaction(commit=True) as curs:
+                self._check_position_unmoved(curs)
                 self.model.apply(curs, self.schema, events)
                 self.tracking._insert_tracking(curs, Tracking(APPLICATION_NAME, last))  # noqa: SLF001
         except IntegrityError as error:
-            # The tracking guard refused: someone else recorded a later position.
+            # The library's tracking guard refused: someone recorded a later position.
             raise PositionMoved(f"{self.model.name} moved past {last}") from error
-        return int(last)
+        self._expected = int(last)
+        return self._expected
+
+    def _check_position_unmoved(self, curs: Any) -> None:
+        """Lock the tracking row and check it still says where this runner left off.
+
+        Anyone else who moved it (a second process, a rebuild swapped in) would make
+        this batch apply events twice or skip some: stop and re-read instead. Asked
+        twice: if a rebuild renamed the schemas while we waited for the lock, the first
+        answer comes from the old tables and only the second from the new ones.
+        """
+        query = (f"SELECT notification_id FROM {self.schema}."
+                 f"{self.tracking.tracking_table_name} WHERE application_name = %s FOR UPDATE")
+        for _ in range(2):
+            row = curs.execute(query, (APPLICATION_NAME,), prepare=False).fetchone()
+            current = int(row["notification_id"]) if row else 0
+            if current != self._expected:
+                raise PositionMoved(f"{self.model.name} is at {current}, not {self._expected}")
 
 
 def _follow(subscription: Any, notifications: queue.Queue[Any]) -> None:

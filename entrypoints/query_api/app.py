@@ -12,6 +12,8 @@ from adapters.redis.dashboard_cache import DashboardCache
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
+from entrypoints.query_api.dashboards import DashboardQueriesController
+from entrypoints.query_api.journey import JourneyQueriesController
 
 __all__ = ["create_query_app"]
 
@@ -33,7 +35,8 @@ def create_query_app(settings: Settings) -> Litestar:
     return build_litestar(
         title="CIS query API",
         settings=settings,
-        handlers=[CustomerQueries, ScoreQueries],
+        handlers=[CustomerQueries, ScoreQueries, JourneyQueriesController,
+                  DashboardQueriesController],
         dependencies={
             "reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False),
             "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),

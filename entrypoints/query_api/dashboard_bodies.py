@@ -1,0 +1,151 @@
+"""Response bodies of the journey and dashboard queries (no personal data in any)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+__all__ = [
+    "CantonFigures", "CantonsDashboard", "FunnelDashboard", "FunnelGroup", "FunnelGrouping",
+    "JourneyBody", "JourneyStep", "SalespeopleDashboard", "SalespersonFigures",
+    "StageConversions", "StageCounts", "TestDriveFigures", "TestDriveGrouping",
+    "TestDrivesDashboard", "rate",
+]
+
+
+def rate(part: int, whole: int) -> float | None:
+    """`part / whole` rounded to 3 decimals; None when `whole` is 0."""
+    return round(part / whole, 3) if whole else None
+
+
+class FunnelGrouping(StrEnum):
+    CANTON = "canton"
+    MODEL = "model"
+    SALESPERSON = "salesperson"
+    PERIOD = "period"  # registration month, YYYY-MM (Europe/Zurich)
+
+
+class TestDriveGrouping(StrEnum):
+    MODEL = "model"
+    CANTON = "canton"
+
+
+class JourneyStep(msgspec.Struct, frozen=True):
+    """One step: `step` names it (registered, touchpoint, vehicle_interest,
+    test_drive_booked|completed|cancelled|missed, sale_opened|quoted|reserved|
+    contracted|delivered|cancelled, consent_granted|withdrawn, salesperson_assigned,
+    personal_data_erased); `details` holds its facts (model, amounts in Rappen, …)."""
+
+    step: str
+    occurred_at: datetime
+    position: int
+    sale_id: UUID | None
+    test_drive_id: UUID | None
+    details: dict[str, Any]
+
+
+class JourneyBody(msgspec.Struct, frozen=True):
+    """A customer's timeline, oldest first, and the stage as of now."""
+
+    customer_id: UUID
+    stage: str
+    salesperson: str
+    canton: str
+    erased: bool
+    registered_at: datetime
+    last_activity_at: datetime
+    position: int
+    steps: list[JourneyStep]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> JourneyBody:
+        steps = [JourneyStep(**step) for step in row["steps"]]
+        return cls(**{**row, "steps": steps})
+
+
+class StageCounts(msgspec.Struct, frozen=True):
+    """How many customers reached each stage (or went further)."""
+
+    lead: int
+    engaged: int
+    test_drive: int
+    negotiation: int
+    reserved: int
+    contracted: int
+    delivered: int
+
+
+class StageConversions(msgspec.Struct, frozen=True):
+    """The share of one stage's customers who reached the next; null when none reached it."""
+
+    lead_to_engaged: float | None
+    engaged_to_test_drive: float | None
+    test_drive_to_negotiation: float | None
+    negotiation_to_reserved: float | None
+    reserved_to_contracted: float | None
+    contracted_to_delivered: float | None
+
+    @classmethod
+    def of(cls, counts: StageCounts) -> StageConversions:
+        values = msgspec.structs.astuple(counts)
+        names = StageCounts.__struct_fields__
+        return cls(**{f"{a}_to_{b}": rate(values[i + 1], values[i])
+                      for i, (a, b) in enumerate(pairwise(names))})
+
+
+class FunnelGroup(msgspec.Struct, frozen=True):
+    group: str
+    counts: StageCounts
+    conversion: StageConversions
+
+
+class FunnelDashboard(msgspec.Struct, frozen=True):
+    group_by: FunnelGrouping
+    groups: list[FunnelGroup]
+
+
+class CantonFigures(msgspec.Struct, frozen=True):
+    canton: str
+    customers: int
+    new_last_24h: int
+    conversion_rate: float | None  # customers contracted or delivered / customers
+    avg_days_to_contract: float | None  # registration → contract, over contracted customers
+    revenue: int  # Rappen: final prices of contracted and delivered sales
+
+
+class CantonsDashboard(msgspec.Struct, frozen=True):
+    cantons: list[CantonFigures]
+
+
+class TestDriveFigures(msgspec.Struct, frozen=True):
+    group: str
+    booked: int  # every test drive booked, whatever became of it
+    completed: int
+    cancelled: int
+    missed: int
+    no_show_rate: float | None  # missed / (completed + missed)
+    average_rating: float | None  # over completed test drives
+
+
+class TestDrivesDashboard(msgspec.Struct, frozen=True):
+    group_by: TestDriveGrouping
+    groups: list[TestDriveFigures]
+
+
+class SalespersonFigures(msgspec.Struct, frozen=True):
+    salesperson: str
+    contracts: int  # sales contracted or delivered
+    revenue: int  # Rappen
+    customers_assigned: int
+    conversion_rate: float | None  # customers contracted or delivered / customers assigned
+
+
+class SalespeopleDashboard(msgspec.Struct, frozen=True):
+    """Ordered by revenue, highest first."""
+
+    salespeople: list[SalespersonFigures]

@@ -1,0 +1,263 @@
+"""Dashboards read model: fact tables the dashboards aggregate with SQL.
+
+- `customer_facts`: one row per customer: canton, salesperson, registration time, the
+  current stage (without the time-dependent `dormant`), the furthest forward stage
+  ever reached, since when the customer is contracted (NULL when not), lost or not.
+- `customer_models`: per customer and model, the furthest stage reached with that
+  model (interest → engaged, test drive → test_drive, a sale of it → its sale stage).
+- `sale_facts`: one row per sale: customer, canton, model, salesperson, status, list
+  and final price (Rappen), when it was opened, contracted, delivered, cancelled.
+- `test_drive_facts`: one row per test drive: customer, canton, model, status, rating.
+
+No personal data at all: the DSG erasure changes no row here (and so no figure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from psycopg import Cursor
+
+from domain import events as e
+from domain.journey import Stage
+from projections.base import Positioned, ReadModel
+from projections.journey_state import JOURNEY_TABLES, JourneyStates
+
+__all__ = ["FORWARD_STAGES", "DashboardsReadModel"]
+
+FORWARD_STAGES = [Stage.LEAD, Stage.ENGAGED, Stage.TEST_DRIVE, Stage.NEGOTIATION,
+                  Stage.RESERVED, Stage.CONTRACTED, Stage.DELIVERED]
+_CONVERTED = (Stage.CONTRACTED.value, Stage.DELIVERED.value)
+_RANK = {stage.value: rank for rank, stage in enumerate(FORWARD_STAGES)}
+_SALE_STAGE = {e.SaleOpened: Stage.NEGOTIATION, e.SaleQuoted: Stage.NEGOTIATION,
+               e.SaleReserved: Stage.RESERVED, e.SaleContractSigned: Stage.CONTRACTED,
+               e.SaleDelivered: Stage.DELIVERED}
+_SALE_STATUS = {e.SaleOpened: "open", e.SaleQuoted: "quoted", e.SaleReserved: "reserved",
+                e.SaleContractSigned: "contracted", e.SaleDelivered: "delivered",
+                e.SaleCancelled: "cancelled"}
+_TEST_DRIVE_STATUS = {e.TestDriveBooked: "booked", e.TestDriveCompleted: "completed",
+                      e.TestDriveCancelled: "cancelled", e.TestDriveMissed: "missed"}
+
+_CUSTOMER = ("customer_id", "canton", "salesperson", "registered_at", "stage", "furthest_stage",
+             "contracted_at", "lost", "position")
+_CUSTOMER_MODEL = ("customer_id", "model", "furthest_stage")
+_SALE = ("sale_id", "customer_id", "canton", "model", "salesperson", "status", "list_price",
+         "final_price", "opened_at", "contracted_at", "delivered_at", "cancelled_at", "position")
+_TEST_DRIVE = ("test_drive_id", "customer_id", "canton", "model", "status", "rating",
+               "booked_at", "position")
+
+
+class DashboardsReadModel(ReadModel):
+    name: ClassVar[str] = "dashboards"
+    tables: ClassVar[Sequence[str]] = [
+        *JOURNEY_TABLES,
+        """CREATE TABLE IF NOT EXISTS {schema}.customer_facts (
+            customer_id uuid PRIMARY KEY,
+            canton text NOT NULL,
+            salesperson text NOT NULL,
+            registered_at timestamptz NOT NULL,
+            stage text NOT NULL,
+            furthest_stage text NOT NULL,
+            contracted_at timestamptz,
+            lost boolean NOT NULL,
+            position bigint NOT NULL)""",
+        ("CREATE INDEX IF NOT EXISTS customer_facts_by_salesperson "
+         "ON {schema}.customer_facts (salesperson)"),
+        """CREATE TABLE IF NOT EXISTS {schema}.customer_models (
+            customer_id uuid NOT NULL,
+            model text NOT NULL,
+            furthest_stage text NOT NULL,
+            PRIMARY KEY (customer_id, model))""",
+        """CREATE TABLE IF NOT EXISTS {schema}.sale_facts (
+            sale_id uuid PRIMARY KEY,
+            customer_id uuid NOT NULL,
+            canton text,
+            model text NOT NULL,
+            salesperson text NOT NULL,
+            status text NOT NULL,
+            list_price bigint NOT NULL,
+            final_price bigint,
+            opened_at timestamptz NOT NULL,
+            contracted_at timestamptz,
+            delivered_at timestamptz,
+            cancelled_at timestamptz,
+            position bigint NOT NULL)""",
+        ("CREATE INDEX IF NOT EXISTS sale_facts_by_salesperson "
+         "ON {schema}.sale_facts (salesperson)"),
+        """CREATE TABLE IF NOT EXISTS {schema}.test_drive_facts (
+            test_drive_id uuid PRIMARY KEY,
+            customer_id uuid NOT NULL,
+            canton text NOT NULL,
+            model text NOT NULL,
+            status text NOT NULL,
+            rating integer,
+            booked_at timestamptz NOT NULL,
+            position bigint NOT NULL)""",
+        ("CREATE INDEX IF NOT EXISTS test_drive_facts_by_customer "
+         "ON {schema}.test_drive_facts (customer_id)"),
+    ]
+
+    def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
+        batch = _Batch(curs, schema, events)
+        for event, position in events:
+            batch.apply(event, position)
+        batch.save()
+
+
+class _Batch:
+    """The facts the batch touches, loaded once, changed in memory, written back once."""
+
+    def __init__(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
+        self.curs, self.schema = curs, schema
+        self.journeys = JourneyStates(curs, schema, events)
+        customers = {self.journeys.customer_of(ev) for ev, _ in events} - {None}
+        sales = {ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)}
+        drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
+        self.customers = _load(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
+        self.sales = _load(curs, schema, "sale_facts", _SALE, "sale_id", sales)
+        self.drives = _load(curs, schema, "test_drive_facts", _TEST_DRIVE, "test_drive_id", drives)
+        self.models = {(r["customer_id"], r["model"]): r for r in _load(
+            curs, schema, "customer_models", _CUSTOMER_MODEL, "customer_id", customers,
+            many=True).values()}
+        self.changed: set[tuple[str, Any]] = set()
+
+    def apply(self, event: Any, position: int) -> None:
+        customer = self.journeys.fold(event)
+        if customer is None:
+            return
+        if isinstance(event, e.CustomerRegistered):
+            self.customers[customer] = _registered(event)
+        elif isinstance(event, e.SALE_EVENTS):
+            self._sale(customer, event, position)
+        elif type(event) in _TEST_DRIVE_STATUS:
+            self._test_drive(customer, event, position)
+        elif isinstance(event, e.VehicleInterestRecorded):
+            self._model_reached(customer, str(event.model), Stage.ENGAGED)
+        elif isinstance(event, (e.AddressChanged, e.SalespersonAssigned)):
+            self._customer_changed(customer, event)
+        self._stage(customer, event, position)
+
+    def save(self) -> None:
+        self.journeys.save()
+        kinds = {kind for kind, _ in self.changed}
+        for kind, table, columns, rows, key in [
+            ("customer", "customer_facts", _CUSTOMER, self.customers, ("customer_id",)),
+            ("sale", "sale_facts", _SALE, self.sales, ("sale_id",)),
+            ("drive", "test_drive_facts", _TEST_DRIVE, self.drives, ("test_drive_id",)),
+            ("model", "customer_models", _CUSTOMER_MODEL, self.models, ("customer_id", "model")),
+        ]:
+            if kind in kinds:
+                changed = [rows[k] for c, k in self.changed if c == kind and k in rows]
+                _upsert(self.curs, self.schema, table, columns, key, changed)
+
+    def _stage(self, customer: UUID, event: Any, position: int) -> None:
+        row = self.customers.get(customer)
+        if row is None:
+            return  # never saw this customer registered
+        stage = self.journeys.stage(customer)
+        row.update(stage=stage.value, lost=stage is Stage.LOST, position=position)
+        if stage.value in _RANK:
+            row["furthest_stage"] = _later(row["furthest_stage"], stage.value)
+        if stage.value not in _CONVERTED:
+            row["contracted_at"] = None
+        elif row["contracted_at"] is None:
+            row["contracted_at"] = event.timestamp
+        self.changed.add(("customer", customer))
+
+    def _customer_changed(self, customer: UUID, event: Any) -> None:
+        row = self.customers.get(customer)
+        if row is None:
+            return
+        if isinstance(event, e.AddressChanged):
+            row["canton"] = str(event.canton)
+        else:
+            row["salesperson"] = event.salesperson
+
+    def _sale(self, customer: UUID, event: Any, position: int) -> None:
+        sale_id = event.originator_id
+        if isinstance(event, e.SaleOpened):
+            owner = self.customers.get(customer)
+            self.sales[sale_id] = {
+                "sale_id": sale_id, "customer_id": customer,
+                "canton": owner["canton"] if owner else None, "model": str(event.model),
+                "salesperson": event.salesperson, "list_price": event.list_price.rappen,
+                "final_price": None, "opened_at": event.timestamp, "contracted_at": None,
+                "delivered_at": None, "cancelled_at": None}
+        row = self.sales.get(sale_id)
+        if row is None:
+            return
+        row.update(status=_SALE_STATUS[type(event)], position=position)
+        if isinstance(event, e.SaleContractSigned):
+            row.update(final_price=event.final_price.rappen, contracted_at=event.timestamp)
+        elif isinstance(event, e.SaleDelivered):
+            row.update(delivered_at=event.timestamp)
+        elif isinstance(event, e.SaleCancelled):
+            row.update(cancelled_at=event.timestamp)
+        self.changed.add(("sale", sale_id))
+        if type(event) in _SALE_STAGE:
+            self._model_reached(customer, row["model"], _SALE_STAGE[type(event)])
+
+    def _test_drive(self, customer: UUID, event: Any, position: int) -> None:
+        drive_id = event.test_drive_id
+        if isinstance(event, e.TestDriveBooked):
+            owner = self.customers.get(customer)
+            if owner is None:
+                return
+            self.drives[drive_id] = {
+                "test_drive_id": drive_id, "customer_id": customer, "canton": owner["canton"],
+                "model": str(event.model), "rating": None, "booked_at": event.timestamp}
+        row = self.drives.get(drive_id)
+        if row is None:
+            return
+        row.update(status=_TEST_DRIVE_STATUS[type(event)], position=position)
+        if isinstance(event, e.TestDriveCompleted):
+            row["rating"] = int(event.rating)
+        self.changed.add(("drive", drive_id))
+        if isinstance(event, (e.TestDriveBooked, e.TestDriveCompleted)):
+            self._model_reached(customer, row["model"], Stage.TEST_DRIVE)
+
+    def _model_reached(self, customer: UUID, model: str, stage: Stage) -> None:
+        if customer not in self.customers:
+            return
+        key = (customer, model)
+        row = self.models.setdefault(key, {"customer_id": customer, "model": model,
+                                           "furthest_stage": Stage.LEAD.value})
+        row["furthest_stage"] = _later(row["furthest_stage"], stage.value)
+        self.changed.add(("model", key))
+
+
+def _registered(event: Any) -> dict[str, Any]:
+    return {"customer_id": event.originator_id, "canton": str(event.canton),
+            "salesperson": event.salesperson, "registered_at": event.timestamp,
+            "stage": Stage.LEAD.value, "furthest_stage": Stage.LEAD.value,
+            "contracted_at": None, "lost": False, "position": 0}
+
+
+def _later(a: str, b: str) -> str:
+    return max(a, b, key=_RANK.__getitem__)
+
+
+def _load(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str], key: str,
+          ids: Iterable[Any], *, many: bool = False) -> dict[Any, dict[str, Any]]:
+    """Rows whose `key` is one of `ids`, by key (by position in the result when `many`)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = curs.execute(f"SELECT {', '.join(columns)} FROM {schema}.{table} "
+                        f"WHERE {key} = ANY(%s)", (wanted,)).fetchall()
+    if many:
+        return {index: dict(row) for index, row in enumerate(rows)}
+    return {row[key]: dict(row) for row in rows}
+
+
+def _upsert(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str],
+            key: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+    curs.executemany(
+        f"INSERT INTO {schema}.{table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(f'%({c})s' for c in columns)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}", rows)

@@ -1,0 +1,128 @@
+"""Projector faults: SIGKILL mid-catch-up, and a rebuild swapped in under readers.
+
+Each test gets a database of its own, so no other projector in the session interferes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from adapters.settings import Settings
+from application.services import CustomerIntelligence
+from domain.customer import Customer
+from domain.ids import CustomerID
+from entrypoints.bootstrap import build_application
+from entrypoints.migrate import migrate
+from entrypoints.project_admin import rebuild
+from tests.factories import registration
+
+CUSTOMERS = 3000
+
+
+@pytest.fixture
+def own_db(settings: Settings) -> Iterator[tuple[Settings, CustomerIntelligence]]:
+    assert settings.database_url
+    name = f"cis_faults_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    own = dataclasses.replace(
+        settings, database_url=psycopg.conninfo.make_conninfo(settings.database_url, dbname=name))
+    migrate(own)
+    app = build_application(own, pool_size=2)
+    for _ in range(CUSTOMERS // 1000):  # 1,000 registrations per transaction
+        app.save(*(Customer.register(customer_id=CustomerID(uuid.uuid4()), **registration())
+                   for _ in range(1000)))
+    yield own, app
+    app.close()
+
+
+def _position(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT notification_id FROM rm_customers.customers_tracking "
+                           "WHERE application_name = 'cis'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _snapshot(url: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT * FROM rm_customers.customers ORDER BY customer_id").fetchall()
+
+
+def _projector(own: Settings) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **own.as_env()}
+    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "project", "run"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(check: object, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_sigkill_mid_catch_up_loses_and_repeats_nothing(
+    own_db: tuple[Settings, CustomerIntelligence]
+) -> None:
+    own, app = own_db
+    assert own.database_url
+    head = app.recorder.max_notification_id()
+
+    # Kill the projector process while it is catching up.
+    first = _projector(own)
+    _wait_for(lambda: _position(own.database_url) > 0)  # type: ignore[arg-type]
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    killed_at = _position(own.database_url)
+    assert 0 < killed_at < head, "the kill should land mid-way"
+
+    # A new process goes on from the recorded position, to the end.
+    second = _projector(own)
+    try:
+        _wait_for(lambda: _position(own.database_url) == head)  # type: ignore[arg-type]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    survived = _snapshot(own.database_url)
+
+    # Exactly what a rebuild from position 0 produces.
+    rebuild(own, "customers")
+    assert len(survived) == CUSTOMERS
+    assert survived == _snapshot(own.database_url)
+
+
+def test_readers_never_see_an_empty_or_half_built_read_model_during_a_rebuild(
+    own_db: tuple[Settings, CustomerIntelligence]
+) -> None:
+    own, _ = own_db
+    assert own.database_url
+    rebuild(own, "customers")  # the live tables, complete
+    counts: list[int] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        with psycopg.connect(own.database_url, autocommit=True) as conn:  # type: ignore[arg-type]
+            while not stop.is_set():
+                counts.append(conn.execute(
+                    "SELECT count(*) FROM rm_customers.customers_now").fetchone()[0])  # type: ignore[index]
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        rebuild(own, "customers")
+    finally:
+        stop.set()
+        reader.join()
+    assert len(counts) > 10
+    assert set(counts) == {CUSTOMERS}
