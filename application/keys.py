@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 from uuid import UUID
 
@@ -18,6 +19,9 @@ class PersonalDataCipher(Protocol):
 
     def open(self, subject: UUID, sealed: bytes) -> bytes | None:
         """Decrypt, or None once the subject's key is erased."""
+
+    def prefetch(self, subjects: Iterable[UUID]) -> None:
+        """A hint: these subjects' data will be opened soon (lets a batch load keys at once)."""
 
     def erase(self, subject: UUID) -> bool:
         """Destroy the subject's key for good, in every process. True if one was destroyed."""

@@ -23,11 +23,12 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import ReadModel
 
-__all__ = ["BatchProjector", "PositionMoved"]
+__all__ = ["POSITIONS_CHANNEL", "BatchProjector", "PositionMoved"]
 
 log = structlog.get_logger()
 
 MAX_BATCH = 2000
+POSITIONS_CHANNEL = "cis_read_model_positions"
 
 
 class PositionMoved(Exception):
@@ -85,6 +86,7 @@ class BatchProjector:
         return position
 
     def _project(self, batch: list[Any]) -> int:
+        self.app.cipher.prefetch(n.originator_id for n in batch)
         events = [(self.app.mapper.to_domain_event(n), n.id) for n in batch]
         last = batch[-1].id
         try:
@@ -92,6 +94,9 @@ class BatchProjector:
                 self._check_position_unmoved(curs)
                 self.model.apply(curs, self.schema, events)
                 self.tracking._insert_tracking(curs, Tracking(APPLICATION_NAME, last))  # noqa: SLF001
+                # Delivered on commit: the query API's stream tells dashboards to refresh.
+                curs.execute("SELECT pg_notify(%s, %s)",
+                             (POSITIONS_CHANNEL, f"{self.model.name}:{last}"))
         except IntegrityError as error:
             # The library's tracking guard refused: someone recorded a later position.
             raise PositionMoved(f"{self.model.name} moved past {last}") from error

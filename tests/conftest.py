@@ -18,6 +18,7 @@ import pytest
 from adapters.embedded.stack import embedded_stack
 from adapters.logging import configure_logging
 from adapters.settings import Settings
+from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.migrate import migrate
 from projections.registry import READ_MODELS
@@ -69,3 +70,11 @@ def projectors(settings: Settings) -> Iterator[None]:
     for thread in threads:
         thread.join(timeout=10)
     app.close()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Iterator[CustomerIntelligence]:
+    """The application on the session's database, for driving commands in tests."""
+    application = build_application(settings, pool_size=3)
+    yield application
+    application.close()

@@ -41,6 +41,14 @@ class ReadModels:
             row = await cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    async def lags(self, read_models: list[str]) -> dict[str, int]:
+        """How many events of the log each read model has yet to project."""
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute("SELECT coalesce(max(notification_id), 0) FROM cis_events")
+            row = await cursor.fetchone()
+        head = int(row[0]) if row else 0
+        return {name: head - await self.position(name) for name in read_models}
+
     async def wait_for(self, projection: str, min_position: int, timeout: float) -> bool:
         """True once the projection reached `min_position`; False after `timeout`."""
         deadline = time.monotonic() + timeout

@@ -30,6 +30,7 @@ def build_litestar(
     handlers: Sequence[Any],
     dependencies: dict[str, Provide],
     api_middleware: Sequence[Any] = (),
+    extra_routes: Sequence[Any] = (),
     state: dict[str, Any] | None = None,
     on_startup: Sequence[Callable[..., Any]] = (),
     on_shutdown: Sequence[Callable[..., Any]] = (),
@@ -44,7 +45,7 @@ def build_litestar(
                              namespace="cis-rate-limit", handle_client_shutdown=True)
 
     return Litestar(
-        route_handlers=[api, health, ready],
+        route_handlers=[api, health, ready, *extra_routes],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[RequestIdMiddleware,
                     rate_limit_config(settings.rate_limit_per_minute).middleware],

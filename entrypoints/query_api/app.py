@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.di import Provide
+from prometheus_client import Gauge
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -11,6 +12,9 @@ from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
+from entrypoints.http.metrics import metrics_handler
+from entrypoints.query_api.stream import DashboardStream
+from projections.registry import READ_MODELS
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
 from entrypoints.query_api.dashboards import DashboardQueriesController
 from entrypoints.query_api.journey import JourneyQueriesController
@@ -32,15 +36,20 @@ def create_query_app(settings: Settings) -> Litestar:
     async def close_pool() -> None:
         await pool.close()
 
+    async def refresh_lag(gauge: Gauge) -> None:
+        for name, lag in (await reads.lags([m.name for m in READ_MODELS])).items():
+            gauge.labels(read_model=name).set(lag)
+
     return build_litestar(
         title="CIS query API",
         settings=settings,
         handlers=[CustomerQueries, ScoreQueries, JourneyQueriesController,
-                  DashboardQueriesController],
+                  DashboardQueriesController, DashboardStream],
         dependencies={
             "reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False),
             "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),
         },
+        extra_routes=[metrics_handler(refresh_lag)],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.postgres.dashboard_queries import DashboardQueries
 from adapters.postgres.read_models import ReadModels
@@ -43,6 +44,14 @@ _CACHED = "Cached by read-model position; send `If-None-Match` with the ETag for
 _OWN = "Salespeople see figures over their own customers and sales only."
 
 
+def _responses(body: type[Any], description: str) -> dict[int, ResponseSpec]:
+    """The documented answers: the dashboard (200), not modified (304), the problems."""
+    return {**query_responses(),
+            200: ResponseSpec(data_container=body, description=description),
+            304: ResponseSpec(data_container=None, description="Your copy (If-None-Match) "
+                              "is current", generate_examples=False)}
+
+
 def _dashboards(reads: ReadModels) -> DashboardQueries:
     return DashboardQueries.sharing(reads)
 
@@ -50,11 +59,12 @@ def _dashboards(reads: ReadModels) -> DashboardQueries:
 class DashboardQueriesController(Controller):
     path = "/dashboards"
     tags: ClassVar[list[str]] = ["dashboards"]
-    dependencies: ClassVar[dict[str, Provide]] = {"dashboards": Provide(_dashboards, sync_to_thread=False)}
+    dependencies: ClassVar[dict[str, Provide]] = {
+        "dashboards": Provide(_dashboards, sync_to_thread=False)}
 
-    @get("/funnel", summary="Sales funnel", responses=query_responses(),
-         response_description="Per group, customers who reached each stage and the "
-         "conversion between consecutive stages",
+    @get("/funnel", summary="Sales funnel",
+         responses=_responses(FunnelDashboard, "Per group, customers who reached each stage "
+                              "and the conversion between consecutive stages"),
          description="Group by canton, model (each customer with a model, as far as they "
          "got with it), salesperson or period (registration month YYYY-MM). " + _CACHED + _OWN)
     async def funnel(self, request: Req, reads: ReadModels, cache: DashboardCache,
@@ -67,8 +77,9 @@ class DashboardQueriesController(Controller):
 
         return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
 
-    @get("/cantons", summary="Canton dashboard", responses=query_responses(),
-         response_description="Customers, new in 24 h, conversion, days to contract, revenue",
+    @get("/cantons", summary="Canton dashboard",
+         responses=_responses(CantonsDashboard, "Customers, new in 24 h, conversion, days to "
+                              "contract, revenue"),
          description=_CACHED + _OWN)
     async def cantons(self, request: Req, reads: ReadModels, cache: DashboardCache,
                       dashboards: DashboardQueries,
@@ -79,8 +90,8 @@ class DashboardQueriesController(Controller):
 
         return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
 
-    @get("/test-drives", summary="Test-drive statistics", responses=query_responses(),
-         response_description="Booked, completed, cancelled, missed, no-show rate, rating",
+    @get("/test-drives", summary="Test-drive statistics", 
+         responses=_responses(TestDrivesDashboard, "Booked, completed, cancelled, missed, no-show rate, rating"),
          description="Group by model or canton. " + _CACHED + _OWN)
     async def test_drives(self, request: Req, reads: ReadModels, cache: DashboardCache,
                           dashboards: DashboardQueries,
@@ -92,8 +103,8 @@ class DashboardQueriesController(Controller):
 
         return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
 
-    @get("/salespeople", summary="Salesperson leaderboard", responses=query_responses(),
-         response_description="Contracts, revenue, customers, conversion; by revenue",
+    @get("/salespeople", summary="Salesperson leaderboard", 
+         responses=_responses(SalespeopleDashboard, "Contracts, revenue, customers, conversion; by revenue"),
          description=_CACHED + _OWN)
     async def salespeople(self, request: Req, reads: ReadModels, cache: DashboardCache,
                           dashboards: DashboardQueries,
