@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import timedelta
 
+import psycopg
 import uvicorn
 
 from adapters.logging import configure_logging
@@ -28,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     consume = commands.add_parser("consume", help="run a JetStream consumer")
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
+    bench = commands.add_parser("bench", help="benchmarks that print numbers")
+    bench.add_argument("which", choices=["catch-up"])
+    bench.add_argument("--events", type=int, default=100_000)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -39,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.log_level, json=args.command != "up" or not sys.stdout.isatty())
-    if args.command in ("api", "project", "relay", "consume") and not settings.has_all_urls():
+    if args.command != "up" and not settings.has_all_urls():
+        # Next to a running `cis up`: use its servers, never start a second Postgres
+        # on the same data directory.
         settings = _urls_of_running_stack(settings)
     if args.command in ("api", "project", "relay", "consume") and not settings.has_all_urls():
         print("cis: set CIS_DATABASE_URL, CIS_NATS_URL and CIS_REDIS_URL, "
@@ -53,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         case "token":
             print(issue_token(settings.jwt_secret, subject=args.sub, role=Role(args.role),
                               ttl=timedelta(hours=args.hours)))
+        case "bench":
+            from adapters.embedded.stack import embedded_stack
+            from entrypoints.bench import catch_up
+
+            with embedded_stack(settings) as resolved:
+                catch_up(resolved, args.events)
         case "migrate":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.migrate import migrate
@@ -98,6 +110,10 @@ def _urls_of_running_stack(settings: Settings) -> Settings:
     if not path.exists():
         return settings
     endpoints = json.loads(path.read_text())
+    try:
+        psycopg.connect(endpoints["database_url"], connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return settings  # left behind by a stack that is no longer running
     return settings.with_urls(settings.database_url or endpoints["database_url"],
                               settings.nats_url or endpoints["nats_url"],
                               settings.redis_url or endpoints["redis_url"])

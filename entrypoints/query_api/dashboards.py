@@ -90,8 +90,9 @@ class DashboardQueriesController(Controller):
 
         return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
 
-    @get("/test-drives", summary="Test-drive statistics", 
-         responses=_responses(TestDrivesDashboard, "Booked, completed, cancelled, missed, no-show rate, rating"),
+    @get("/test-drives", summary="Test-drive statistics",
+         responses=_responses(TestDrivesDashboard, "Booked, completed, cancelled, missed, "
+                              "no-show rate, average rating"),
          description="Group by model or canton. " + _CACHED + _OWN)
     async def test_drives(self, request: Req, reads: ReadModels, cache: DashboardCache,
                           dashboards: DashboardQueries,
@@ -103,8 +104,9 @@ class DashboardQueriesController(Controller):
 
         return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
 
-    @get("/salespeople", summary="Salesperson leaderboard", 
-         responses=_responses(SalespeopleDashboard, "Contracts, revenue, customers, conversion; by revenue"),
+    @get("/salespeople", summary="Salesperson leaderboard",
+         responses=_responses(SalespeopleDashboard, "Contracts, revenue, customers, "
+                              "conversion; by revenue"),
          description=_CACHED + _OWN)
     async def salespeople(self, request: Req, reads: ReadModels, cache: DashboardCache,
                           dashboards: DashboardQueries,

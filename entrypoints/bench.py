@@ -1,0 +1,128 @@
+"""`cis bench catch-up`: read-model catch-up rate, side by side with baselines, one run.
+
+Writes N events (customers with touchpoints, sealed personal data) into a fresh
+database on the configured server, then measures, on the same machine in one run:
+  * decode only: the application's mapper over every stored event (the ceiling);
+  * library runner: eventsourcing's ProjectionRunner, one event per transaction,
+    with a projection that only records its position (the library's own per-event cost);
+  * our batch projector for each read model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+import uuid
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+from tqdm import tqdm
+
+from adapters.postgres.config import eventsourcing_env
+from adapters.settings import Settings
+from application.services import CustomerIntelligence
+from domain.customer import Customer
+from domain.customer_facts import Channel, TouchpointKind
+from domain.ids import CustomerID
+from domain.meta import EventMeta
+from domain.values import Canton, Email, Language, PersonName, PostalCode
+from entrypoints.bootstrap import build_application, build_projector
+from entrypoints.migrate import migrate
+from projections.registry import READ_MODELS
+
+__all__ = ["catch_up"]
+
+META = EventMeta(actor="bench", correlation_id="bench")
+
+
+class PositionOnly(Projection[PostgresTrackingRecorder]):
+    name = "bench_library_runner"
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+
+def catch_up(settings: Settings, events: int) -> None:
+    own = _fresh_database(settings)
+    migrate(own)
+    app = build_application(own, pool_size=3)
+    try:
+        _write(app, events)
+        head = app.recorder.max_notification_id() or 0
+        results = {"decode only (ceiling)": _decode_only(app)}
+        results["library ProjectionRunner"] = _library_runner(own, head)
+        for model in READ_MODELS:
+            results[f"batch projector: {model.name}"] = _ours(own, model, head)
+    finally:
+        app.close()
+    baseline = results["library ProjectionRunner"]
+    print(f"\ncatch-up over {head:,} events (events/s; ratio to the library runner)")
+    for name, rate in results.items():
+        print(f"  {name:<34} {rate:>10,.0f}   x{rate / baseline:.1f}")
+
+
+def _fresh_database(settings: Settings) -> Settings:
+    assert settings.database_url
+    name = f"cis_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = psycopg.conninfo.make_conninfo(settings.database_url, dbname=name)
+    return dataclasses.replace(settings, database_url=url)
+
+
+def _write(app: CustomerIntelligence, events: int) -> None:
+    """Demo-shaped data: each customer registers, then has three touchpoints."""
+    with tqdm(total=events, desc="writing", unit="ev", unit_scale=True) as bar:
+        while bar.n < events:
+            customers = [_customer(i) for i in range(250)]
+            app.save(*customers)
+            bar.update(sum(c.version for c in customers))
+
+
+def _customer(i: int) -> Customer:
+    customer = Customer.register(
+        customer_id=CustomerID(uuid.uuid4()), name=PersonName.parse(f"Demo Kunde {i}"),
+        email=Email.parse(f"demo{i}@example.ch"), postal_code=PostalCode.parse("8001"),
+        canton=Canton.parse("ZH"), language=Language.DE, salesperson="bench", meta=META)
+    for _ in range(3):
+        customer.record_touchpoint(kind=TouchpointKind.CALL, channel=Channel.PHONE, note=None,
+                                   meta=META)
+    return customer
+
+
+def _decode_only(app: CustomerIntelligence) -> float:
+    notifications = app.recorder.select_notifications(start=0, limit=10**9,
+                                                      inclusive_of_start=False)
+    started = time.perf_counter()
+    app.cipher.prefetch(n.originator_id for n in notifications)
+    for notification in notifications:
+        app.mapper.to_domain_event(notification)
+    return len(notifications) / (time.perf_counter() - started)
+
+
+def _library_runner(own: Settings, head: int) -> float:
+    assert own.database_url
+    env = eventsourcing_env(own.database_url, master_key=own.master_key, create_table=True)
+    started = time.perf_counter()
+    with ProjectionRunner(application_class=CustomerIntelligence, projection_class=PositionOnly,
+                          view_class=PostgresTrackingRecorder, env=env) as runner:
+        runner.wait(head, timeout=3600)
+    return head / (time.perf_counter() - started)
+
+
+def _ours(own: Settings, model: Any, head: int) -> float:
+    app = build_application(own, pool_size=2)
+    projector = build_projector(own, model, app)
+    try:
+        with tqdm(total=head, desc=model.name, unit="ev", unit_scale=True) as bar:
+            started = time.perf_counter()
+            projector.run(threading.Event(), until=head,
+                          on_batch=lambda position, _n: bar.update(position - bar.n))
+            return head / (time.perf_counter() - started)
+    finally:
+        projector.tracking.datastore.close()
+        app.close()
