@@ -14,7 +14,6 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from application.keys import PersonalDataCipher
 from domain.customer_facts import Budget, Company
 from domain.meta import EventMeta
-from domain.vin import VIN
 from domain.personal import Personal
 from domain.values import (
     Canton,
@@ -26,6 +25,7 @@ from domain.values import (
     Phone,
     PostalCode,
 )
+from domain.vin import VIN
 
 __all__ = ["SealedPersonal", "register_value_transcodings"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
 
-__all__ = ["Personal", "REDACTED"]
+__all__ = ["REDACTED", "Personal"]
 
 T = TypeVar("T")
 

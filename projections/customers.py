@@ -51,10 +51,10 @@ class CustomersReadModel(ReadModel):
             last_activity_at timestamptz NOT NULL,
             version integer NOT NULL,
             position bigint NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS customers_by_registration ON {schema}.customers "
-        "(registered_at DESC, customer_id DESC)",
-        "CREATE INDEX IF NOT EXISTS customers_by_salesperson ON {schema}.customers "
-        "(salesperson, registered_at DESC)",
+        ("CREATE INDEX IF NOT EXISTS customers_by_registration ON {schema}.customers "
+        "(registered_at DESC, customer_id DESC)"),
+        ("CREATE INDEX IF NOT EXISTS customers_by_salesperson ON {schema}.customers "
+        "(salesperson, registered_at DESC)"),
         # The stage as of now: 90 quiet days make a customer dormant (before contract).
         f"""CREATE OR REPLACE VIEW {{schema}}.customers_now AS
             SELECT {", ".join(c if c != "stage" else _STAGE_NOW for c in _COLUMNS)}

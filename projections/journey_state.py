@@ -21,10 +21,10 @@ from projections.base import Positioned
 __all__ = ["JOURNEY_TABLES", "JourneyStates"]
 
 JOURNEY_TABLES = [
-    "CREATE TABLE IF NOT EXISTS {schema}.journey_state ("
-    " customer_id uuid PRIMARY KEY, state jsonb NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {schema}.sale_owner ("
-    " sale_id uuid PRIMARY KEY, customer_id uuid NOT NULL)",
+    ("CREATE TABLE IF NOT EXISTS {schema}.journey_state ("
+    " customer_id uuid PRIMARY KEY, state jsonb NOT NULL)"),
+    ("CREATE TABLE IF NOT EXISTS {schema}.sale_owner ("
+    " sale_id uuid PRIMARY KEY, customer_id uuid NOT NULL)"),
 ]
 
 

@@ -93,7 +93,7 @@ class BatchProjector:
             with self.tracking.datastore.transaction(commit=True) as curs:
                 self._check_position_unmoved(curs)
                 self.model.apply(curs, self.schema, events)
-                self.tracking._insert_tracking(curs, Tracking(APPLICATION_NAME, last))  # noqa: SLF001
+                self.tracking._insert_tracking(curs, Tracking(APPLICATION_NAME, last))
                 # Delivered on commit: the query API's stream tells dashboards to refresh.
                 curs.execute("SELECT pg_notify(%s, %s)",
                              (POSITIONS_CHANNEL, f"{self.model.name}:{last}"))

@@ -7,9 +7,9 @@ run against other servers (a fresh database is created for the session there).
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
-import threading
 from pathlib import Path
 
 import psycopg

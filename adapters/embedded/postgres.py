@@ -6,6 +6,7 @@ save() sends more than about 1 MB of parameters (measured with eventsourcing 9.5
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -13,8 +14,6 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-
-import importlib.util
 
 import psycopg
 

@@ -10,8 +10,8 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import structlog
 

@@ -9,7 +9,6 @@ from redis.asyncio import Redis
 
 from adapters.postgres.idempotency import IdempotencyStore
 from adapters.registry.zefix import ZefixRegistry
-
 from adapters.settings import Settings
 from entrypoints.bootstrap import build_application
 from entrypoints.command_api.customers import CustomerCommands

@@ -12,10 +12,24 @@ from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
 from domain.sale import CancelReason
 
 __all__ = [
-    "BookTestDrive", "CancelSale", "ChangeAddress", "ChangeContact", "ChangePreferences",
-    "CompleteTestDrive", "DeliverSale", "GiveConsent", "OpenSale", "PutIncentive", "PutModel",
-    "QuoteSale", "RecordInterest", "RecordTouchpoint", "RegisterCustomer", "ReserveSale",
-    "AssignSalesperson", "SignContract",
+    "AssignSalesperson",
+    "BookTestDrive",
+    "CancelSale",
+    "ChangeAddress",
+    "ChangeContact",
+    "ChangePreferences",
+    "CompleteTestDrive",
+    "DeliverSale",
+    "GiveConsent",
+    "OpenSale",
+    "PutIncentive",
+    "PutModel",
+    "QuoteSale",
+    "RecordInterest",
+    "RecordTouchpoint",
+    "RegisterCustomer",
+    "ReserveSale",
+    "SignContract",
 ]
 
 Rappen = Annotated[int, msgspec.Meta(ge=0, le=99_999_999_999_999,

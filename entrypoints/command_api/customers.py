@@ -37,9 +37,9 @@ from entrypoints.http.openapi import command_responses
 __all__ = ["CustomerCommands"]
 
 Req = Request[Caller, Any, Any]
-ON_CUSTOMER = dict(guards=[require_roles(*SALES_WRITERS)], status_code=200,
-                   responses=command_responses(), description="Roles: salesperson (own "
-                   "customers), sales_manager, admin. `If-Match: <version>` → 409 on mismatch.")
+ON_CUSTOMER = {"guards": [require_roles(*SALES_WRITERS)], "status_code": 200,
+                   "responses": command_responses(), "description": "Roles: salesperson (own "
+                   "customers), sales_manager, admin. `If-Match: <version>` → 409 on mismatch."}
 
 
 class CustomerCommands(Controller):
@@ -51,20 +51,20 @@ class CustomerCommands(Controller):
           description="Roles: salesperson (for themselves), sales_manager, admin.")
     async def register(self, data: b.RegisterCustomer, request: Req,
                        cis: CustomerIntelligence) -> WrittenBody:
-        registration = dict(
-            name=PersonName.parse(data.name, field="name"),
-            email=Email.parse(data.email, field="email"),
-            postal_code=PostalCode.parse(data.postal_code, field="postal_code"),
-            canton=Canton.parse(data.canton, field="canton"),
-            language=Language.parse(data.language, field="language"),
-            phone=optional(Phone.parse, data.phone, "phone"),
-            street=data.street,
-            company_name=data.company_name,
-            company_uid=optional(CompanyUID.parse, data.company_uid, "company_uid"),
-            company_contact=optional(PersonName.parse, data.company_contact, "company_contact"),
-            salesperson=_salesperson_for(request.user, data.salesperson),
-            meta=meta_of(request),
-        )
+        registration = {
+            "name": PersonName.parse(data.name, field="name"),
+            "email": Email.parse(data.email, field="email"),
+            "postal_code": PostalCode.parse(data.postal_code, field="postal_code"),
+            "canton": Canton.parse(data.canton, field="canton"),
+            "language": Language.parse(data.language, field="language"),
+            "phone": optional(Phone.parse, data.phone, "phone"),
+            "street": data.street,
+            "company_name": data.company_name,
+            "company_uid": optional(CompanyUID.parse, data.company_uid, "company_uid"),
+            "company_contact": optional(PersonName.parse, data.company_contact, "company_contact"),
+            "salesperson": _salesperson_for(request.user, data.salesperson),
+            "meta": meta_of(request),
+        }
         return await execute(lambda: cis.register_customer(**registration))
 
     @post("/{customer_id:uuid}/contact", summary="Change e-mail and phone", **ON_CUSTOMER)

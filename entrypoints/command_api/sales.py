@@ -28,7 +28,7 @@ __all__ = ["SaleCommands"]
 Req = Request[Caller, Any, Any]
 ROLES = ("Roles: salesperson (own sales), sales_manager, admin. "
          "`If-Match: <version>` → 409 on mismatch.")
-STEP = dict(status_code=200, responses=command_responses(), description=ROLES)
+STEP = {"status_code": 200, "responses": command_responses(), "description": ROLES}
 
 
 class SaleCommands(Controller):

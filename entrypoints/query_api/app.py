@@ -13,11 +13,11 @@ from adapters.redis.dashboard_cache import DashboardCache
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.metrics import metrics_handler
-from entrypoints.query_api.stream import DashboardStream
-from projections.registry import READ_MODELS
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
 from entrypoints.query_api.dashboards import DashboardQueriesController
 from entrypoints.query_api.journey import JourneyQueriesController
+from entrypoints.query_api.stream import DashboardStream
+from projections.registry import READ_MODELS
 
 __all__ = ["create_query_app"]
 

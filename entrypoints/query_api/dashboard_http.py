@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -24,12 +25,16 @@ async def dashboard_answer(
     read_model: str,
     min_position: int | None,
     compute: Callable[[], Awaitable[Any]],
+    *,
+    as_of_minute: bool = False,
 ) -> Response[bytes]:
     """The dashboard as JSON with an ETag; 304 when the client's copy is current.
 
     The cache key holds the read model's position, the request's query and what the
     caller may see (role, and the subject for salespeople), so no one ever gets a
-    figure computed for someone else or before their own write.
+    figure computed for someone else or before their own write. Figures that also
+    depend on the clock ("new in the last 24 h") pass `as_of_minute`, which adds the
+    current minute to the key.
     """
     await await_position(reads, read_model, min_position)
     position = await reads.position(read_model)
@@ -38,6 +43,8 @@ async def dashboard_answer(
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items())
                      if k != "min_position")
     key = f"cis:dashboard:{request.url.path}?{query}|{visibility}|{read_model}@{position}"
+    if as_of_minute:
+        key += datetime.now(UTC).strftime("|%Y-%m-%dT%H:%M")
     etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache",
                "X-Read-Model-Position": str(position)}

@@ -88,7 +88,9 @@ class DashboardQueriesController(Controller):
             rows = await dashboards.cantons(visible_salesperson(request.user))
             return CantonsDashboard(cantons=[_canton(r) for r in rows])
 
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
+        # "New in the last 24 h" moves with the clock too, not only with events.
+        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute,
+                                      as_of_minute=True)
 
     @get("/test-drives", summary="Test-drive statistics",
          responses=_responses(TestDrivesDashboard, "Booked, completed, cancelled, missed, "

@@ -50,7 +50,7 @@ def _guarded(settings: Settings, app: object, model: ReadModel, stopping: thread
              failures: list[BaseException]) -> None:
     try:
         _run_while_elected(settings, app, model, stopping)
-    except BaseException as error:  # noqa: BLE001 - reported by the main thread, which exits
+    except BaseException as error:
         log.error("read model failed", read_model=model.name, error=type(error).__name__,
                   exc_info=error)
         failures.append(error)

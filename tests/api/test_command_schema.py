@@ -14,7 +14,6 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,7 +24,6 @@ from schemathesis.specs.openapi.checks import (
 from adapters.settings import Settings
 from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role, issue_token
-
 
 # Schema-valid data may still break a domain rule the schema cannot express (a postal
 # code of another canton), so "valid data accepted" is not among the checks.

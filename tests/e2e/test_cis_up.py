@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -110,7 +111,7 @@ async def _published(nats_url: str, customer_id: str) -> list[tuple[str, dict[st
         await nc.close()
 
 
-async def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> None:
+def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> None:
     command = stack.endpoints["command_api"]
     query = stack.endpoints["query_api"]
 
@@ -126,7 +127,7 @@ async def test_register_read_publish_score_restart(stack: Stack, data_dir: Path)
     assert profile.json()["name"] == "Chiara Bernasconi"
 
     # The integration event is on JetStream, keyed by event id, without personal data.
-    messages = await _wait_published(stack, written["id"])
+    messages = asyncio.run(_wait_published(stack, written["id"]))
     assert len(messages) == 1, "the integration event should be on JetStream exactly once"
     subject, headers, data = messages[0]
     assert subject == "cis.events.customer.customer_registered"
@@ -163,4 +164,4 @@ async def _wait_published(stack: Stack, customer_id: str) -> list[tuple[str, dic
         found = await _published(stack.endpoints["nats_url"], customer_id)
         if found or time.monotonic() > deadline:
             return found
-        time.sleep(0.2)
+        await asyncio.sleep(0.2)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from application.services import CustomerIntelligence
 from domain.customer import Customer
 from domain.ids import CustomerID
 from domain.values import PersonName
-from application.services import CustomerIntelligence
 from tests.factories import registration
 
 

@@ -18,7 +18,16 @@ from domain.customer_facts import (
 )
 from domain.errors import CustomerErased, InvalidTransition, InvalidValue, UnknownTestDrive
 from domain.ids import CustomerID
-from domain.values import Canton, CompanyUID, Email, Language, ModelCode, Money, PersonName, PostalCode
+from domain.values import (
+    Canton,
+    CompanyUID,
+    Email,
+    Language,
+    ModelCode,
+    Money,
+    PersonName,
+    PostalCode,
+)
 from tests.factories import META, registration
 
 MODEL = ModelCode.parse("EV-ONE")
