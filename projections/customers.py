@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, ClassVar
-from uuid import UUID
 
 from psycopg import Cursor
 
@@ -16,6 +15,7 @@ from domain import events as e
 from domain.journey import DORMANT_AFTER
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates
+from projections.rows import load_rows, upsert_rows
 
 __all__ = ["CustomersReadModel"]
 
@@ -63,7 +63,8 @@ class CustomersReadModel(ReadModel):
 
     def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
         journeys = JourneyStates(curs, schema, events)
-        rows = _load_rows(curs, schema, {journeys.customer_of(ev) for ev, _ in events} - {None})
+        customers = {journeys.customer_of(ev) for ev, _ in events} - {None}
+        rows = load_rows(curs, schema, "customers", _COLUMNS, "customer_id", customers)
         for event, position in events:
             customer = journeys.fold(event)
             if customer is None:
@@ -77,7 +78,8 @@ class CustomersReadModel(ReadModel):
                 row["version"] = event.originator_version
             rows[customer] = row
         journeys.save()
-        _save_rows(curs, schema, [rows[c] for c in journeys.changed if c in rows])
+        upsert_rows(curs, schema, "customers", _COLUMNS, ["customer_id"],
+                    [rows[c] for c in journeys.changed if c in rows])
 
 
 def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
@@ -129,24 +131,3 @@ def _registered(event: Any) -> dict[str, Any]:
 def _shown(value: Any) -> str | None:
     """The decrypted value, or None when absent or erased (never the redaction marker)."""
     return None if value is None or value.value is None else str(value.value)
-
-
-def _load_rows(curs: Cursor[Any], schema: str, customers: set[Any]) -> dict[UUID, dict[str, Any]]:
-    if not customers:
-        return {}
-    cursor = curs.execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM {schema}.customers WHERE customer_id = ANY(%s)",
-        (list(customers),))
-    return {row["customer_id"]: dict(row) for row in cursor.fetchall()}
-
-
-def _save_rows(curs: Cursor[Any], schema: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
-    curs.executemany(
-        f"INSERT INTO {schema}.customers ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)}) "
-        f"ON CONFLICT (customer_id) DO UPDATE SET {updates}",
-        rows,
-    )

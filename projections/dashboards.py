@@ -14,7 +14,7 @@ No personal data at all: the DSG erasure changes no row here (and so no figure).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from domain import events as e
 from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates
+from projections.rows import load_rows, upsert_rows
 
 __all__ = ["FORWARD_STAGES", "DashboardsReadModel"]
 
@@ -115,10 +116,11 @@ class _Batch:
         customers = {self.journeys.customer_of(ev) for ev, _ in events} - {None}
         sales = {ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)}
         drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
-        self.customers = _load(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
-        self.sales = _load(curs, schema, "sale_facts", _SALE, "sale_id", sales)
-        self.drives = _load(curs, schema, "test_drive_facts", _TEST_DRIVE, "test_drive_id", drives)
-        self.models = {(r["customer_id"], r["model"]): r for r in _load(
+        self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
+        self.sales = load_rows(curs, schema, "sale_facts", _SALE, "sale_id", sales)
+        self.drives = load_rows(curs, schema, "test_drive_facts", _TEST_DRIVE, "test_drive_id",
+                                drives)
+        self.models = {(r["customer_id"], r["model"]): r for r in load_rows(
             curs, schema, "customer_models", _CUSTOMER_MODEL, "customer_id", customers,
             many=True).values()}
         self.changed: set[tuple[str, Any]] = set()
@@ -150,7 +152,7 @@ class _Batch:
         ]:
             if kind in kinds:
                 changed = [rows[k] for c, k in self.changed if c == kind and k in rows]
-                _upsert(self.curs, self.schema, table, columns, key, changed)
+                upsert_rows(self.curs, self.schema, table, columns, key, changed)
 
     def _stage(self, customer: UUID, event: Any, position: int) -> None:
         row = self.customers.get(customer)
@@ -237,27 +239,3 @@ def _registered(event: Any) -> dict[str, Any]:
 
 def _later(a: str, b: str) -> str:
     return max(a, b, key=_RANK.__getitem__)
-
-
-def _load(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str], key: str,
-          ids: Iterable[Any], *, many: bool = False) -> dict[Any, dict[str, Any]]:
-    """Rows whose `key` is one of `ids`, by key (by position in the result when `many`)."""
-    wanted = list(ids)
-    if not wanted:
-        return {}
-    rows = curs.execute(f"SELECT {', '.join(columns)} FROM {schema}.{table} "
-                        f"WHERE {key} = ANY(%s)", (wanted,)).fetchall()
-    if many:
-        return {index: dict(row) for index, row in enumerate(rows)}
-    return {row[key]: dict(row) for row in rows}
-
-
-def _upsert(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str],
-            key: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
-    curs.executemany(
-        f"INSERT INTO {schema}.{table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(f'%({c})s' for c in columns)}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}", rows)

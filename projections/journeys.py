@@ -22,6 +22,7 @@ from domain import events as e
 from domain.journey import DORMANT_AFTER
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates
+from projections.rows import load_rows, upsert_rows
 
 __all__ = ["JourneysReadModel", "journey_step"]
 
@@ -69,7 +70,7 @@ class JourneysReadModel(ReadModel):
     def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
         journeys = JourneyStates(curs, schema, events)
         customers = {journeys.customer_of(ev) for ev, _ in events} - {None}
-        rows = _load_rows(curs, schema, customers)
+        rows = load_rows(curs, schema, "journeys", _COLUMNS, "customer_id", customers)
         models = _Models(curs, schema, events)
         steps: list[dict[str, Any]] = []
         for event, position in events:
@@ -88,7 +89,8 @@ class JourneysReadModel(ReadModel):
                 steps.append(_step_row(customer, position, event, *step))
         journeys.save()
         models.save()
-        _save_rows(curs, schema, [rows[c] for c in journeys.changed if c in rows])
+        upsert_rows(curs, schema, "journeys", _COLUMNS, ["customer_id"],
+                    [rows[c] for c in journeys.changed if c in rows])
         _save_steps(curs, schema, steps)
 
 
@@ -230,25 +232,6 @@ def _step_row(customer: UUID, position: int, event: Any, step: str,
             "step": step, "sale_id": event.originator_id if is_sale else None,
             "test_drive_id": getattr(event, "test_drive_id", None),
             "details": Jsonb(details)}
-
-
-def _load_rows(curs: Cursor[Any], schema: str, customers: set[Any]) -> dict[UUID, dict[str, Any]]:
-    if not customers:
-        return {}
-    cursor = curs.execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM {schema}.journeys WHERE customer_id = ANY(%s)",
-        (list(customers),))
-    return {row["customer_id"]: dict(row) for row in cursor.fetchall()}
-
-
-def _save_rows(curs: Cursor[Any], schema: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
-    curs.executemany(
-        f"INSERT INTO {schema}.journeys ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)}) "
-        f"ON CONFLICT (customer_id) DO UPDATE SET {updates}", rows)
 
 
 def _save_steps(curs: Cursor[Any], schema: str, steps: list[dict[str, Any]]) -> None:
