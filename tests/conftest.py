@@ -10,6 +10,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -20,6 +21,7 @@ from adapters.logging import configure_logging
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector
+from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
 from projections.registry import READ_MODELS
 
@@ -78,3 +80,15 @@ def app(settings: Settings) -> Iterator[CustomerIntelligence]:
     application = build_application(settings, pool_size=3)
     yield application
     application.close()
+
+
+@pytest.fixture(scope="session")
+def bearer(settings: Settings):  # type: ignore[no-untyped-def]
+    """`bearer(role, sub)` -> Authorization header for a token of that caller."""
+
+    def make(role: Role, subject: str = "tester") -> dict[str, str]:
+        token = issue_token(settings.jwt_secret, subject=subject, role=role,
+                            ttl=timedelta(minutes=10))
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

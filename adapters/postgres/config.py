@@ -30,7 +30,9 @@ def eventsourcing_env(
         "POSTGRES_PASSWORD": str(parts.get("password", "")),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(max_overflow),
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        # Also how long a request waits for a pooled connection: keep it short, the
+        # library retries up to 10 times before giving up.
+        "POSTGRES_CONNECT_TIMEOUT": "2",
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y" if create_table else "n",
         # Read by CustomerIntelligence to build its personal-data cipher.

@@ -41,7 +41,7 @@ class PostgresDataKeys(PersonalDataCipher):
         self._url = database_url
         self._master = master_key
         self._pool = ConnectionPool(database_url, min_size=1, max_size=4, open=True,
-                                    name="cis-data-keys")
+                                    name="cis-data-keys", timeout=3.0)
         self._cache: dict[UUID, bytes] = {}
         self._lock = threading.Lock()
         self._listening = threading.Event()

@@ -31,7 +31,8 @@ def create_command_app(settings: Settings) -> Litestar:
     registry = ZefixRegistry(settings.zefix_url, registry_cache, username=settings.zefix_user,
                              password=settings.zefix_password)
     # Opened on startup, inside the server's event loop.
-    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=5, open=False)
+    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=5, open=False,
+                               timeout=3.0)
 
     async def open_pool() -> None:
         await pool.open()

@@ -16,6 +16,7 @@ from application.written import Written
 from domain.meta import EventMeta
 from entrypoints.http.auth import Caller, Role
 from entrypoints.http.bodies import WrittenBody
+from entrypoints.http.problems import ServiceUnavailable
 from entrypoints.http.request_id import current_request_id
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+COMMAND_TIMEOUT_SECONDS = 8.0
 SALES_WRITERS = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
@@ -79,5 +81,9 @@ async def execute(*steps: Callable[[], Any]) -> WrittenBody:
         assert isinstance(result, Written)
         return result
 
-    written = await asyncio.to_thread(run)
+    try:
+        written = await asyncio.wait_for(asyncio.to_thread(run), COMMAND_TIMEOUT_SECONDS)
+    except TimeoutError:
+        # The worker thread may still finish (or fail) on its own; the caller learns now.
+        raise ServiceUnavailable("the database did not answer in time; retry shortly") from None
     return WrittenBody(id=written.id, version=written.version, position=written.position)

@@ -25,7 +25,9 @@ __all__ = ["create_query_app"]
 def create_query_app(settings: Settings) -> Litestar:
     assert settings.database_url and settings.redis_url
     # Opened on startup, inside the server's event loop.
-    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False)
+    # timeout: how long a request waits for a connection before it answers 503.
+    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False,
+                               timeout=3.0)
     reads = ReadModels(pool)
     cache = DashboardCache(Redis.from_url(settings.redis_url, socket_timeout=1.0,
                                           socket_connect_timeout=1.0))
