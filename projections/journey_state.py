@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from domain import events as e
 from domain.journey import Journey, Stage
 from projections.base import Positioned
+from projections.rows import upsert_rows
 
 __all__ = ["JOURNEY_TABLES", "JourneyStates"]
 
@@ -60,11 +61,9 @@ class JourneyStates:
         return journey.stage(journey.last_activity or datetime.min)
 
     def save(self) -> None:
-        self.curs.executemany(
-            f"INSERT INTO {self.schema}.journey_state (customer_id, state) VALUES (%s, %s) "
-            "ON CONFLICT (customer_id) DO UPDATE SET state = EXCLUDED.state",
-            [(c, Jsonb(_dump(self.journeys[c]))) for c in self.changed],
-        )
+        upsert_rows(self.curs, self.schema, "journey_state", ("customer_id", "state"),
+                    ("customer_id",), [{"customer_id": c, "state": Jsonb(_dump(self.journeys[c]))}
+                                       for c in self.changed])
 
     def _owners(self, events: Sequence[Positioned]) -> dict[UUID, UUID]:
         opened = [(ev.originator_id, ev.customer_id) for ev, _ in events

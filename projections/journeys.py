@@ -91,7 +91,8 @@ class JourneysReadModel(ReadModel):
         models.save()
         upsert_rows(curs, schema, "journeys", _COLUMNS, ["customer_id"],
                     [rows[c] for c in journeys.changed if c in rows])
-        _save_steps(curs, schema, steps)
+        upsert_rows(curs, schema, "timeline", _STEP_COLUMNS, ("customer_id", "position"),
+                    steps, update=False)
 
 
 def journey_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]] | None:
@@ -232,12 +233,3 @@ def _step_row(customer: UUID, position: int, event: Any, step: str,
             "step": step, "sale_id": event.originator_id if is_sale else None,
             "test_drive_id": getattr(event, "test_drive_id", None),
             "details": Jsonb(details)}
-
-
-def _save_steps(curs: Cursor[Any], schema: str, steps: list[dict[str, Any]]) -> None:
-    if not steps:
-        return
-    curs.executemany(
-        f"INSERT INTO {schema}.timeline ({', '.join(_STEP_COLUMNS)}) "
-        f"VALUES ({', '.join(f'%({c})s' for c in _STEP_COLUMNS)}) "
-        "ON CONFLICT (customer_id, position) DO NOTHING", steps)

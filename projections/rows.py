@@ -9,6 +9,8 @@ from psycopg import Cursor
 
 __all__ = ["load_rows", "upsert_rows"]
 
+COPY_FROM_ROWS = 64
+
 
 def load_rows(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str], key: str,
               ids: Iterable[Any], *, many: bool = False) -> dict[Any, dict[str, Any]]:
@@ -24,12 +26,29 @@ def load_rows(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str]
 
 
 def upsert_rows(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str],
-                key: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """Insert the rows, or overwrite the non-key columns of those that exist."""
+                key: Sequence[str], rows: list[dict[str, Any]], *, update: bool = True) -> None:
+    """Insert the rows, or overwrite the non-key columns of those that exist (or, with
+    `update=False`, leave those that exist as they are).
+
+    Large batches (catching up, rebuilding) go through COPY into a temporary table and
+    one INSERT ... SELECT; a handful of live rows through executemany.
+    """
     if not rows:
         return
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
-    curs.executemany(
-        f"INSERT INTO {schema}.{table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(f'%({c})s' for c in columns)}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}", rows)
+    names = ", ".join(columns)
+    action = f"DO UPDATE SET {updates}" if update and updates else "DO NOTHING"
+    conflict = f"ON CONFLICT ({', '.join(key)}) {action}"
+    if len(rows) < COPY_FROM_ROWS:
+        curs.executemany(
+            f"INSERT INTO {schema}.{table} ({names}) "
+            f"VALUES ({', '.join(f'%({c})s' for c in columns)}) {conflict}", rows)
+        return
+    staging = f"staging_{schema}_{table}"
+    curs.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
+                 f"(LIKE {schema}.{table}) ON COMMIT DELETE ROWS")
+    with curs.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+    curs.execute(f"INSERT INTO {schema}.{table} ({names}) SELECT {names} FROM {staging} "
+                 f"{conflict}")
