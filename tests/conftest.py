@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from adapters.embedded.stack import embedded_stack
@@ -24,14 +23,7 @@ from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
 from projections.registry import READ_MODELS
-
-
-def _fresh_database(url: str) -> str:
-    """A new, empty database on the given server, so tests never touch real data."""
-    name = f"cis_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return psycopg.conninfo.make_conninfo(url, dbname=name)
+from tests.databases import fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +44,7 @@ def settings(data_dir: Path) -> Iterator[Settings]:
         if os.environ.get(key):
             env[key] = os.environ[key]
     if "CIS_DATABASE_URL" in env:
-        env["CIS_DATABASE_URL"] = _fresh_database(env["CIS_DATABASE_URL"])
+        env["CIS_DATABASE_URL"] = fresh_database(env["CIS_DATABASE_URL"])
     with embedded_stack(Settings.from_env(env)) as resolved:
         migrate(resolved)
         yield resolved

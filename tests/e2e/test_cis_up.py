@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from adapters.embedded.process import free_port
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.e2e
 
@@ -74,8 +75,14 @@ class Stack:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    # With a given Postgres, `cis up` gets a database of its own, as the suite does.
+    given = os.environ.get("CIS_DATABASE_URL")
+    if given:
+        os.environ["CIS_DATABASE_URL"] = fresh_database(given)
+    yield tmp_path
+    if given:
+        os.environ["CIS_DATABASE_URL"] = given
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from domain.ids import CustomerID
 from entrypoints.bootstrap import build_application
 from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
+from tests.databases import fresh_database
 from tests.factories import registration
 
 CUSTOMERS = 3000
@@ -33,11 +34,7 @@ CUSTOMERS = 3000
 @pytest.fixture
 def own_db(settings: Settings) -> Iterator[tuple[Settings, CustomerIntelligence]]:
     assert settings.database_url
-    name = f"cis_faults_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    own = dataclasses.replace(
-        settings, database_url=psycopg.conninfo.make_conninfo(settings.database_url, dbname=name))
+    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url))
     migrate(own)
     app = build_application(own, pool_size=2)
     for _ in range(CUSTOMERS // 1000):  # 1,000 registrations per transaction
