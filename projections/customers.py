@@ -12,9 +12,8 @@ from typing import Any, ClassVar
 from psycopg import Cursor
 
 from domain import events as e
-from domain.journey import DORMANT_AFTER
 from projections.base import Positioned, ReadModel
-from projections.journey_state import JOURNEY_TABLES, JourneyStates
+from projections.journey_state import JOURNEY_TABLES, STAGE_NOW_SQL, JourneyStates
 from projections.rows import load_rows, upsert_rows
 
 __all__ = ["CustomersReadModel"]
@@ -24,11 +23,6 @@ _COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "po
             "registered_at", "last_activity_at", "version", "position")
 
 
-_STAGE_NOW = (
-    "CASE WHEN stage NOT IN ('contracted', 'delivered', 'lost') "
-    f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
-    "THEN 'dormant' ELSE stage END AS stage"
-)
 
 
 class CustomersReadModel(ReadModel):
@@ -57,7 +51,7 @@ class CustomersReadModel(ReadModel):
         "(salesperson, registered_at DESC)"),
         # The stage as of now: 90 quiet days make a customer dormant (before contract).
         f"""CREATE OR REPLACE VIEW {{schema}}.customers_now AS
-            SELECT {", ".join(c if c != "stage" else _STAGE_NOW for c in _COLUMNS)}
+            SELECT {", ".join(c if c != "stage" else STAGE_NOW_SQL for c in _COLUMNS)}
             FROM {{schema}}.customers""",
     ]
 

@@ -15,11 +15,18 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain import events as e
-from domain.journey import Journey, Stage
+from domain.journey import DORMANT_AFTER, Journey, Stage
 from projections.base import Positioned
 from projections.rows import upsert_rows
 
-__all__ = ["JOURNEY_TABLES", "JourneyStates"]
+__all__ = ["JOURNEY_TABLES", "STAGE_NOW_SQL", "JourneyStates"]
+
+# The stored stage as of now: 90 quiet days make a customer dormant (before contract).
+STAGE_NOW_SQL = (
+    "CASE WHEN stage NOT IN ('contracted', 'delivered', 'lost') "
+    f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
+    "THEN 'dormant' ELSE stage END AS stage"
+)
 
 JOURNEY_TABLES = [
     ("CREATE TABLE IF NOT EXISTS {schema}.journey_state ("

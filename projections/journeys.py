@@ -19,9 +19,8 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain import events as e
-from domain.journey import DORMANT_AFTER
 from projections.base import Positioned, ReadModel
-from projections.journey_state import JOURNEY_TABLES, JourneyStates
+from projections.journey_state import JOURNEY_TABLES, STAGE_NOW_SQL, JourneyStates
 from projections.rows import load_rows, upsert_rows
 
 __all__ = ["JourneysReadModel", "journey_step"]
@@ -31,11 +30,6 @@ _COLUMNS = ("customer_id", "salesperson", "canton", "stage", "erased", "register
 _STEP_COLUMNS = ("customer_id", "position", "occurred_at", "step", "sale_id",
                  "test_drive_id", "details")
 
-_STAGE_NOW = (
-    "CASE WHEN stage NOT IN ('contracted', 'delivered', 'lost') "
-    f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
-    "THEN 'dormant' ELSE stage END AS stage"
-)
 
 
 class JourneysReadModel(ReadModel):
@@ -63,7 +57,7 @@ class JourneysReadModel(ReadModel):
         """CREATE TABLE IF NOT EXISTS {schema}.subject_models (
             subject_id uuid PRIMARY KEY, model text NOT NULL)""",
         f"""CREATE OR REPLACE VIEW {{schema}}.journeys_now AS
-            SELECT {", ".join(c if c != "stage" else _STAGE_NOW for c in _COLUMNS)}
+            SELECT {", ".join(c if c != "stage" else STAGE_NOW_SQL for c in _COLUMNS)}
             FROM {{schema}}.journeys""",
     ]
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 from domain.catalogue import CantonIncentive, VehicleModel
 from domain.errors import InvalidTransition, InvalidValue
 from domain.meta import EventMeta
 from domain.values import CANTON_CODES, Canton, ModelCode, Money
+from tests.aggregates import assert_unchanged, event_names, replayed
 
 META = EventMeta(actor="test-admin", correlation_id="test-request")
 CODE = ModelCode.parse("EV-ONE")
@@ -39,29 +38,6 @@ def declared(**overrides: Any) -> CantonIncentive:
     }
     values.update(overrides)
     return CantonIncentive.declare(**values)
-
-
-def event_names(aggregate: Aggregate) -> list[str]:
-    return [type(e).__name__ for e in aggregate.collect_events()]
-
-
-def assert_unchanged(
-    aggregate: Aggregate, command: Callable[[], object], error: type[Exception]
-) -> Exception:
-    before = dict(aggregate.__dict__)
-    with pytest.raises(error) as refused:
-        command()
-    assert aggregate.__dict__ == before
-    assert aggregate.pending_events == []
-    return refused.value
-
-
-def replayed(events: Sequence[CanMutateAggregate[uuid.UUID]]) -> Aggregate:
-    aggregate: Aggregate | None = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
-    assert aggregate is not None
-    return aggregate
 
 
 # --------------------------------------------------------------------------- #

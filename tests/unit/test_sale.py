@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 from domain.errors import InvalidTransition, InvalidValue
 from domain.ids import CustomerID, SaleID
@@ -16,6 +15,7 @@ from domain.meta import EventMeta
 from domain.sale import CancelReason, Sale, SaleStatus
 from domain.values import ModelCode, Money
 from domain.vin import VIN
+from tests.aggregates import assert_unchanged, event_names, replayed
 
 META = EventMeta(actor="test-salesperson", correlation_id="test-request")
 LIST_PRICE = Money.chf(50_000)  # made up
@@ -92,28 +92,6 @@ def sale_in(status: SaleStatus) -> Sale:
     assert sale.status is status
     sale.collect_events()
     return sale
-
-
-def event_names(sale: Sale) -> list[str]:
-    return [type(e).__name__ for e in sale.collect_events()]
-
-
-def assert_unchanged(sale: Sale, command: Callable[[], None], error: type[Exception]) -> Exception:
-    """Run a command that must fail, and check it left no trace."""
-    before = dict(sale.__dict__)
-    with pytest.raises(error) as refused:
-        command()
-    assert sale.__dict__ == before
-    assert sale.pending_events == []
-    return refused.value
-
-
-def replayed(events: Sequence[CanMutateAggregate[uuid.UUID]]) -> Aggregate:
-    aggregate: Aggregate | None = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
-    assert aggregate is not None
-    return aggregate
 
 
 # --------------------------------------------------------------------------- #
