@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP) ## start everything (embedded Postgres, NATS, Redis when no URLs are set)
-	$(BIN)/cis up
+run: $(STAMP) ## start everything (embedded servers when no URLs are set), demo data on first start
+	$(BIN)/cis up --demo
 
 test: $(STAMP) ## the whole suite against real servers (embedded unless URLs are set)
 	$(BIN)/python -m pytest

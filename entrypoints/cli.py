@@ -19,7 +19,11 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cis", description="EV Customer Intelligence")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start everything (embedded servers when no URL is set)")
+    up = commands.add_parser("up", help="start everything (embedded servers when no URL is set)")
+    up.add_argument("--demo", action="store_true",
+                    help="load generated demo data when the event log is empty")
+    demo = commands.add_parser("demo", help="load generated demo data (labelled as demo)")
+    demo.add_argument("--customers", type=int, default=200)
     api = commands.add_parser("api", help="run one HTTP API")
     api.add_argument("which", choices=["command", "query"])
     project = commands.add_parser("project", help="read models: run, status, rebuild NAME")
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         case "up":
             from entrypoints.up import run_up
 
-            return run_up(settings)
+            return run_up(settings, demo=args.demo)
         case "token":
             print(issue_token(settings.jwt_secret, subject=args.sub, role=Role(args.role),
                               ttl=timedelta(hours=args.hours)))
@@ -65,6 +69,19 @@ def main(argv: list[str] | None = None) -> int:
 
             with embedded_stack(settings) as resolved:
                 catch_up(resolved, args.events)
+        case "demo":
+            from adapters.embedded.stack import embedded_stack
+            from entrypoints.bootstrap import build_application
+            from entrypoints.demo import load_demo
+            from entrypoints.migrate import migrate
+
+            with embedded_stack(settings) as resolved:
+                migrate(resolved)
+                cis = build_application(resolved, pool_size=2)
+                try:
+                    load_demo(cis, args.customers)
+                finally:
+                    cis.close()
         case "migrate":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.migrate import migrate

@@ -33,12 +33,14 @@ WORKERS: tuple[tuple[str, ...], ...] = (
 _MAX_RESTARTS = 5
 
 
-def run_up(settings: Settings) -> int:
+def run_up(settings: Settings, *, demo: bool = False) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     with embedded_stack(settings) as resolved:
         migrate(resolved)
+        if demo:
+            _load_demo_once(resolved)
         children = {args: _spawn(args, resolved) for args in WORKERS}
         try:
             _wait_healthy(resolved, stopping)
@@ -49,6 +51,20 @@ def run_up(settings: Settings) -> int:
             for child in reversed(list(children.values())):
                 child.stop()
             log.info("all processes stopped")
+
+
+def _load_demo_once(settings: Settings) -> None:
+    from entrypoints.bootstrap import build_application
+    from entrypoints.demo import load_demo
+
+    cis = build_application(settings, pool_size=2)
+    try:
+        if cis.recorder.max_notification_id() is None:
+            load_demo(cis)
+        else:
+            log.info("event log not empty; demo data not loaded")
+    finally:
+        cis.close()
 
 
 def _spawn(args: tuple[str, ...], settings: Settings) -> ServerProcess:
