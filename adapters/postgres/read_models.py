@@ -41,6 +41,15 @@ class ReadModels:
             row = await cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    async def generation(self, read_model: str) -> int:
+        """Changes when a rebuild swaps in new tables (the schema's oid): cached figures
+        of the old tables must not be served for the same position."""
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute("SELECT %s::regnamespace::oid::bigint",
+                                        (f"rm_{read_model}",))
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def lags(self, read_models: list[str]) -> dict[str, int]:
         """How many events of the log each read model has yet to project."""
         async with self._pool.connection() as conn:

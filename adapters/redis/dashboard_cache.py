@@ -18,18 +18,22 @@ _TTL_SECONDS = 3600
 
 
 class DashboardCache:
-    def __init__(self, redis: Redis) -> None:
+    """`namespace` names the event store the figures come from: Redis may be shared by
+    several databases (staging and production, test runs), whose positions overlap."""
+
+    def __init__(self, redis: Redis, namespace: str) -> None:
         self._redis = redis
+        self._namespace = namespace
 
     async def get(self, key: str) -> bytes | None:
         try:
-            return await self._redis.get(key)
+            return await self._redis.get(f"{self._namespace}|{key}")
         except (RedisError, OSError) as error:
             log.warning("dashboard cache unavailable", error=type(error).__name__)
             return None
 
     async def put(self, key: str, body: bytes) -> None:
         try:
-            await self._redis.set(key, body, ex=_TTL_SECONDS)
+            await self._redis.set(f"{self._namespace}|{key}", body, ex=_TTL_SECONDS)
         except (RedisError, OSError):
             pass  # already logged on read; the answer is served anyway

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from litestar import Litestar
 from litestar.di import Provide
 from prometheus_client import Gauge
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -30,7 +33,8 @@ def create_query_app(settings: Settings) -> Litestar:
                                timeout=3.0)
     reads = ReadModels(pool)
     cache = DashboardCache(Redis.from_url(settings.redis_url, socket_timeout=1.0,
-                                          socket_connect_timeout=1.0))
+                                          socket_connect_timeout=1.0),
+                           namespace=_store_identity(settings.database_url))
 
     async def open_pool() -> None:
         await pool.open()
@@ -55,3 +59,10 @@ def create_query_app(settings: Settings) -> Litestar:
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )
+
+
+def _store_identity(database_url: str) -> str:
+    """Which event store this is, without credentials: host, port and database."""
+    parts = conninfo_to_dict(database_url)
+    where = f"{parts.get('host')}:{parts.get('port')}/{parts.get('dbname')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:16]

@@ -38,11 +38,12 @@ async def dashboard_answer(
     """
     await await_position(reads, read_model, min_position)
     position = await reads.position(read_model)
+    generation = await reads.generation(read_model)
     caller = request.user
     visibility = f"{caller.role.value}:{caller.subject if caller.role is Role.SALESPERSON else '*'}"
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items())
                      if k != "min_position")
-    key = f"cis:dashboard:{request.url.path}?{query}|{visibility}|{read_model}@{position}"
+    key = f"cis:dashboard:{request.url.path}?{query}|{visibility}|{read_model}.{generation}@{position}"
     if as_of_minute:
         key += datetime.now(UTC).strftime("|%Y-%m-%dT%H:%M")
     etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
