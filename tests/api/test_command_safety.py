@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from typing import Any
+from uuid import UUID
 
 from litestar.testing import AsyncTestClient
 
@@ -108,3 +109,21 @@ async def test_logs_hold_neither_tokens_nor_personal_data(
     assert '"path": "/api/v1/customers"' in logs  # the request was logged
     for secret in (token, "Nora", "Keller", "nora.keller@example.ch", "broken"):
         assert secret not in logs
+
+
+async def test_concurrent_writers_over_http_never_lose_an_update(
+    command_api: Any, bearer: Any, app: Any
+) -> None:
+    manager = bearer(Role.SALES_MANAGER, "mia")
+    cid = (await command_api.post("/api/v1/customers", json=CUSTOMER, headers=manager)).json()["id"]
+
+    answers = await asyncio.gather(*(
+        command_api.post(f"/api/v1/customers/{cid}/interests", json={"model": f"EV-{i}"},
+                         headers=manager) for i in range(12)))
+
+    codes = [a.status_code for a in answers]
+    assert set(codes) <= {200, 409} and 200 in codes
+    # Every acknowledged write is in the history, and only those.
+    customer = await asyncio.to_thread(app.get_customer, UUID(cid))
+    assert customer.version == 1 + codes.count(200)
+    assert len(customer.interests) == codes.count(200)
