@@ -19,7 +19,8 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import ApplicationSubscription
 from nats.js import JetStreamContext
 
-from application.integration_events import subject_of, to_integration_event
+from application.integration_events import subject_of
+from application.publishing import to_integration_event
 
 __all__ = ["Relay"]
 
