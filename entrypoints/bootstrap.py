@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -28,18 +26,17 @@ def build_application(
 
 
 def build_tracking_recorder(
-    settings: Settings,
-    name: str,
-    recorder_class: type[PostgresTrackingRecorder] = PostgresTrackingRecorder,
-    *,
-    create_table: bool = False,
-) -> Any:
-    """A tracking recorder whose table is `<name>_tracking` (the library's naming)."""
+    settings: Settings, name: str, *, schema: str | None = None, create_table: bool = False
+) -> PostgresTrackingRecorder:
+    """A tracking recorder whose table is `<name>_tracking` (the library's naming), in
+    `schema` when given (a read model's own), else in the event store's."""
     assert settings.database_url
     env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
                             pool_size=2, create_table=create_table)
+    if schema is not None:
+        env["POSTGRES_SCHEMA"] = schema
     factory = InfrastructureFactory.construct(env=Environment(name, env))
-    return factory.tracking_recorder(recorder_class)
+    return factory.tracking_recorder(PostgresTrackingRecorder)
 
 
 def build_projector(
@@ -47,12 +44,7 @@ def build_projector(
 ) -> BatchProjector:
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too."""
     schema = schema_of(model.name, rebuild=rebuild)
-    assert settings.database_url
-    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
-                            pool_size=2, create_table=False)
-    env["POSTGRES_SCHEMA"] = schema
-    factory = InfrastructureFactory.construct(env=Environment(model.name, env))
-    tracking = factory.tracking_recorder(PostgresTrackingRecorder)
+    tracking = build_tracking_recorder(settings, model.name, schema=schema)
     return BatchProjector(app, model, tracking, schema)
 
 
@@ -64,11 +56,7 @@ def create_read_model(settings: Settings, model: ReadModel, *, rebuild: bool = F
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for statement in model.create_statements(schema):
             conn.execute(statement)
-    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
-                            pool_size=1, create_table=True)
-    env["POSTGRES_SCHEMA"] = schema
-    factory = InfrastructureFactory.construct(env=Environment(model.name, env))
-    tracking = factory.tracking_recorder(PostgresTrackingRecorder)
+    tracking = build_tracking_recorder(settings, model.name, schema=schema, create_table=True)
     if tracking.max_tracking_id(APPLICATION_NAME) is None:
         # Position 0 as a row, so every batch can lock it (see BatchProjector).
         tracking.insert_tracking(Tracking(APPLICATION_NAME, 0))

@@ -21,12 +21,8 @@ def migrate(settings: Settings) -> None:
     build_application(settings, pool_size=1, create_table=True).close()
     for model in READ_MODELS:
         create_read_model(settings, model)
-    _close(build_tracking_recorder(settings, "relay", create_table=True))
+    build_tracking_recorder(settings, "relay", create_table=True).datastore.close()
     asyncio.run(_streams(settings.nats_url))
-
-
-def _close(recorder: object) -> None:
-    recorder.datastore.close()  # type: ignore[attr-defined]
 
 
 async def _streams(nats_url: str) -> None:

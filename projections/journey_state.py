@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from domain import events as e
 from domain.journey import DORMANT_AFTER, Journey, Stage
 from projections.base import Positioned
-from projections.rows import upsert_rows
+from projections.rows import load_rows, upsert_rows
 
 __all__ = ["JOURNEY_TABLES", "STAGE_NOW_SQL", "JourneyStates"]
 
@@ -79,26 +79,15 @@ class JourneyStates:
             self.curs.executemany(
                 f"INSERT INTO {self.schema}.sale_owner (sale_id, customer_id) VALUES (%s, %s) "
                 "ON CONFLICT DO NOTHING", opened)
-        sales = list({ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)})
-        if not sales:
-            return {}
-        rows = self.curs.execute(
-            f"SELECT sale_id, customer_id FROM {self.schema}.sale_owner "
-            "WHERE sale_id = ANY(%s)", (sales,)).fetchall()
-        return {_get(row, 0): _get(row, 1) for row in rows}
+        sales = {ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)}
+        owners = load_rows(self.curs, self.schema, "sale_owner", ("sale_id", "customer_id"),
+                           "sale_id", sales)
+        return {sale: row["customer_id"] for sale, row in owners.items()}
 
     def _load(self, customers: Iterable[UUID]) -> dict[UUID, Journey]:
-        wanted = list(customers)
-        if not wanted:
-            return {}
-        rows = self.curs.execute(
-            f"SELECT customer_id, state FROM {self.schema}.journey_state "
-            "WHERE customer_id = ANY(%s)", (wanted,)).fetchall()
-        return {_get(row, 0): _load(_get(row, 1)) for row in rows}
-
-
-def _get(row: Any, index: int) -> Any:
-    return list(row.values())[index] if isinstance(row, dict) else row[index]
+        rows = load_rows(self.curs, self.schema, "journey_state", ("customer_id", "state"),
+                         "customer_id", customers)
+        return {customer: _load(row["state"]) for customer, row in rows.items()}
 
 
 def _dump(journey: Journey) -> dict[str, Any]:

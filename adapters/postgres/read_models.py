@@ -12,9 +12,10 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import AsyncConnectionPool
 
+from application.services import APPLICATION_NAME
+
 __all__ = ["ReadModels"]
 
-APPLICATION_NAME = "cis"
 CUSTOMER_COLUMNS = ("customer_id, kind, name, email, phone, company_name, postal_code, canton, "
                     "language, salesperson, stage, consents, erased, registered_at, "
                     "last_activity_at, version, position")
