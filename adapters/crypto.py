@@ -7,7 +7,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["InvalidTag", "new_data_key", "open_sealed", "parse_master_key", "seal"]
+__all__ = ["AESGCM", "InvalidTag", "new_data_key", "open_sealed", "parse_master_key", "seal"]
 
 _NONCE_BYTES = 12
 
@@ -16,15 +16,23 @@ def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
-def seal(key: bytes, plaintext: bytes, associated: bytes) -> bytes:
-    """nonce || ciphertext+tag; `associated` binds it to its subject (not secret)."""
+def seal(key: bytes | AESGCM, plaintext: bytes, associated: bytes) -> bytes:
+    """nonce || ciphertext+tag; `associated` binds it to its subject (not secret).
+
+    `key` may be a prepared `AESGCM(key)`: preparing one costs more than opening a
+    field, so callers that open many fields under one key keep it prepared.
+    """
     nonce = os.urandom(_NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+    return nonce + _prepared(key).encrypt(nonce, plaintext, associated)
 
 
-def open_sealed(key: bytes, sealed: bytes, associated: bytes) -> bytes:
+def open_sealed(key: bytes | AESGCM, sealed: bytes, associated: bytes) -> bytes:
     """Raises InvalidTag when the key, the data or the associated bytes do not match."""
-    return AESGCM(key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], associated)
+    return _prepared(key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], associated)
+
+
+def _prepared(key: bytes | AESGCM) -> AESGCM:
+    return key if isinstance(key, AESGCM) else AESGCM(key)
 
 
 def parse_master_key(text: str) -> bytes:

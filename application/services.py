@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import resolve_topic
 
 from application.catalogue import CatalogueUseCases
@@ -21,7 +21,12 @@ from application.customers import CustomerUseCases
 from application.errors import Conflict, NotFound
 from application.keys import PersonalDataCipher
 from application.sales import SaleUseCases
-from application.transcodings import SealedPersonal, register_value_transcodings
+from application.transcodings import (
+    LeftSealed,
+    MsgspecJSONTranscoder,
+    SealedPersonal,
+    register_value_transcodings,
+)
 from application.written import Written
 from domain.meta import EventMeta
 
@@ -45,12 +50,25 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Ap
         cipher_class = resolve_topic(self.env.get("PERSONAL_DATA_CIPHER_TOPIC",
                                                   "adapters.postgres.keys:PostgresDataKeys"))
         self.cipher: PersonalDataCipher = cipher_class.from_env(self.env)
-        return super().construct_transcoder()
+        transcoder = MsgspecJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
         transcoder.register(SealedPersonal(transcoder, self.cipher))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = super().construct_mapper()
+        # For read models that show no personal data: opening sealed fields is a large
+        # part of replaying the log, and what is never opened cannot leak.
+        leaving_sealed = MsgspecJSONTranscoder()
+        self.register_transcodings(leaving_sealed)
+        leaving_sealed.register(LeftSealed())
+        self.mapper_leaving_personal_data_sealed: Mapper[UUID] = self.factory.mapper(
+            transcoder=leaving_sealed)
+        return mapper
 
     def close(self) -> None:
         super().close()

@@ -6,9 +6,11 @@ StrEnums need none: JSON stores them as strings and the aggregates restore their
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from application.keys import PersonalDataCipher
@@ -27,7 +29,60 @@ from domain.values import (
 )
 from domain.vin import VIN
 
-__all__ = ["SealedPersonal", "register_value_transcodings"]
+__all__ = ["LeftSealed", "MsgspecJSONTranscoder", "SealedPersonal", "register_value_transcodings"]
+
+
+class MsgspecJSONTranscoder(JSONTranscoder):
+    """The library's JSON transcoder, decoding with msgspec.
+
+    Stored events keep the library's format (`{"_type_": ..., "_data_": ...}` for
+    registered types), so either transcoder reads what the other wrote. Replaying the
+    log decodes every event: msgspec parses a stored event in ≈ 1.6 µs where the
+    standard `json` module with an object hook takes ≈ 7 µs; the `_type_` objects are
+    then revived bottom-up, as the hook would.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parse = msgspec.json.Decoder().decode
+
+    def decode(self, data: bytes) -> Any:
+        try:
+            parsed = self._parse(data)
+        except msgspec.DecodeError:
+            # What `json` writes but JSON does not allow (Infinity, lone surrogates):
+            # never in our events, but the library's reader would read it.
+            return super().decode(data)
+        return self._revive(parsed)
+
+    def _revive(self, obj: Any) -> Any:
+        """Replace each `{"_type_": name, "_data_": data}` (inner ones first) by the value
+        its transcoding decodes; everything else stays as parsed."""
+        if type(obj) is list:
+            return [self._revive(item) for item in obj]
+        if type(obj) is not dict:
+            return obj
+        for key, value in obj.items():
+            if type(value) is list:
+                obj[key] = self._revive(value)
+            elif type(value) is dict:
+                # Typed values are mostly leaves (a timestamp, a canton): decoded here
+                # rather than in a call of their own, which halves the calls per event.
+                obj[key] = self._typed(value) if _is_typed(value) else self._revive(value)
+        return self._typed(obj) if _is_typed(obj) else obj
+
+    def _typed(self, obj: dict[str, Any]) -> Any:
+        data = obj["_data_"]
+        if type(data) is dict or type(data) is list:
+            obj["_data_"] = self._revive(data)
+        transcoding = self.names.get(obj["_type_"])
+        if transcoding is None:
+            return self._decode_obj(obj)  # raises the library's "not deserializable"
+        return transcoding.decode(obj["_data_"])
+
+
+def _is_typed(obj: dict[str, Any]) -> bool:
+    return len(obj) == 2 and "_type_" in obj and "_data_" in obj
 
 
 class AsString(Transcoding):
@@ -118,9 +173,33 @@ class SealedPersonal(Transcoding):
         return {"subject": obj.subject.hex, "sealed": base64.b64encode(sealed).decode()}
 
     def decode(self, data: dict[str, str]) -> Personal[Any]:
-        subject = UUID(hex=data["subject"])
+        subject = _subject(data["subject"])
         plain = self._cipher.open(subject, base64.b64decode(data["sealed"]))
         return Personal(subject, None if plain is None else self._transcoder.decode(plain))
+
+
+class LeftSealed(Transcoding):
+    """Reads a sealed `Personal` value without opening it: `Personal(subject, None)`.
+
+    For readers that show no personal data (most read models): every personal field
+    reads as redacted, whether or not its subject was erased. Never writes.
+    """
+
+    type = Personal
+    name = "sealed"
+
+    def encode(self, obj: Personal[Any]) -> dict[str, str]:
+        raise TypeError("a reader that leaves personal data sealed cannot write it")
+
+    def decode(self, data: dict[str, str]) -> Personal[Any]:
+        return Personal(_subject(data["subject"]), None)
+
+
+@lru_cache(maxsize=4096)
+def _subject(hex_id: str) -> UUID:
+    # An event seals several fields of one subject, and a replay meets the same
+    # subjects again and again: parsing a UUID costs more than opening the field.
+    return UUID(hex=hex_id)
 
 
 def register_value_transcodings(transcoder: JSONTranscoder) -> None:

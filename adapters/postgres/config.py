@@ -23,6 +23,7 @@ def eventsourcing_env(
     parts = conninfo_to_dict(database_url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "adapters.postgres.recorder:PagedApplicationRecorder",
         "POSTGRES_DBNAME": str(parts.get("dbname", "cis")),
         "POSTGRES_HOST": str(parts.get("host", "127.0.0.1")),
         "POSTGRES_PORT": str(parts.get("port", "5432")),

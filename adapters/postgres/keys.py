@@ -16,7 +16,7 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
-from adapters.crypto import new_data_key, open_sealed, parse_master_key, seal
+from adapters.crypto import AESGCM, new_data_key, open_sealed, parse_master_key, seal
 from application.keys import PersonalDataCipher, SubjectErased
 
 __all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys"]
@@ -33,16 +33,17 @@ CREATE TABLE IF NOT EXISTS cis_data_keys (
     CHECK ((wrapped IS NULL) = (erased_at IS NOT NULL))
 )
 """
-_ERASED = b""  # cache marker: known to be erased
+_ERASED = "erased"  # cache marker: known to be erased
 
 
 class PostgresDataKeys(PersonalDataCipher):
     def __init__(self, database_url: str, master_key: bytes) -> None:
         self._url = database_url
-        self._master = master_key
+        self._master = AESGCM(master_key)
         self._pool = ConnectionPool(database_url, min_size=1, max_size=4, open=True,
                                     name="cis-data-keys", timeout=3.0)
-        self._cache: dict[UUID, bytes] = {}
+        # Data keys prepared for AES-GCM (preparing costs more than opening a field).
+        self._cache: dict[UUID, AESGCM | str] = {}
         self._lock = threading.Lock()
         self._listening = threading.Event()
         self._closed = threading.Event()
@@ -82,10 +83,10 @@ class PostgresDataKeys(PersonalDataCipher):
         for subject, wrapped in rows:
             self._remember(subject, self._unwrap(subject, wrapped) if wrapped else _ERASED)
 
-    def _key_for(self, subject: UUID) -> bytes | None:
+    def _key_for(self, subject: UUID) -> AESGCM | None:
         cached = self._cached(subject)
         if cached is not None:
-            return cached or None
+            return None if cached is _ERASED else cached  # type: ignore[return-value]
         with self._pool.connection() as conn:
             row = conn.execute("SELECT wrapped FROM cis_data_keys WHERE subject = %s",
                                (subject,)).fetchone()
@@ -95,7 +96,7 @@ class PostgresDataKeys(PersonalDataCipher):
         self._remember(subject, key if key is not None else _ERASED)
         return key
 
-    def _create_key(self, subject: UUID) -> bytes:
+    def _create_key(self, subject: UUID) -> AESGCM:
         existing = self._key_for(subject)
         if existing is not None:
             return existing
@@ -127,13 +128,13 @@ class PostgresDataKeys(PersonalDataCipher):
         self._listener.join(timeout=2)
         self._pool.close()
 
-    def _cached(self, subject: UUID) -> bytes | None:
+    def _cached(self, subject: UUID) -> AESGCM | str | None:
         if not self._listening.is_set():
             return None
         with self._lock:
             return self._cache.get(subject)
 
-    def _remember(self, subject: UUID, key: bytes) -> None:
+    def _remember(self, subject: UUID, key: AESGCM | str) -> None:
         if self._listening.is_set():
             with self._lock:
                 self._cache[subject] = key
@@ -141,8 +142,8 @@ class PostgresDataKeys(PersonalDataCipher):
     def _wrap(self, subject: UUID, key: bytes) -> bytes:
         return seal(self._master, key, subject.bytes)
 
-    def _unwrap(self, subject: UUID, wrapped: bytes) -> bytes:
-        return open_sealed(self._master, bytes(wrapped), subject.bytes)
+    def _unwrap(self, subject: UUID, wrapped: bytes) -> AESGCM:
+        return AESGCM(open_sealed(self._master, bytes(wrapped), subject.bytes))
 
     def _listen(self) -> None:
         while not self._closed.is_set():

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
+
 from application.services import CustomerIntelligence
 from domain.customer import Customer
+from domain.customer_facts import Channel, TouchpointKind
+from domain.events import TouchpointRecorded
 from domain.ids import CustomerID
 from domain.values import PersonName
-from tests.factories import registration
+from tests.factories import META, registration
 
 
 def test_a_registered_customer_reads_back_equal_from_postgres(app: CustomerIntelligence) -> None:
@@ -36,3 +41,24 @@ def test_one_save_larger_than_a_megabyte_completes(app: CustomerIntelligence) ->
 
     assert len(recordings) == 4000
     assert app.recorder.max_notification_id() == before + 4000
+
+
+def test_log_pages_read_exactly_what_the_library_reads(app: CustomerIntelligence) -> None:
+    for _ in range(3):
+        written = app.register_customer(**registration())
+        app.record_touchpoint(written.id, kind=TouchpointKind.CALL, channel=Channel.PHONE,
+                              note=None, meta=META)
+    library = PostgresApplicationRecorder(app.recorder.datastore,
+                                          events_table_name=app.recorder.events_table_name)
+    head = app.recorder.max_notification_id() or 0
+    touchpoints = [get_topic(TouchpointRecorded)]
+    for query in (
+        {"start": head - 5, "limit": 4},
+        {"start": head - 5, "limit": 10, "inclusive_of_start": False},
+        {"start": None, "limit": 3},
+        {"start": head - 5, "limit": 10, "stop": head - 2},
+        {"start": head - 5, "limit": 10, "topics": touchpoints},
+    ):
+        ours = app.recorder.select_notifications(**query)  # type: ignore[arg-type]
+        theirs = library.select_notifications(**query)  # type: ignore[arg-type]
+        assert ours == theirs and ours, query
