@@ -29,6 +29,7 @@ class Settings:
     zefix_url: str
     zefix_user: str | None
     zefix_password: str | None
+    projector_batch: int = 5000  # most events a read model applies in one transaction
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +50,7 @@ class Settings:
             zefix_url=env.get("CIS_ZEFIX_URL", "https://www.zefix.admin.ch/ZefixPublicREST"),
             zefix_user=env.get("CIS_ZEFIX_USER") or None,
             zefix_password=env.get("CIS_ZEFIX_PASSWORD") or None,
+            projector_batch=_positive(env, "CIS_PROJECTOR_BATCH", 5000),
         )
 
     def has_all_urls(self) -> bool:
@@ -69,6 +71,7 @@ class Settings:
             "CIS_LOG_LEVEL": self.log_level,
             "CIS_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "CIS_ZEFIX_URL": self.zefix_url,
+            "CIS_PROJECTOR_BATCH": str(self.projector_batch),
         }
         for key, value in (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -80,6 +83,19 @@ class Settings:
             if value:
                 env[key] = value
         return env
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {text!r}")
+    return value
 
 
 def _dev_secret(data_dir: Path, name: str) -> str:

@@ -45,7 +45,7 @@ def build_projector(
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too."""
     schema = schema_of(model.name, rebuild=rebuild)
     tracking = build_tracking_recorder(settings, model.name, schema=schema)
-    return BatchProjector(app, model, tracking, schema)
+    return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch)
 
 
 def create_read_model(settings: Settings, model: ReadModel, *, rebuild: bool = False) -> None:

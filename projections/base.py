@@ -27,6 +27,9 @@ class ReadModel(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[Sequence[str]]  # CREATE statements; `{schema}` is filled in
+    # Only a read model that shows personal data gets it opened; any other sees each
+    # personal field as `Personal(subject, None)`, as if erased.
+    shows_personal_data: ClassVar[bool] = False
 
     def create_statements(self, schema: str) -> list[str]:
         return [statement.format(schema=schema) for statement in self.tables]

@@ -27,6 +27,7 @@ _COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "po
 
 class CustomersReadModel(ReadModel):
     name: ClassVar[str] = "customers"
+    shows_personal_data: ClassVar[bool] = True
     tables: ClassVar[Sequence[str]] = [
         *JOURNEY_TABLES,
         """CREATE TABLE IF NOT EXISTS {schema}.customers (
@@ -57,8 +58,7 @@ class CustomersReadModel(ReadModel):
 
     def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
         journeys = JourneyStates(curs, schema, events)
-        customers = {journeys.customer_of(ev) for ev, _ in events} - {None}
-        rows = load_rows(curs, schema, "customers", _COLUMNS, "customer_id", customers)
+        rows = load_rows(curs, schema, "customers", _COLUMNS, "customer_id", journeys.customers)
         for event, position in events:
             customer = journeys.fold(event)
             if customer is None:
@@ -68,7 +68,7 @@ class CustomersReadModel(ReadModel):
                 continue  # an event of a customer we never saw registered: nothing to show
             row.update(stage=journeys.stage(customer).value, position=position,
                        last_activity_at=max(row["last_activity_at"], event.timestamp))
-            if isinstance(event, e.CUSTOMER_EVENTS):
+            if type(event) in e.CUSTOMER_EVENT_TYPES:
                 row["version"] = event.originator_version
             rows[customer] = row
         journeys.save()

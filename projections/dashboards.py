@@ -113,8 +113,8 @@ class _Batch:
     def __init__(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
         self.curs, self.schema = curs, schema
         self.journeys = JourneyStates(curs, schema, events)
-        customers = {self.journeys.customer_of(ev) for ev, _ in events} - {None}
-        sales = {ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)}
+        customers = self.journeys.customers
+        sales = {ev.originator_id for ev, _ in events if type(ev) in e.SALE_EVENT_TYPES}
         drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
         self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
         self.sales = load_rows(curs, schema, "sale_facts", _SALE, "sale_id", sales)
@@ -131,7 +131,7 @@ class _Batch:
             return
         if isinstance(event, e.CustomerRegistered):
             self.customers[customer] = _registered(event)
-        elif isinstance(event, e.SALE_EVENTS):
+        elif type(event) in e.SALE_EVENT_TYPES:
             self._sale(customer, event, position)
         elif type(event) in _TEST_DRIVE_STATUS:
             self._test_drive(customer, event, position)

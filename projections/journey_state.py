@@ -12,12 +12,11 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain import events as e
 from domain.journey import DORMANT_AFTER, Journey, Stage
 from projections.base import Positioned
-from projections.rows import load_rows, upsert_rows
+from projections.rows import jsonb, load_rows, upsert_rows
 
 __all__ = ["JOURNEY_TABLES", "STAGE_NOW_SQL", "JourneyStates"]
 
@@ -43,14 +42,16 @@ class JourneyStates:
         self.curs = curs
         self.schema = schema
         self.owners = self._owners(events)
-        customers = {self.customer_of(event) for event, _ in events} - {None}
-        self.journeys: dict[UUID, Journey] = self._load(customers)  # type: ignore[arg-type]
+        # The customers this batch's events belong to (read models load their rows).
+        self.customers: set[UUID] = {self.customer_of(ev) for ev, _ in events} - {None}  # type: ignore[assignment]
+        self.journeys: dict[UUID, Journey] = self._load(self.customers)
         self.changed: set[UUID] = set()
 
     def customer_of(self, event: Any) -> UUID | None:
-        if isinstance(event, e.SALE_EVENTS):
+        kind = type(event)
+        if kind in e.SALE_EVENT_TYPES:
             return self.owners.get(event.originator_id)
-        if isinstance(event, e.CUSTOMER_EVENTS):
+        if kind in e.CUSTOMER_EVENT_TYPES:
             return event.originator_id  # type: ignore[no-any-return]
         return None
 
@@ -69,7 +70,7 @@ class JourneyStates:
 
     def save(self) -> None:
         upsert_rows(self.curs, self.schema, "journey_state", ("customer_id", "state"),
-                    ("customer_id",), [{"customer_id": c, "state": Jsonb(_dump(self.journeys[c]))}
+                    ("customer_id",), [{"customer_id": c, "state": jsonb(_dump(self.journeys[c]))}
                                        for c in self.changed])
 
     def _owners(self, events: Sequence[Positioned]) -> dict[UUID, UUID]:
@@ -79,7 +80,7 @@ class JourneyStates:
             self.curs.executemany(
                 f"INSERT INTO {self.schema}.sale_owner (sale_id, customer_id) VALUES (%s, %s) "
                 "ON CONFLICT DO NOTHING", opened)
-        sales = {ev.originator_id for ev, _ in events if isinstance(ev, e.SALE_EVENTS)}
+        sales = {ev.originator_id for ev, _ in events if type(ev) in e.SALE_EVENT_TYPES}
         owners = load_rows(self.curs, self.schema, "sale_owner", ("sale_id", "customer_id"),
                            "sale_id", sales)
         return {sale: row["customer_id"] for sale, row in owners.items()}

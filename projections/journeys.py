@@ -16,12 +16,11 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain import events as e
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, STAGE_NOW_SQL, JourneyStates
-from projections.rows import load_rows, upsert_rows
+from projections.rows import jsonb, load_rows, upsert_rows
 
 __all__ = ["JourneysReadModel", "journey_step"]
 
@@ -63,8 +62,7 @@ class JourneysReadModel(ReadModel):
 
     def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:
         journeys = JourneyStates(curs, schema, events)
-        customers = {journeys.customer_of(ev) for ev, _ in events} - {None}
-        rows = load_rows(curs, schema, "journeys", _COLUMNS, "customer_id", customers)
+        rows = load_rows(curs, schema, "journeys", _COLUMNS, "customer_id", journeys.customers)
         models = _Models(curs, schema, events)
         steps: list[dict[str, Any]] = []
         for event, position in events:
@@ -111,7 +109,7 @@ def journey_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]] | 
             return "personal_data_erased", {}
     if isinstance(event, _TEST_DRIVE_EVENTS):
         return _test_drive_step(event, model)
-    if isinstance(event, e.SALE_EVENTS):
+    if type(event) in e.SALE_EVENT_TYPES:
         return _sale_step(event, model)
     return None
 
@@ -190,7 +188,7 @@ class _Models:
 
 
 def _subject(event: Any) -> UUID | None:
-    if isinstance(event, e.SALE_EVENTS):
+    if type(event) in e.SALE_EVENT_TYPES:
         return event.originator_id  # type: ignore[no-any-return]
     if isinstance(event, _TEST_DRIVE_EVENTS):
         return event.test_drive_id  # type: ignore[no-any-return]
@@ -222,8 +220,8 @@ def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
 
 def _step_row(customer: UUID, position: int, event: Any, step: str,
               details: dict[str, Any]) -> dict[str, Any]:
-    is_sale = isinstance(event, e.SALE_EVENTS)
+    is_sale = type(event) in e.SALE_EVENT_TYPES
     return {"customer_id": customer, "position": position, "occurred_at": event.timestamp,
             "step": step, "sale_id": event.originator_id if is_sale else None,
             "test_drive_id": getattr(event, "test_drive_id", None),
-            "details": Jsonb(details)}
+            "details": jsonb(details)}

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import msgspec
 from psycopg import Cursor
+from psycopg.types.json import Jsonb
 
-__all__ = ["load_rows", "upsert_rows"]
+__all__ = ["jsonb", "load_rows", "upsert_rows"]
 
 COPY_FROM_ROWS = 64
+
+
+def jsonb(value: Any) -> Jsonb:
+    """A jsonb parameter, encoded by msgspec (several times faster than `json`)."""
+    return Jsonb(value, dumps=msgspec.json.encode)
 
 
 def load_rows(curs: Cursor[Any], schema: str, table: str, columns: Sequence[str], key: str,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import psycopg
 
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 
-__all__ = ["caught_up"]
+__all__ = ["caught_up", "customer_rows", "wait_for"]
 
 
 def caught_up(settings: Settings, app: CustomerIntelligence, read_model: str,
@@ -26,3 +27,16 @@ def caught_up(settings: Settings, app: CustomerIntelligence, read_model: str,
                 return int(row[0])
             time.sleep(0.02)
     raise AssertionError(f"{read_model} did not reach {head} in {timeout} s")
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def customer_rows(url: str) -> list[tuple[object, ...]]:
+    """The customers read model's rows, in a fixed order, to compare two projections."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT * FROM rm_customers.customers ORDER BY customer_id").fetchall()

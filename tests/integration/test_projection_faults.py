@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -27,6 +26,7 @@ from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from tests.databases import fresh_database
 from tests.factories import registration
+from tests.readmodels import customer_rows, wait_for
 
 CUSTOMERS = 3000
 
@@ -51,22 +51,11 @@ def _position(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _snapshot(url: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT * FROM rm_customers.customers ORDER BY customer_id").fetchall()
-
-
 def _projector(own: Settings) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **own.as_env()}
+    # Small batches, so that the kill lands between commits of one catch-up.
+    env = {**os.environ, **own.as_env(), "CIS_PROJECTOR_BATCH": "200"}
     return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "project", "run"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _wait_for(check: object, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_sigkill_mid_catch_up_loses_and_repeats_nothing(
@@ -78,7 +67,7 @@ def test_sigkill_mid_catch_up_loses_and_repeats_nothing(
 
     # Kill the projector process while it is catching up.
     first = _projector(own)
-    _wait_for(lambda: _position(own.database_url) > 0)  # type: ignore[arg-type]
+    wait_for(lambda: _position(own.database_url) > 0)  # type: ignore[arg-type]
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = _position(own.database_url)
@@ -87,16 +76,16 @@ def test_sigkill_mid_catch_up_loses_and_repeats_nothing(
     # A new process goes on from the recorded position, to the end.
     second = _projector(own)
     try:
-        _wait_for(lambda: _position(own.database_url) == head)  # type: ignore[arg-type]
+        wait_for(lambda: _position(own.database_url) == head)  # type: ignore[arg-type]
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
-    survived = _snapshot(own.database_url)
+    survived = customer_rows(own.database_url)
 
     # Exactly what a rebuild from position 0 produces.
     rebuild(own, "customers")
     assert len(survived) == CUSTOMERS
-    assert survived == _snapshot(own.database_url)
+    assert survived == customer_rows(own.database_url)
 
 
 def test_readers_never_see_an_empty_or_half_built_read_model_during_a_rebuild(

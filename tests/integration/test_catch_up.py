@@ -1,0 +1,109 @@
+"""The batch projector's two phases: catching up from pages, following the subscription.
+
+Each test gets a database of its own and runs the projector in-process with tiny
+batches, so a few dozen events cross every boundary (page, batch, phase).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.utils import TopicError
+
+from adapters.settings import Settings
+from application.services import CustomerIntelligence
+from domain.customer import Customer
+from domain.ids import CustomerID
+from entrypoints.bootstrap import build_application, build_projector, create_read_model
+from entrypoints.migrate import migrate
+from entrypoints.project_admin import rebuild
+from projections.registry import read_model
+from projections.runner import BatchProjector
+from tests.databases import fresh_database
+from tests.factories import registration
+from tests.readmodels import customer_rows, wait_for
+
+BATCH = 5
+
+
+@pytest.fixture
+def own(settings: Settings) -> Iterator[tuple[Settings, CustomerIntelligence]]:
+    assert settings.database_url
+    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url),
+                              projector_batch=BATCH)
+    migrate(own)
+    app = build_application(own, pool_size=2)
+    yield own, app
+    app.close()
+
+
+def _register(app: CustomerIntelligence, count: int) -> None:
+    app.save(*(Customer.register(customer_id=CustomerID(uuid.uuid4()), **registration())
+               for _ in range(count)))
+
+
+def _projector(own: Settings, app: CustomerIntelligence) -> BatchProjector:
+    model = read_model("customers")
+    create_read_model(own, model)
+    return build_projector(own, model, app)
+
+
+def test_a_follower_that_falls_behind_catches_up_and_equals_a_rebuild(
+    own: tuple[Settings, CustomerIntelligence]
+) -> None:
+    settings, app = own
+    assert settings.database_url
+    _register(app, 3)
+    projector = _projector(settings, app)
+    stopping = threading.Event()
+    batches: list[int] = []
+    runner = threading.Thread(target=projector.run, args=(stopping,),
+                              kwargs={"on_batch": lambda _p, n: batches.append(n)})
+    runner.start()
+    try:
+        wait_for(lambda: projector.position() == 3)
+        _register(app, 1)  # live: one event, projected on its own
+        wait_for(lambda: projector.position() == 4)
+        _register(app, 8 * BATCH)  # a burst: more than a batch waits at once
+        wait_for(lambda: projector.position() == 4 + 8 * BATCH)
+    finally:
+        stopping.set()
+        runner.join(timeout=10)
+        projector.tracking.datastore.close()
+    assert not runner.is_alive()
+    assert max(batches) == BATCH  # never more than a batch in one transaction
+    assert 1 in batches  # the live event was not held back to fill a batch
+    followed = customer_rows(settings.database_url)
+    rebuild(settings, "customers")
+    assert len(followed) == 4 + 8 * BATCH
+    assert followed == customer_rows(settings.database_url)
+
+
+def test_an_event_that_cannot_be_decoded_stops_the_projector_before_its_batch(
+    own: tuple[Settings, CustomerIntelligence]
+) -> None:
+    settings, app = own
+    assert settings.database_url
+    _register(app, 3 * BATCH)
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute(  # as a future version might have written it
+            f"INSERT INTO {app.recorder.events_table_name} "
+            "(originator_id, originator_version, topic, state) VALUES (%s, 1, %s, %s)",
+            (uuid.uuid4(), "domain.customer:Customer.Teleported", b"{}"))
+    _register(app, BATCH)
+    projector = _projector(settings, app)
+    try:
+        with pytest.raises((TopicError, MapperDeserialisationError), match="Teleported"):
+            projector.run(threading.Event(), until=app.recorder.max_notification_id())
+        # Every batch before the bad event is in; nothing of its batch or after it.
+        assert projector.position() == 3 * BATCH
+        assert len(customer_rows(settings.database_url)) == 3 * BATCH
+    finally:
+        projector.tracking.datastore.close()
+
