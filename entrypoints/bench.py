@@ -6,12 +6,15 @@ database on the configured server, then measures, on the same machine in one run
   * library runner: eventsourcing's ProjectionRunner, one event per transaction,
     with a projection that only records its position (the library's own per-event cost),
     over the first 10,000 events;
-  * our batch projector for each read model.
+  * our batch projector for each read model;
+  * all read models catching up together, as after a restart: in one process (a thread
+    each, as `cis project run` does) and in a process each (as `cis up` does).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import threading
 import time
 import uuid
@@ -31,7 +34,7 @@ from domain.customer_facts import Channel, TouchpointKind
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
-from entrypoints.bootstrap import build_application, build_projector
+from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from entrypoints.migrate import migrate
 from projections.registry import READ_MODELS
 
@@ -50,6 +53,13 @@ class PositionOnly(Projection[PostgresTrackingRecorder]):
 
 def catch_up(settings: Settings, events: int) -> None:
     own = _fresh_database(settings)
+    try:
+        _measure(own, events)
+    finally:
+        _drop_database(settings, own)
+
+
+def _measure(own: Settings, events: int) -> None:
     migrate(own)
     app = build_application(own, pool_size=3)
     try:
@@ -59,12 +69,19 @@ def catch_up(settings: Settings, events: int) -> None:
         results["library ProjectionRunner"] = _library_runner(own, head)
         for model in READ_MODELS:
             results[f"batch projector: {model.name}"] = _ours(own, model, head)
+        together = {"all together, one process": _together(own, head, _in_threads),
+                    "all together, a process each": _together(own, head, _in_processes)}
     finally:
         app.close()
     baseline = results["library ProjectionRunner"]
     print(f"\ncatch-up over {head:,} events (events/s; ratio to the library runner)")
     for name, rate in results.items():
         print(f"  {name:<34} {rate:>10,.0f}   x{rate / baseline:.1f}")
+    threads, processes = together.values()
+    print(f"\nall {len(READ_MODELS)} read models catching up together "
+          "(events/s each read model sees; ratio to one process)")
+    for name, rate in together.items():
+        print(f"  {name:<34} {rate:>10,.0f}   x{rate / threads:.2f}")
 
 
 def _fresh_database(settings: Settings) -> Settings:
@@ -74,6 +91,13 @@ def _fresh_database(settings: Settings) -> Settings:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = psycopg.conninfo.make_conninfo(settings.database_url, dbname=name)
     return dataclasses.replace(settings, database_url=url)
+
+
+def _drop_database(settings: Settings, own: Settings) -> None:
+    assert settings.database_url and own.database_url
+    name = psycopg.conninfo.conninfo_to_dict(own.database_url)["dbname"]
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _write(app: CustomerIntelligence, events: int) -> None:
@@ -116,6 +140,55 @@ def _library_runner(own: Settings, head: int) -> float:
                           view_class=PostgresTrackingRecorder, env=env) as runner:
         runner.wait(until, timeout=3600)
     return until / (time.perf_counter() - started)
+
+
+def _together(own: Settings, head: int, run: Any) -> float:
+    """Every read model from position 0 into fresh (rebuild) tables, all at once."""
+    assert own.database_url
+    for model in READ_MODELS:
+        with psycopg.connect(own.database_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS rm_{model.name}_next CASCADE")
+        create_read_model(own, model, rebuild=True)
+    started = time.perf_counter()
+    run(own, head)
+    return head / (time.perf_counter() - started)
+
+
+def _in_threads(own: Settings, head: int) -> None:
+    _project_fresh(own, [model.name for model in READ_MODELS], head)
+
+
+def _in_processes(own: Settings, head: int) -> None:
+    spawn = multiprocessing.get_context("spawn")  # a new interpreter, as `cis up` starts
+    workers = [spawn.Process(target=_project_fresh, args=(own, [model.name], head))
+               for model in READ_MODELS]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+        if worker.exitcode != 0:
+            raise RuntimeError(f"a bench projector process failed ({worker.exitcode})")
+
+
+def _project_fresh(own: Settings, names: list[str], head: int) -> None:
+    """Project the named read models to `head` in this process, a thread each."""
+    app = build_application(own, pool_size=2 * len(names))
+    projectors = [build_projector(own, model, app, rebuild=True)
+                  for model in READ_MODELS if model.name in names]
+    threads = [threading.Thread(target=p.run, args=(threading.Event(),), kwargs={"until": head})
+               for p in projectors]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        behind = [p.model.name for p in projectors if p.position() < head]
+        if behind:
+            raise RuntimeError(f"did not reach position {head}: {', '.join(behind)}")
+    finally:
+        for projector in projectors:
+            projector.tracking.datastore.close()
+        app.close()
 
 
 def _ours(own: Settings, model: Any, head: int) -> float:

@@ -26,21 +26,31 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=200)
     api = commands.add_parser("api", help="run one HTTP API")
     api.add_argument("which", choices=["command", "query"])
-    project = commands.add_parser("project", help="read models: run, status, rebuild NAME")
+    project = commands.add_parser("project",
+                                  help="read models: run [NAME ...], status, rebuild NAME")
     project.add_argument("action", choices=["run", "status", "rebuild"])
-    project.add_argument("name", nargs="?", help="the read model to rebuild")
+    project.add_argument("names", nargs="*", metavar="NAME",
+                         help="run: the read models to project (default: all, in one process); "
+                              "rebuild: the one to rebuild")
     commands.add_parser("relay", help="publish the log to NATS JetStream")
     consume = commands.add_parser("consume", help="run a JetStream consumer")
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     bench.add_argument("which", choices=["catch-up"])
-    bench.add_argument("--events", type=int, default=100_000)
+    bench.add_argument("--events", type=_positive, default=100_000,
+                       help="how many events to write and catch up on (default 100,000)")
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
     token.add_argument("--hours", type=float, default=24.0)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"a whole number above 0, not {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         case "api":
             _serve_api(args.which, settings)
         case "project":
-            return _project(args.action, args.name, settings)
+            return _project(args.action, args.names, settings)
         case "relay":
             from entrypoints.workers.relay import main as run_relay
 
@@ -103,19 +113,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _project(action: str, name: str | None, settings: Settings) -> int:
+def _project(action: str, names: list[str], settings: Settings) -> int:
     from entrypoints import project_admin
     from entrypoints.workers.projector import main as run_projectors
+    from projections.registry import READ_MODELS, read_model
 
+    try:
+        models = [read_model(name) for name in names]
+    except KeyError as unknown:
+        print(f"cis: {unknown.args[0]}", file=sys.stderr)
+        return 2
     if action == "run":
-        run_projectors(settings)
+        run_projectors(settings, models or READ_MODELS)
     elif action == "status":
         project_admin.status(settings)
-    elif name is None:
-        print("cis: project rebuild needs the read model's name", file=sys.stderr)
+    elif len(models) != 1:
+        print("cis: project rebuild needs the name of one read model", file=sys.stderr)
         return 2
     else:
-        project_admin.rebuild(settings, name)
+        project_admin.rebuild(settings, models[0].name)
     return 0
 
 

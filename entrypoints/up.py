@@ -17,14 +17,16 @@ from adapters.embedded.stack import embedded_stack
 from adapters.settings import Settings
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
+from projections.registry import READ_MODELS
 
 __all__ = ["run_up"]
 
 log = structlog.get_logger()
 
 # Started in this order, stopped in reverse: readers of the log before the APIs.
+# A projector process per read model: threads of one process would share one core.
 WORKERS: tuple[tuple[str, ...], ...] = (
-    ("project", "run"),
+    *(("project", "run", model.name) for model in READ_MODELS),
     ("relay",),
     ("consume", "scoring"),
     ("api", "command"),

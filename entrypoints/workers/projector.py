@@ -1,7 +1,9 @@
-"""Composition root of the projector process: every read model, each in its own thread.
+"""Composition root of a projector process: its read models, each in its own thread.
 
 Each read model is projected by one process at a time: a Postgres advisory lock per
 model elects it, so more projector processes are hot standbys, not double writers.
+Threads of one process share one core (the GIL): `cis up` starts a process per read
+model, which catches all of them up about twice as fast on two cores.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import signal
 import threading
 import zlib
+from collections.abc import Sequence
 
 import psycopg
 import structlog
@@ -24,17 +27,17 @@ __all__ = ["main"]
 log = structlog.get_logger()
 
 
-def main(settings: Settings) -> None:
+def main(settings: Settings, models: Sequence[ReadModel] = READ_MODELS) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    app = build_application(settings, pool_size=2 + 2 * len(READ_MODELS))
+    app = build_application(settings, pool_size=2 + 2 * len(models))
     failures: list[BaseException] = []
     threads = [threading.Thread(target=_guarded, args=(settings, app, m, stopping, failures),
-                                name=f"project-{m.name}") for m in READ_MODELS]
+                                name=f"project-{m.name}") for m in models]
     for thread in threads:
         thread.start()
-    log.info("projectors started", read_models=[m.name for m in READ_MODELS])
+    log.info("projectors started", read_models=[m.name for m in models])
     while not stopping.wait(0.5):
         if failures:
             stopping.set()

@@ -147,11 +147,15 @@ def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> No
                                           headers=stack.auth).status_code == 200)
     assert score
 
-    # Stop as Ctrl-C does: nothing of ours keeps running.
+    # A projector process per read model, so that they catch up on more than one core.
     children = stack.descendants()
-    # 5 processes of ours, plus the 3 embedded servers when no URLs are given.
+    projecting = sorted(p.cmdline()[-1] for p in children if "project" in p.cmdline())
+    assert projecting == ["customers", "dashboards", "journeys"]
+
+    # Stop as Ctrl-C does: nothing of ours keeps running.
+    # 7 processes of ours, plus the 3 embedded servers when no URLs are given.
     embedded = 0 if os.environ.get("CIS_DATABASE_URL") else 3
-    assert len(children) >= 5 + embedded
+    assert len(children) >= 7 + embedded
     stack.stop()
     assert stack.process.returncode == 0
     assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
