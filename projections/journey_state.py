@@ -35,6 +35,10 @@ JOURNEY_TABLES = [
 ]
 
 
+# Where every journey starts; `Journey.after` never changes a journey, so one is enough.
+_START = Journey()
+
+
 class JourneyStates:
     """Loaded for the customers of one batch, folded in memory, written back once."""
 
@@ -59,13 +63,13 @@ class JourneyStates:
         """Fold one event into its customer's journey; the customer, if any."""
         customer = self.customer_of(event)
         if customer is not None:
-            self.journeys[customer] = self.journeys.get(customer, Journey()).after(event)
+            self.journeys[customer] = self.journeys.get(customer, _START).after(event)
             self.changed.add(customer)
         return customer
 
     def stage(self, customer: UUID) -> Stage:
         """The stage without the time-dependent `dormant` (readers derive that)."""
-        journey = self.journeys.get(customer, Journey())
+        journey = self.journeys.get(customer, _START)
         return journey.stage(journey.last_activity or datetime.min)
 
     def save(self) -> None:
