@@ -10,7 +10,7 @@ import psycopg
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 
-__all__ = ["caught_up", "customer_rows", "wait_for"]
+__all__ = ["caught_up", "customer_rows", "tracked_position", "wait_for"]
 
 
 def caught_up(settings: Settings, app: CustomerIntelligence, read_model: str,
@@ -40,3 +40,11 @@ def customer_rows(url: str) -> list[tuple[object, ...]]:
     """The customers read model's rows, in a fixed order, to compare two projections."""
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT * FROM rm_customers.customers ORDER BY customer_id").fetchall()
+
+
+def tracked_position(url: str, read_model: str) -> int:
+    """The position a read model's tracking table records (0 before its first batch)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f"SELECT notification_id FROM rm_{read_model}.{read_model}_tracking "
+                           "WHERE application_name = 'cis'").fetchone()
+    return int(row[0]) if row else 0

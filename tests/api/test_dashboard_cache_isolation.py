@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 from typing import Any
 
@@ -13,19 +12,16 @@ from adapters.settings import Settings
 from domain.values import Canton, PostalCode
 from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.http.auth import Role
-from entrypoints.migrate import migrate
 from entrypoints.query_api.app import create_query_app
 from projections.registry import read_model
-from tests.databases import fresh_database
+from tests.databases import own_store
 from tests.factories import registration
 
 PLACES = {"ZH": "8001", "GE": "1201"}
 
 
 def _store_with_one_customer(settings: Settings, canton: str) -> Settings:
-    assert settings.database_url
-    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url))
-    migrate(own)
+    own = own_store(settings)
     cis = build_application(own, pool_size=2)
     try:
         cis.register_customer(**registration(canton=Canton.parse(canton),

@@ -6,7 +6,6 @@ batches, so a few dozen events cross every boundary (page, batch, phase).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,11 +20,10 @@ from application.services import CustomerIntelligence
 from domain.customer import Customer
 from domain.ids import CustomerID
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
-from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from projections.registry import read_model
 from projections.runner import BatchProjector
-from tests.databases import fresh_database
+from tests.databases import own_store
 from tests.factories import registration
 from tests.readmodels import customer_rows, wait_for
 
@@ -34,10 +32,7 @@ BATCH = 5
 
 @pytest.fixture
 def own(settings: Settings) -> Iterator[tuple[Settings, CustomerIntelligence]]:
-    assert settings.database_url
-    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url),
-                              projector_batch=BATCH)
-    migrate(own)
+    own = own_store(settings, projector_batch=BATCH)
     app = build_application(own, pool_size=2)
     yield own, app
     app.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from uuid import UUID
 
 import psycopg
@@ -11,14 +10,11 @@ from adapters.settings import Settings
 from domain.values import ModelCode
 from entrypoints.bootstrap import build_application
 from entrypoints.demo import MODELS, load_demo
-from entrypoints.migrate import migrate
-from tests.databases import fresh_database
+from tests.databases import own_store
 
 
 def test_demo_data_is_a_believable_and_labelled_history(settings: Settings) -> None:
-    assert settings.database_url
-    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url))
-    migrate(own)
+    own = own_store(settings)
     cis = build_application(own, pool_size=2)
     try:
         load_demo(cis, customers=30)

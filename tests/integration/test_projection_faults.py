@@ -5,7 +5,6 @@ Each test gets a database of its own, so no other projector in the session inter
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -22,33 +21,23 @@ from application.services import CustomerIntelligence
 from domain.customer import Customer
 from domain.ids import CustomerID
 from entrypoints.bootstrap import build_application
-from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
-from tests.databases import fresh_database
+from tests.databases import own_store
 from tests.factories import registration
-from tests.readmodels import customer_rows, wait_for
+from tests.readmodels import customer_rows, tracked_position, wait_for
 
 CUSTOMERS = 3000
 
 
 @pytest.fixture
 def own_db(settings: Settings) -> Iterator[tuple[Settings, CustomerIntelligence]]:
-    assert settings.database_url
-    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url))
-    migrate(own)
+    own = own_store(settings)
     app = build_application(own, pool_size=2)
     for _ in range(CUSTOMERS // 1000):  # 1,000 registrations per transaction
         app.save(*(Customer.register(customer_id=CustomerID(uuid.uuid4()), **registration())
                    for _ in range(1000)))
     yield own, app
     app.close()
-
-
-def _position(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT notification_id FROM rm_customers.customers_tracking "
-                           "WHERE application_name = 'cis'").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _projector(own: Settings) -> subprocess.Popen[bytes]:
@@ -67,16 +56,16 @@ def test_sigkill_mid_catch_up_loses_and_repeats_nothing(
 
     # Kill the projector process while it is catching up.
     first = _projector(own)
-    wait_for(lambda: _position(own.database_url) > 0)  # type: ignore[arg-type]
+    wait_for(lambda: tracked_position(own.database_url, "customers") > 0)  # type: ignore[arg-type]
     first.send_signal(signal.SIGKILL)
     first.wait()
-    killed_at = _position(own.database_url)
+    killed_at = tracked_position(own.database_url, "customers")
     assert 0 < killed_at < head, "the kill should land mid-way"
 
     # A new process goes on from the recorded position, to the end.
     second = _projector(own)
     try:
-        wait_for(lambda: _position(own.database_url) == head)  # type: ignore[arg-type]
+        wait_for(lambda: tracked_position(own.database_url, "customers") == head)  # type: ignore[arg-type]
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)

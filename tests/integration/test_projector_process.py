@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application
-from entrypoints.migrate import migrate
-from tests.databases import fresh_database
+from tests.databases import own_store
 from tests.factories import registration
-from tests.readmodels import wait_for
+from tests.readmodels import tracked_position, wait_for
 
 
 @pytest.fixture
 def own_db(settings: Settings) -> Iterator[tuple[Settings, CustomerIntelligence]]:
-    assert settings.database_url
-    own = dataclasses.replace(settings, database_url=fresh_database(settings.database_url))
-    migrate(own)
+    own = own_store(settings)
     app = build_application(own, pool_size=1)
     for _ in range(3):
         app.register_customer(**registration())
@@ -39,13 +34,6 @@ def _cis(own: Settings, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _position(url: str, model: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute(f"SELECT notification_id FROM rm_{model}.{model}_tracking "
-                           "WHERE application_name = 'cis'").fetchone()
-    return int(row[0]) if row else 0
-
-
 def test_a_named_read_model_is_projected_by_its_own_process(
     own_db: tuple[Settings, CustomerIntelligence]
 ) -> None:
@@ -56,9 +44,9 @@ def test_a_named_read_model_is_projected_by_its_own_process(
 
     journeys = _cis(own, "project", "run", "journeys")
     try:
-        wait_for(lambda: _position(url, "journeys") == head)
-        assert _position(url, "customers") == 0  # not this process's read model
-        assert _position(url, "dashboards") == 0
+        wait_for(lambda: tracked_position(url, "journeys") == head)
+        assert tracked_position(url, "customers") == 0  # not this process's read model
+        assert tracked_position(url, "dashboards") == 0
     finally:
         journeys.send_signal(signal.SIGTERM)
         assert journeys.wait(timeout=30) == 0
@@ -83,4 +71,4 @@ def test_a_wrong_read_model_name_is_refused_before_anything_runs(
     assert refused.returncode == 2
     assert message in stderr
     assert "Traceback" not in stderr
-    assert _position(own.database_url, "journeys") == 0  # nothing projected
+    assert tracked_position(own.database_url, "journeys") == 0  # nothing projected
