@@ -8,7 +8,9 @@ database on the configured server, then measures, on the same machine in one run
     over the first 10,000 events;
   * our batch projector for each read model;
   * all read models catching up together, as after a restart: in one process (a thread
-    each, as `cis project run` does) and in a process each (as `cis up` does).
+    each, as `cis project run` does) and in a process each (as `cis up` does);
+  * `cis project rebuild` of each read model in one process and in partitions by
+    customer, a process each (start-up and swap included).
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from entrypoints.migrate import migrate
+from entrypoints.project_admin import rebuild
 from projections.registry import READ_MODELS
 
 __all__ = ["catch_up"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 LIBRARY_RUNNER_EVENTS = 10_000
+REBUILD_PROCESSES = 2  # the cores of the machines this was measured on
 
 
 class PositionOnly(Projection[PostgresTrackingRecorder]):
@@ -71,6 +75,9 @@ def _measure(own: Settings, events: int) -> None:
             results[f"batch projector: {model.name}"] = _ours(own, model, head)
         together = {"all together, one process": _together(own, head, _in_threads),
                     "all together, a process each": _together(own, head, _in_processes)}
+        rebuilds = {model.name: (_rebuild(own, model.name, 1, head),
+                                 _rebuild(own, model.name, REBUILD_PROCESSES, head))
+                    for model in READ_MODELS}
     finally:
         app.close()
     baseline = results["library ProjectionRunner"]
@@ -82,6 +89,10 @@ def _measure(own: Settings, events: int) -> None:
           "(events/s each read model sees; ratio to one process)")
     for name, rate in together.items():
         print(f"  {name:<34} {rate:>10,.0f}   x{rate / threads:.2f}")
+    print(f"\nrebuild (events/s; one process, then {REBUILD_PROCESSES} processes "
+          "sharing the customers, and their ratio)")
+    for name, (alone, shared) in rebuilds.items():
+        print(f"  {name:<14} {alone:>10,.0f} {shared:>10,.0f}   x{shared / alone:.2f}")
 
 
 def _fresh_database(settings: Settings) -> Settings:
@@ -140,6 +151,12 @@ def _library_runner(own: Settings, head: int) -> float:
                           view_class=PostgresTrackingRecorder, env=env) as runner:
         runner.wait(until, timeout=3600)
     return until / (time.perf_counter() - started)
+
+
+def _rebuild(own: Settings, name: str, processes: int, head: int) -> float:
+    started = time.perf_counter()
+    rebuild(own, name, processes=processes)
+    return head / (time.perf_counter() - started)
 
 
 def _together(own: Settings, head: int, run: Any) -> float:

@@ -11,6 +11,7 @@ from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import ReadModel, schema_of
+from projections.partition import CustomerPartition
 from projections.runner import BatchProjector
 
 __all__ = ["build_application", "build_projector", "build_tracking_recorder", "create_read_model"]
@@ -40,12 +41,15 @@ def build_tracking_recorder(
 
 
 def build_projector(
-    settings: Settings, model: ReadModel, app: CustomerIntelligence, *, rebuild: bool = False
+    settings: Settings, model: ReadModel, app: CustomerIntelligence, *, rebuild: bool = False,
+    partition: CustomerPartition | None = None,
 ) -> BatchProjector:
-    """A runner for `model` writing into its schema (or the rebuild's), tracking there too."""
+    """A runner for `model` writing into its schema (or the rebuild's), tracking there too;
+    with a partition, for that partition's events only."""
     schema = schema_of(model.name, rebuild=rebuild)
     tracking = build_tracking_recorder(settings, model.name, schema=schema)
-    return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch)
+    return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch,
+                          partition=partition)
 
 
 def create_read_model(settings: Settings, model: ReadModel, *, rebuild: bool = False) -> None:

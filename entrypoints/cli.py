@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import timedelta
 
@@ -32,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     project.add_argument("names", nargs="*", metavar="NAME",
                          help="run: the read models to project (default: all, in one process); "
                               "rebuild: the one to rebuild")
+    project.add_argument("--processes", type=_positive, default=min(os.cpu_count() or 1, 4),
+                         help="rebuild: processes sharing the catch-up, each taking a share "
+                              "of the customers (default: the machine's cores, at most 4)")
     commands.add_parser("relay", help="publish the log to NATS JetStream")
     consume = commands.add_parser("consume", help="run a JetStream consumer")
     consume.add_argument("which", choices=["scoring"])
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         case "api":
             _serve_api(args.which, settings)
         case "project":
-            return _project(args.action, args.names, settings)
+            return _project(args.action, args.names, settings, processes=args.processes)
         case "relay":
             from entrypoints.workers.relay import main as run_relay
 
@@ -113,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _project(action: str, names: list[str], settings: Settings) -> int:
+def _project(action: str, names: list[str], settings: Settings, *, processes: int) -> int:
     from entrypoints import project_admin
     from entrypoints.workers.projector import main as run_projectors
     from projections.registry import READ_MODELS, read_model
@@ -131,7 +135,7 @@ def _project(action: str, names: list[str], settings: Settings) -> int:
         print("cis: project rebuild needs the name of one read model", file=sys.stderr)
         return 2
     else:
-        project_admin.rebuild(settings, models[0].name)
+        project_admin.rebuild(settings, models[0].name, processes=processes)
     return 0
 
 

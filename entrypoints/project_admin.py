@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
 import time
@@ -13,7 +14,8 @@ from tqdm import tqdm
 from adapters.settings import Settings
 from application.services import APPLICATION_NAME
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
-from projections.base import schema_of
+from projections.base import ReadModel, schema_of
+from projections.partition import CustomerPartition
 from projections.registry import READ_MODELS, read_model
 
 __all__ = ["rebuild", "status"]
@@ -33,12 +35,14 @@ def status(settings: Settings) -> None:
             print(f"{model.name:<14} {position:>10} {head:>10} {head - position:>8}")
 
 
-def rebuild(settings: Settings, name: str) -> None:
+def rebuild(settings: Settings, name: str, *, processes: int = 1) -> None:
     """Project from position 0 into fresh tables, then swap them in atomically.
 
     Readers keep reading the old tables until the swap; the swap renames schemas in one
     transaction while holding the old tracking row, so the live projector's next batch
     finds its position moved and follows the new tables from where the rebuild ended.
+    With `processes` > 1, a read model partitioned by customer is caught up by that many
+    processes, each taking the events of its share of the customers.
     """
     assert settings.database_url
     model = read_model(name)
@@ -49,7 +53,10 @@ def rebuild(settings: Settings, name: str) -> None:
     app = build_application(settings, pool_size=3)
     projector = build_projector(settings, model, app, rebuild=True)
     try:
-        _catch_up(projector, app, name)
+        if processes > 1 and model.partitioned_by_customer:
+            _catch_up_in_partitions(settings, model, projector, app, processes)
+        else:
+            _catch_up(projector, app, name)
         _swap(settings, projector, app, live, fresh, name)
     finally:
         projector.tracking.datastore.close()
@@ -68,6 +75,69 @@ def _catch_up(projector: object, app: object, name: str) -> None:
     elapsed = time.monotonic() - started
     log.info("rebuild caught up", read_model=name, events=head,
              seconds=round(elapsed, 1), events_per_second=round(head / elapsed) if elapsed else None)
+
+
+def _catch_up_in_partitions(settings: Settings, model: ReadModel, projector: object,
+                            app: object, processes: int) -> None:
+    """Each partition in a process of its own, up to the head as it is now; then the
+    read model takes over their common position (the rest is caught up by `_swap`)."""
+    assert settings.database_url
+    head = app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+    started = time.monotonic()
+    spawn = multiprocessing.get_context("spawn")  # fresh interpreters, not forks of threads
+    workers = [spawn.Process(target=_project_partition, name=f"rebuild-{model.name}-{index}",
+                             args=(settings, model.name, index, processes, head))
+               for index in range(processes)]
+    for worker in workers:
+        worker.start()
+    try:
+        _show_progress(settings, model.name, workers, head)
+    finally:
+        for worker in workers:
+            worker.join()
+    failed = [w.name for w in workers if w.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"rebuild of {model.name} failed in {', '.join(failed)}; "
+                           "the live tables are untouched")
+    projector.merge_partitions(processes, head)  # type: ignore[attr-defined]
+    elapsed = time.monotonic() - started
+    log.info("rebuild caught up", read_model=model.name, events=head, processes=processes,
+             seconds=round(elapsed, 1), events_per_second=round(head / elapsed) if elapsed else None)
+
+
+def _project_partition(settings: Settings, name: str, index: int, count: int,
+                       head: int) -> None:
+    """In a worker process: one partition of the rebuild, from 0 to `head`."""
+    app = build_application(settings, pool_size=2)
+    partition = CustomerPartition(index, count,
+                                  app.mapper_leaving_personal_data_sealed.to_domain_event)
+    projector = build_projector(settings, read_model(name), app, rebuild=True,
+                                partition=partition)
+    try:
+        projector.run(threading.Event(), until=head)
+    finally:
+        projector.tracking.datastore.close()
+        app.close()
+
+
+def _show_progress(settings: Settings, name: str, workers: list[multiprocessing.Process],
+                   head: int) -> None:
+    """The slowest partition's position, until every worker has ended."""
+    assert settings.database_url
+    query = (f"SELECT count(*), min(notification_id) "
+             f"FROM {schema_of(name, rebuild=True)}.{name}_tracking WHERE application_name LIKE %s")
+    with tqdm(total=head, desc=f"rebuild {name} ({len(workers)} processes)", unit="ev",
+              unit_scale=True, file=sys.stderr) as bar, \
+            psycopg.connect(settings.database_url, autocommit=True) as conn:
+        while any(worker.is_alive() for worker in workers):
+            if any(worker.exitcode not in (None, 0) for worker in workers):
+                for worker in workers:
+                    worker.terminate()  # one failed: the rebuild fails, stop the others
+                return
+            time.sleep(0.5)
+            row = conn.execute(query, (f"{APPLICATION_NAME}#%",)).fetchone()
+            started = row is not None and row[0] == len(workers)  # type: ignore[index]
+            bar.update((min(row[1], head) if started else 0) - bar.n)  # type: ignore[index]
 
 
 def _swap(settings: Settings, projector: object, app: object, live: str, fresh: str,

@@ -30,6 +30,9 @@ class ReadModel(ABC):
     # Only a read model that shows personal data gets it opened; any other sees each
     # personal field as `Personal(subject, None)`, as if erased.
     shows_personal_data: ClassVar[bool] = False
+    # True when every row belongs to one customer (or to one customer's sale or test
+    # drive): a rebuild may then split the log by customer across processes.
+    partitioned_by_customer: ClassVar[bool] = False
 
     def create_statements(self, schema: str) -> list[str]:
         return [statement.format(schema=schema) for statement in self.tables]

@@ -27,6 +27,7 @@ _COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "po
 
 class CustomersReadModel(ReadModel):
     name: ClassVar[str] = "customers"
+    partitioned_by_customer: ClassVar[bool] = True
     shows_personal_data: ClassVar[bool] = True
     tables: ClassVar[Sequence[str]] = [
         *JOURNEY_TABLES,

@@ -52,6 +52,7 @@ _TEST_DRIVE = ("test_drive_id", "customer_id", "canton", "model", "status", "rat
 
 class DashboardsReadModel(ReadModel):
     name: ClassVar[str] = "dashboards"
+    partitioned_by_customer: ClassVar[bool] = True
     tables: ClassVar[Sequence[str]] = [
         *JOURNEY_TABLES,
         """CREATE TABLE IF NOT EXISTS {schema}.customer_facts (

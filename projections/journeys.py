@@ -33,6 +33,7 @@ _STEP_COLUMNS = ("customer_id", "position", "occurred_at", "step", "sale_id",
 
 class JourneysReadModel(ReadModel):
     name: ClassVar[str] = "journeys"
+    partitioned_by_customer: ClassVar[bool] = True
     tables: ClassVar[Sequence[str]] = [
         *JOURNEY_TABLES,
         """CREATE TABLE IF NOT EXISTS {schema}.journeys (

@@ -12,6 +12,10 @@ here); catching up or rebuilding needs more. This runner has two phases:
 
 Each batch's rows and the library's tracking record of its last event are written in
 one transaction: a crash loses nothing and applies nothing twice.
+
+Given a `CustomerPartition`, it projects only that partition's events and tracks its
+position under a name of its own: several processes rebuild one read model together,
+and `merge_partitions` makes their positions the read model's once all are done.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import Positioned, ReadModel
+from projections.partition import CustomerPartition
 
 __all__ = ["POSITIONS_CHANNEL", "BatchProjector", "PositionMoved"]
 
@@ -36,6 +41,7 @@ log = structlog.get_logger()
 MAX_BATCH = 5000
 POSITIONS_CHANNEL = "cis_read_model_positions"
 OnBatch = Callable[[int, int], None]
+Page = tuple[list[Positioned], int]  # decoded events, and the position the page reaches
 
 
 class PositionMoved(Exception):
@@ -51,15 +57,37 @@ class BatchProjector:
         schema: str,
         *,
         max_batch: int = MAX_BATCH,
+        partition: CustomerPartition | None = None,
     ) -> None:
         self.app = app
         self.model = model
         self.tracking = tracking
         self.schema = schema
         self.max_batch = max_batch
+        self.partition = partition
+        self.tracking_name = (APPLICATION_NAME if partition is None
+                              else _partition_tracking_name(partition.index, partition.count))
 
     def position(self) -> int:
-        return self.tracking.max_tracking_id(APPLICATION_NAME) or 0
+        return self.tracking.max_tracking_id(self.tracking_name) or 0
+
+    def merge_partitions(self, count: int, position: int) -> None:
+        """Take over from `count` partitions that all reached `position`: the read model
+        is at `position`, in one transaction with removing their tracking rows."""
+        table = f"{self.schema}.{self.tracking.tracking_table_name}"
+        names = [_partition_tracking_name(index, count) for index in range(count)]
+        self._expected = self.position()
+        with self.tracking.datastore.transaction(commit=True) as curs:
+            self._check_position_unmoved(curs)
+            rows = curs.execute(f"SELECT application_name, notification_id FROM {table} "
+                                "WHERE application_name = ANY(%s)", (names,)).fetchall()
+            reached = {row["application_name"]: int(row["notification_id"]) for row in rows}
+            behind = [name for name in names if reached.get(name) != position]
+            if behind:
+                raise PositionMoved(f"{self.model.name}: partitions {behind} are not at {position}")
+            curs.execute(f"DELETE FROM {table} WHERE application_name = ANY(%s)", (names,))
+            self.tracking._insert_tracking(curs, Tracking(self.tracking_name, position))
+        self._expected = position
 
     def run(self, stopping: threading.Event, *, until: int | None = None,
             on_batch: OnBatch | None = None) -> int:
@@ -75,8 +103,8 @@ class BatchProjector:
     def _catch_up(self, stopping: threading.Event, until: int | None,
                   on_batch: OnBatch | None) -> int:
         """Read and decode page after page until a page comes back short."""
-        for events in _prefetched(self._decoded_pages(stopping, until)):
-            self._commit(events, on_batch)
+        for events, reached in _prefetched(self._decoded_pages(stopping, until)):
+            self._commit(events, reached, on_batch)
         return self._expected
 
     def _follow(self, stopping: threading.Event, until: int | None,
@@ -91,7 +119,7 @@ class BatchProjector:
                 while not (stopping.is_set() or _reached(self._expected, until)):
                     batch = _drain(notifications, self.max_batch)
                     if batch:
-                        self._commit(self._decoded(batch), on_batch)
+                        self._commit(self._decoded(batch), batch[-1].id, on_batch)
                     if len(batch) == self.max_batch:
                         break  # more is waiting than arrives live: catch up instead
             finally:
@@ -103,18 +131,21 @@ class BatchProjector:
         return self._expected
 
     def _decoded_pages(self, stopping: threading.Event,
-                       until: int | None) -> Iterator[list[Positioned]]:
+                       until: int | None) -> Iterator[Page]:
         position = self._expected
         while not (stopping.is_set() or _reached(position, until)):
+            # Never past `until`: partitions that stop there have all read the same log.
             page = self.app.recorder.select_notifications(
-                start=position, limit=self.max_batch, inclusive_of_start=False)
+                start=position, limit=self.max_batch, stop=until, inclusive_of_start=False)
             if page:
-                yield self._decoded(page)
                 position = page[-1].id
+                yield self._decoded(page), position
             if len(page) < self.max_batch:
                 return
 
     def _decoded(self, notifications: Sequence[Notification]) -> list[Positioned]:
+        if self.partition is not None:
+            notifications = self.partition.select(notifications)
         if self.model.shows_personal_data:
             self.app.cipher.prefetch(n.originator_id for n in notifications)
             to_domain_event = self.app.mapper.to_domain_event
@@ -122,13 +153,15 @@ class BatchProjector:
             to_domain_event = self.app.mapper_leaving_personal_data_sealed.to_domain_event
         return [(to_domain_event(n), n.id) for n in notifications]
 
-    def _commit(self, events: list[Positioned], on_batch: OnBatch | None) -> None:
-        last = events[-1][1]
+    def _commit(self, events: list[Positioned], last: int, on_batch: OnBatch | None) -> None:
+        """Apply `events` and record that the log was read through `last` (a partition's
+        page may hold none of its events and still moves it on)."""
         try:
             with self.tracking.datastore.transaction(commit=True) as curs:
                 self._check_position_unmoved(curs)
-                self.model.apply(curs, self.schema, events)
-                self.tracking._insert_tracking(curs, Tracking(APPLICATION_NAME, last))
+                if events:
+                    self.model.apply(curs, self.schema, events)
+                self.tracking._insert_tracking(curs, Tracking(self.tracking_name, last))
                 # Delivered on commit: the query API's stream tells dashboards to refresh.
                 curs.execute("SELECT pg_notify(%s, %s)",
                              (POSITIONS_CHANNEL, f"{self.model.name}:{last}"))
@@ -150,17 +183,21 @@ class BatchProjector:
         query = (f"SELECT notification_id FROM {self.schema}."
                  f"{self.tracking.tracking_table_name} WHERE application_name = %s FOR UPDATE")
         for _ in range(2):
-            row = curs.execute(query, (APPLICATION_NAME,), prepare=False).fetchone()
+            row = curs.execute(query, (self.tracking_name,), prepare=False).fetchone()
             current = int(row["notification_id"]) if row else 0
             if current != self._expected:
                 raise PositionMoved(f"{self.model.name} is at {current}, not {self._expected}")
+
+
+def _partition_tracking_name(index: int, count: int) -> str:
+    return f"{APPLICATION_NAME}#{index + 1}/{count}"
 
 
 def _reached(position: int, until: int | None) -> bool:
     return until is not None and position >= until
 
 
-def _prefetched(pages: Iterator[list[Positioned]]) -> Iterator[list[Positioned]]:
+def _prefetched(pages: Iterator[Page]) -> Iterator[Page]:
     """The pages, each read and decoded in a thread while the previous one is applied."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=2)
     abandoned = threading.Event()

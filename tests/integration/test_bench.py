@@ -34,11 +34,14 @@ def test_catch_up_prints_a_rate_for_every_path_and_drops_its_database(
     bench = _cis(settings, "bench", "catch-up", "--events", "1000")
 
     assert bench.returncode == 0, bench.stderr[-3000:]
-    rates = dict(re.findall(r"^  (\S.*?)\s{2,}([\d,]+)\s+x[\d.]+$", bench.stdout, re.MULTILINE))
+    rates = dict(re.findall(r"^  (\S+(?: \S+)*)\s{2,}([\d,]+)\s+x[\d.]+$", bench.stdout,
+                           re.MULTILINE))
     expected = {"decode only (ceiling)", "library ProjectionRunner",
                 *(f"batch projector: {m.name}" for m in READ_MODELS),
                 "all together, one process", "all together, a process each"}
     assert set(rates) == expected, bench.stdout
+    rebuilds = re.findall(r"^  (\w+)\s+([\d,]+)\s+([\d,]+)\s+x[\d.]+$", bench.stdout, re.MULTILINE)
+    assert sorted(name for name, _, _ in rebuilds) == sorted(m.name for m in READ_MODELS)
     assert all(int(rate.replace(",", "")) > 0 for rate in rates.values())
     assert "catch-up over 1,000 events" in bench.stdout
     assert _bench_databases(settings.database_url) == before

@@ -58,6 +58,7 @@ def test_a_named_read_model_is_projected_by_its_own_process(
     (("rebuild", "invoices"), "no read model 'invoices'"),
     (("rebuild",), "project rebuild needs the name of one read model"),
     (("rebuild", "customers", "journeys"), "project rebuild needs the name of one read model"),
+    (("rebuild", "customers", "--processes", "0"), "a whole number above 0, not '0'"),
 ])
 def test_a_wrong_read_model_name_is_refused_before_anything_runs(
     own_db: tuple[Settings, CustomerIntelligence], args: tuple[str, ...], message: str
