@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import timedelta
 
@@ -33,9 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     project.add_argument("names", nargs="*", metavar="NAME",
                          help="run: the read models to project (default: all, in one process); "
                               "rebuild: the one to rebuild")
-    project.add_argument("--processes", type=_positive, default=min(os.cpu_count() or 1, 4),
+    project.add_argument("--processes", type=_positive, default=1,
                          help="rebuild: processes sharing the catch-up, each taking a share "
-                              "of the customers (default: the machine's cores, at most 4)")
+                              "of the customers (default 1; each reads the whole log, so "
+                              "more pay off for large logs on machines with more cores)")
     commands.add_parser("relay", help="publish the log to NATS JetStream")
     consume = commands.add_parser("consume", help="run a JetStream consumer")
     consume.add_argument("which", choices=["scoring"])
