@@ -133,14 +133,18 @@ class BatchProjector:
     def _decoded_pages(self, stopping: threading.Event,
                        until: int | None) -> Iterator[Page]:
         position = self._expected
+        where = None if self.partition is None else self.partition.prefilter()
         while not (stopping.is_set() or _reached(position, until)):
             # Never past `until`: partitions that stop there have all read the same log.
-            page = self.app.recorder.select_notifications(
-                start=position, limit=self.max_batch, stop=until, inclusive_of_start=False)
+            page = self.app.recorder.select_notifications(  # type: ignore[call-arg]
+                start=position, limit=self.max_batch, stop=until, inclusive_of_start=False,
+                where=where)
             if page:
                 position = page[-1].id
                 yield self._decoded(page), position
             if len(page) < self.max_batch:
+                if where is not None and until is not None and position < until:
+                    yield [], until  # the rest up to `until` is other partitions' events
                 return
 
     def _decoded(self, notifications: Sequence[Notification]) -> list[Positioned]:

@@ -31,14 +31,18 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        where: tuple[str, list[Any]] | None = None,
     ) -> Sequence[Notification]:
-        statement, params = self._page_query(start, limit, stop, topics, inclusive_of_start)
+        """The library's page of the log; `where` adds a condition (SQL, parameters)."""
+        statement, params = self._page_query(start, limit, stop, topics, inclusive_of_start,
+                                             where)
         with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:
             curs.execute(statement, params, prepare=True)
             return [_notification(row) for row in curs.fetchall()]
 
     def _page_query(self, start: int | None, limit: int, stop: int | None,
-                    topics: Sequence[str], inclusive_of_start: bool) -> tuple[Composed, list[Any]]:
+                    topics: Sequence[str], inclusive_of_start: bool,
+                    where: tuple[str, list[Any]] | None) -> tuple[Composed, list[Any]]:
         conditions: list[SQL] = []
         params: list[Any] = []
         if start is not None:
@@ -51,6 +55,9 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
         if topics:
             conditions.append(SQL("topic = ANY(%s)"))
             params.append(list(topics))
+        if where is not None:
+            conditions.append(SQL(where[0]))  # type: ignore[arg-type]
+            params.extend(where[1])
         where = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
         statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "

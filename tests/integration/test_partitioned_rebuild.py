@@ -87,6 +87,14 @@ def test_partitions_split_the_log_by_customer_with_their_sales(
                 holder[notification.id] = index
 
     assert len(holder) == len(log)  # and none left out
+    for index in range(count):  # the SQL prefilter keeps all a partition holds
+        kept = app.recorder.select_notifications(  # type: ignore[call-arg]
+            start=0, limit=10**6, inclusive_of_start=False,
+            where=CustomerPartition(index, count, decode).prefilter())
+        held = CustomerPartition(index, count, decode).select(kept)
+        assert {n.id for n in held} == {i for i, p in holder.items() if p == index}
+        if count > 1:
+            assert len(kept) < len(log)
     owners: dict[uuid.UUID, uuid.UUID] = {}
     partition_of_customer: dict[uuid.UUID, set[int]] = {}
     for notification in log:
