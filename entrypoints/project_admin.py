@@ -72,8 +72,12 @@ def _catch_up(projector: object, app: object, name: str) -> None:
             bar.update(position - bar.n)
 
         projector.run(threading.Event(), until=head, on_batch=advance)  # type: ignore[attr-defined]
+    _log_caught_up(name, head, started)
+
+
+def _log_caught_up(name: str, head: int, started: float, **details: object) -> None:
     elapsed = time.monotonic() - started
-    log.info("rebuild caught up", read_model=name, events=head,
+    log.info("rebuild caught up", read_model=name, events=head, **details,
              seconds=round(elapsed, 1), events_per_second=round(head / elapsed) if elapsed else None)
 
 
@@ -100,9 +104,7 @@ def _catch_up_in_partitions(settings: Settings, model: ReadModel, projector: obj
         raise RuntimeError(f"rebuild of {model.name} failed in {', '.join(failed)}; "
                            "the live tables are untouched")
     projector.merge_partitions(processes, head)  # type: ignore[attr-defined]
-    elapsed = time.monotonic() - started
-    log.info("rebuild caught up", read_model=model.name, events=head, processes=processes,
-             seconds=round(elapsed, 1), events_per_second=round(head / elapsed) if elapsed else None)
+    _log_caught_up(model.name, head, started, processes=processes)
 
 
 def _project_partition(settings: Settings, name: str, index: int, count: int,

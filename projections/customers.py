@@ -13,7 +13,7 @@ from psycopg import Cursor
 
 from domain import events as e
 from projections.base import Positioned, ReadModel
-from projections.journey_state import JOURNEY_TABLES, STAGE_NOW_SQL, JourneyStates
+from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
 from projections.rows import load_rows, upsert_rows
 
 __all__ = ["CustomersReadModel"]
@@ -52,9 +52,7 @@ class CustomersReadModel(ReadModel):
         ("CREATE INDEX IF NOT EXISTS customers_by_salesperson ON {schema}.customers "
         "(salesperson, registered_at DESC)"),
         # The stage as of now: 90 quiet days make a customer dormant (before contract).
-        f"""CREATE OR REPLACE VIEW {{schema}}.customers_now AS
-            SELECT {", ".join(c if c != "stage" else STAGE_NOW_SQL for c in _COLUMNS)}
-            FROM {{schema}}.customers""",
+        stage_now_view("customers", _COLUMNS),
     ]
 
     def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:

@@ -18,7 +18,7 @@ from domain.journey import DORMANT_AFTER, Journey, Stage
 from projections.base import Positioned
 from projections.rows import jsonb, load_rows, upsert_rows
 
-__all__ = ["JOURNEY_TABLES", "STAGE_NOW_SQL", "JourneyStates"]
+__all__ = ["JOURNEY_TABLES", "JourneyStates", "stage_now_view"]
 
 # The stored stage as of now: 90 quiet days make a customer dormant (before contract).
 STAGE_NOW_SQL = (
@@ -26,6 +26,15 @@ STAGE_NOW_SQL = (
     f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
     "THEN 'dormant' ELSE stage END AS stage"
 )
+
+
+
+def stage_now_view(table: str, columns: Sequence[str]) -> str:
+    """CREATE statement of view `<table>_now`: the table, with the stage as of now."""
+    selected = ", ".join(STAGE_NOW_SQL if column == "stage" else column for column in columns)
+    return (f"CREATE OR REPLACE VIEW {{schema}}.{table}_now AS "
+            f"SELECT {selected} FROM {{schema}}.{table}")
+
 
 JOURNEY_TABLES = [
     ("CREATE TABLE IF NOT EXISTS {schema}.journey_state ("

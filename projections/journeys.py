@@ -19,7 +19,7 @@ from psycopg import Cursor
 
 from domain import events as e
 from projections.base import Positioned, ReadModel
-from projections.journey_state import JOURNEY_TABLES, STAGE_NOW_SQL, JourneyStates
+from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
 from projections.rows import jsonb, load_rows, upsert_rows
 
 __all__ = ["JourneysReadModel", "journey_step"]
@@ -28,7 +28,6 @@ _COLUMNS = ("customer_id", "salesperson", "canton", "stage", "erased", "register
             "last_activity_at", "position")
 _STEP_COLUMNS = ("customer_id", "position", "occurred_at", "step", "sale_id",
                  "test_drive_id", "details")
-
 
 
 class JourneysReadModel(ReadModel):
@@ -56,9 +55,7 @@ class JourneysReadModel(ReadModel):
             PRIMARY KEY (customer_id, position))""",
         """CREATE TABLE IF NOT EXISTS {schema}.subject_models (
             subject_id uuid PRIMARY KEY, model text NOT NULL)""",
-        f"""CREATE OR REPLACE VIEW {{schema}}.journeys_now AS
-            SELECT {", ".join(c if c != "stage" else STAGE_NOW_SQL for c in _COLUMNS)}
-            FROM {{schema}}.journeys""",
+        stage_now_view("journeys", _COLUMNS),
     ]
 
     def apply(self, curs: Cursor[Any], schema: str, events: Sequence[Positioned]) -> None:

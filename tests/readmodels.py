@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
 import psycopg
@@ -10,7 +11,7 @@ import psycopg
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 
-__all__ = ["caught_up", "customer_rows", "tracked_position", "wait_for"]
+__all__ = ["caught_up", "customer_rows", "tracked_position", "wait_for", "write_undecodable_event"]
 
 
 def caught_up(settings: Settings, app: CustomerIntelligence, read_model: str,
@@ -48,3 +49,13 @@ def tracked_position(url: str, read_model: str) -> int:
         row = conn.execute(f"SELECT notification_id FROM rm_{read_model}.{read_model}_tracking "
                            "WHERE application_name = 'cis'").fetchone()
     return int(row[0]) if row else 0
+
+
+def write_undecodable_event(url: str, app: CustomerIntelligence) -> None:
+    """Append an event of a type this version does not know (topic `…Customer.Teleported`),
+    as a future version might have written it."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            f"INSERT INTO {app.recorder.events_table_name} "
+            "(originator_id, originator_version, topic, state) VALUES (%s, 1, %s, %s)",
+            (uuid.uuid4(), "domain.customer:Customer.Teleported", b"{}"))

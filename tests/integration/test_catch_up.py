@@ -10,7 +10,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError
 from eventsourcing.utils import TopicError
@@ -25,7 +24,7 @@ from projections.registry import read_model
 from projections.runner import BatchProjector
 from tests.databases import own_store
 from tests.factories import registration
-from tests.readmodels import customer_rows, wait_for
+from tests.readmodels import customer_rows, wait_for, write_undecodable_event
 
 BATCH = 5
 
@@ -86,11 +85,7 @@ def test_an_event_that_cannot_be_decoded_stops_the_projector_before_its_batch(
     settings, app = own
     assert settings.database_url
     _register(app, 3 * BATCH)
-    with psycopg.connect(settings.database_url) as conn:
-        conn.execute(  # as a future version might have written it
-            f"INSERT INTO {app.recorder.events_table_name} "
-            "(originator_id, originator_version, topic, state) VALUES (%s, 1, %s, %s)",
-            (uuid.uuid4(), "domain.customer:Customer.Teleported", b"{}"))
+    write_undecodable_event(settings.database_url, app)
     _register(app, BATCH)
     projector = _projector(settings, app)
     try:

@@ -21,7 +21,7 @@ from entrypoints.project_admin import rebuild
 from projections.partition import CustomerPartition
 from projections.registry import READ_MODELS
 from tests.databases import own_store
-from tests.readmodels import tracked_position
+from tests.readmodels import tracked_position, write_undecodable_event
 
 PAGE = 40
 
@@ -120,11 +120,7 @@ def test_a_failing_partition_fails_the_rebuild_and_leaves_the_live_tables(
         rebuild(own, "journeys", processes=1)
         before = _tables(own.database_url, "rm_journeys")
         position = tracked_position(own.database_url, "journeys")
-        with psycopg.connect(own.database_url) as conn:
-            conn.execute(  # as a future version might have written it
-                f"INSERT INTO {app.recorder.events_table_name} "
-                "(originator_id, originator_version, topic, state) VALUES (%s, 1, %s, %s)",
-                (uuid.uuid4(), "domain.customer:Customer.Teleported", b"{}"))
+        write_undecodable_event(own.database_url, app)
 
         with pytest.raises(RuntimeError, match="rebuild of journeys failed in rebuild-journeys-0"):
             rebuild(own, "journeys", processes=2)
