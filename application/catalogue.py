@@ -7,6 +7,7 @@ from typing import Any
 from application.errors import NotFound
 from application.written import Written
 from domain.catalogue import CantonIncentive, VehicleModel
+from domain.errors import InvalidTransition
 from domain.meta import EventMeta
 from domain.values import Canton, ModelCode, Money
 
@@ -49,3 +50,13 @@ class CatalogueUseCases:
                                                       description=description, meta=meta)), True
         return self._change(CantonIncentive.id_for(canton), CantonIncentive, lambda i: i.change(
             amount=amount, description=description, meta=meta), expected_version), False
+
+    def _listed_model(self, code: ModelCode) -> VehicleModel:
+        """The model, if it is on sale: NotFound when unknown, InvalidTransition when withdrawn."""
+        try:
+            model: VehicleModel = self._get(VehicleModel.id_for(code), VehicleModel)
+        except NotFound:
+            raise NotFound(f"model {code} is not in the catalogue") from None
+        if model.withdrawn:
+            raise InvalidTransition(f"model {code} was withdrawn from sale")
+        return model

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,6 +22,7 @@ class CustomerUseCases:
     _change: Any
     _get: Any
     _save: Any
+    _listed_model: Any
 
     def register_customer(self, **registration: Any) -> Written:
         """Register a customer; takes `Customer.register`'s arguments but the id."""
@@ -50,6 +51,7 @@ class CustomerUseCases:
 
     def record_vehicle_interest(self, customer_id: UUID, *, model: ModelCode, meta: EventMeta,
                                 expected_version: int | None = None) -> Written:
+        self._listed_model(model)
         return self._on_customer(customer_id, expected_version,
                                  lambda c: c.record_vehicle_interest(model=model, meta=meta))
 
@@ -63,8 +65,11 @@ class CustomerUseCases:
                         meta: EventMeta, expected_version: int | None = None) -> Written:
         """Book a test drive; the answer's `id` is the new test drive's id."""
         test_drive_id = uuid4()
+        self._listed_model(model)
+        now = datetime.now(UTC)
         written = self._on_customer(customer_id, expected_version, lambda c: c.book_test_drive(
-            test_drive_id=test_drive_id, model=model, scheduled_at=scheduled_at, meta=meta))
+            test_drive_id=test_drive_id, model=model, scheduled_at=scheduled_at, now=now,
+            meta=meta))
         return Written(test_drive_id, written.version, written.position)
 
     def complete_test_drive(self, customer_id: UUID, test_drive_id: UUID, *, rating: int,

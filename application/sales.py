@@ -8,9 +8,9 @@ from uuid import UUID, uuid4
 
 from application.errors import NotFound
 from application.written import Written
-from domain.catalogue import CantonIncentive, VehicleModel
+from domain.catalogue import CantonIncentive
 from domain.customer import Customer
-from domain.errors import CustomerErased, InvalidTransition
+from domain.errors import CustomerErased
 from domain.ids import CustomerID, SaleID
 from domain.meta import EventMeta
 from domain.sale import CancelReason, Sale
@@ -26,6 +26,7 @@ class SaleUseCases:
     _change: Any
     _get: Any
     _save: Any
+    _listed_model: Any
 
     def open_sale(self, *, customer_id: UUID, model: ModelCode, meta: EventMeta,
                   salesperson: str | None = None) -> Written:
@@ -73,15 +74,6 @@ class SaleUseCases:
                     expected_version: int | None = None) -> Written:
         return self._on_sale(sale_id, expected_version,
                              lambda s: s.cancel(reason=reason, meta=meta))
-
-    def _listed_model(self, code: ModelCode) -> VehicleModel:
-        try:
-            model: VehicleModel = self._get(VehicleModel.id_for(code), VehicleModel)
-        except NotFound:
-            raise NotFound(f"model {code} is not in the catalogue") from None
-        if model.withdrawn:
-            raise InvalidTransition(f"model {code} was withdrawn from sale")
-        return model
 
     def _incentive_for(self, customer_id: UUID) -> Money:
         customer: Customer = self._get(customer_id, Customer)

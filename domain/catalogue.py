@@ -13,14 +13,14 @@ As in :mod:`domain.sale`, commands check the rules and then call a private
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import InvalidTransition
 from domain.meta import EventMeta
+from domain.text import checked_text
 from domain.values import Canton, ModelCode, Money
 
 __all__ = ["CantonIncentive", "VehicleModel"]
@@ -30,20 +30,6 @@ _CATALOGUE_NAMESPACE: Final = UUID("67cede5b-1165-4f9f-ad36-b4b64b8aac31")
 
 MAX_MODEL_NAME_LENGTH: Final = 100
 MAX_INCENTIVE_DESCRIPTION_LENGTH: Final = 500
-
-
-def _checked_text(raw: str, *, field: str, max_length: int) -> str:
-    """``raw`` trimmed; refused if empty, too long, or holding control characters."""
-    if not isinstance(raw, str):
-        raise InvalidValue(field, "must be text")
-    text = raw.strip()
-    if not text:
-        raise InvalidValue(field, "must not be empty")
-    if len(text) > max_length:
-        raise InvalidValue(field, f"must be at most {max_length} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise InvalidValue(field, "must not contain control characters")
-    return text
 
 
 class VehicleModel(Aggregate):
@@ -77,7 +63,7 @@ class VehicleModel(Aggregate):
         return cls(
             id=cls.id_for(code),
             code=code,
-            name=_checked_text(name, field="name", max_length=MAX_MODEL_NAME_LENGTH),
+            name=checked_text(name, field="name", max_length=MAX_MODEL_NAME_LENGTH),
             list_price=list_price,
             meta=meta,
         )
@@ -91,7 +77,7 @@ class VehicleModel(Aggregate):
         """
         if self.withdrawn:
             raise InvalidTransition(f"cannot change: model {self.code} is withdrawn")
-        checked = _checked_text(name, field="name", max_length=MAX_MODEL_NAME_LENGTH)
+        checked = checked_text(name, field="name", max_length=MAX_MODEL_NAME_LENGTH)
         if checked == self.name and list_price == self.list_price:
             return False
         self._changed(name=checked, list_price=list_price, meta=meta)
@@ -150,7 +136,7 @@ class CantonIncentive(Aggregate):
             id=cls.id_for(canton),
             canton=canton,
             amount=amount,
-            description=_checked_text(
+            description=checked_text(
                 description, field="description", max_length=MAX_INCENTIVE_DESCRIPTION_LENGTH
             ),
             meta=meta,
@@ -160,7 +146,7 @@ class CantonIncentive(Aggregate):
         """Set amount and description; False (and no event) if both are unchanged."""
         if self.ended:
             raise InvalidTransition(f"cannot change: the incentive of {self.canton} has ended")
-        checked = _checked_text(
+        checked = checked_text(
             description, field="description", max_length=MAX_INCENTIVE_DESCRIPTION_LENGTH
         )
         if amount == self.amount and checked == self.description:

@@ -7,7 +7,7 @@ them with this customer's key. After `erase_personal_data` every command is refu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,7 @@ from domain.errors import CustomerErased, InvalidTransition, InvalidValue, Unkno
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.personal import Personal
+from domain.text import checked_salesperson, checked_text, optional_text
 from domain.values import (
     Canton,
     CompanyUID,
@@ -42,6 +43,13 @@ from domain.values import (
 __all__ = ["Customer"]
 
 MAX_NOTE_LENGTH = 2000
+MAX_STREET_LENGTH = 200
+MAX_COMPANY_NAME_LENGTH = 200
+# The booking window of a test drive: entered late by up to a month (a drive recorded
+# after the fact), planned up to two years ahead. Checked on booking only: a replayed
+# `TestDriveBooked` is a fact, however old.
+BOOKING_LATE_BY = timedelta(days=30)
+BOOKING_AHEAD_BY = timedelta(days=730)
 
 
 class Customer(Aggregate):
@@ -133,12 +141,12 @@ class Customer(Aggregate):
             name=Personal(customer_id, name),
             email=Personal(customer_id, email),
             phone=_personal(customer_id, phone),
-            street=_personal(customer_id, _text(street, "street", 200)),
+            street=_personal(customer_id, _street(street)),
             postal_code=postal_code,
             canton=canton,
             language=language,
             company=company,
-            salesperson=_salesperson(salesperson),
+            salesperson=checked_salesperson(salesperson),
             meta=meta,
         )
 
@@ -161,7 +169,7 @@ class Customer(Aggregate):
     ) -> None:
         self._refuse_if_erased()
         check_postal_code_in_canton(postal_code, canton)
-        self._address_changed(street=_personal(self.id, _text(street, "street", 200)),
+        self._address_changed(street=_personal(self.id, _street(street)),
                               postal_code=postal_code, canton=canton, meta=meta)
 
     @event("AddressChanged")
@@ -202,7 +210,7 @@ class Customer(Aggregate):
     ) -> None:
         self._refuse_if_erased()
         self._touchpoint_recorded(kind=kind, channel=channel,
-                                  note=_personal(self.id, _text(note, "note", MAX_NOTE_LENGTH)),
+                                  note=_personal(self.id, _note(note, "note")),
                                   meta=meta)
 
     @event("TouchpointRecorded")
@@ -215,13 +223,19 @@ class Customer(Aggregate):
     # -- test drives -------------------------------------------------------------
 
     def book_test_drive(
-        self, *, test_drive_id: UUID, model: ModelCode, scheduled_at: datetime, meta: EventMeta
+        self, *, test_drive_id: UUID, model: ModelCode, scheduled_at: datetime, now: datetime,
+        meta: EventMeta,
     ) -> None:
+        """Book for `scheduled_at`, which must lie in the booking window around `now`
+        (the caller's clock: the domain has none)."""
         self._refuse_if_erased()
         if test_drive_id in self.test_drives:
             raise InvalidTransition(f"test drive {test_drive_id} is already booked")
         if scheduled_at.tzinfo is None:
             raise InvalidValue("scheduled_at", "must include a time zone")
+        if not now - BOOKING_LATE_BY <= scheduled_at <= now + BOOKING_AHEAD_BY:
+            raise InvalidValue("scheduled_at", f"must be at most {BOOKING_LATE_BY.days} days "
+                               f"ago and at most {BOOKING_AHEAD_BY.days} days ahead")
         self._test_drive_booked(test_drive_id=test_drive_id, model=model,
                                 scheduled_at=scheduled_at, meta=meta)
 
@@ -238,7 +252,7 @@ class Customer(Aggregate):
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise InvalidValue("rating", "must be a whole number from 1 to 5")
         self._test_drive_completed(test_drive_id=test_drive_id, rating=rating,
-                                   notes=_personal(self.id, _text(notes, "notes", MAX_NOTE_LENGTH)),
+                                   notes=_personal(self.id, _note(notes, "notes")),
                                    meta=meta)
 
     @event("TestDriveCompleted")
@@ -292,9 +306,10 @@ class Customer(Aggregate):
     def assign_salesperson(self, *, salesperson: str, meta: EventMeta) -> bool:
         """Assign the customer; False (and no event) when already assigned to them."""
         self._refuse_if_erased()
-        if _salesperson(salesperson) == self.salesperson:
+        checked = checked_salesperson(salesperson)
+        if checked == self.salesperson:
             return False
-        self._salesperson_assigned(salesperson=salesperson, meta=meta)
+        self._salesperson_assigned(salesperson=checked, meta=meta)
         return True
 
     @event("SalespersonAssigned")
@@ -345,23 +360,12 @@ def _personal(subject: UUID, value: Any) -> Personal[Any] | None:
     return None if value is None else Personal(subject, value)
 
 
-def _text(value: str | None, field: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    stripped = value.strip()
-    if not stripped:
-        return None
-    if len(stripped) > limit:
-        raise InvalidValue(field, f"must be at most {limit} characters")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in stripped):
-        raise InvalidValue(field, "must not contain control characters")
-    return stripped
+def _street(value: str | None) -> str | None:
+    return optional_text(value, field="street", max_length=MAX_STREET_LENGTH)
 
 
-def _salesperson(subject: str) -> str:
-    if not subject or not subject.strip() or len(subject) > 100:
-        raise InvalidValue("salesperson", "must be 1 to 100 characters")
-    return subject.strip()
+def _note(value: str | None, field: str) -> str | None:
+    return optional_text(value, field=field, max_length=MAX_NOTE_LENGTH, multiline=True)
 
 
 def _company(
@@ -375,4 +379,5 @@ def _company(
         raise InvalidValue("company_name", "a business customer needs the company name")
     if uid is None:
         raise InvalidValue("company_uid", "a business customer needs the company UID")
-    return Company(name.strip(), uid, _personal(subject, contact))
+    checked = checked_text(name, field="company_name", max_length=MAX_COMPANY_NAME_LENGTH)
+    return Company(checked, uid, _personal(subject, contact))

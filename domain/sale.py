@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidTransition, InvalidValue
 from domain.ids import CustomerID, SaleID
 from domain.meta import EventMeta
+from domain.text import checked_salesperson
 from domain.values import ModelCode, Money
 from domain.vin import VIN
 
@@ -90,14 +91,11 @@ class Sale(Aggregate):
         meta: EventMeta,
     ) -> Sale:
         """Open a sale under the caller's ``sale_id`` (domain code makes no ids)."""
-        name = salesperson.strip()
-        if not name:
-            raise InvalidValue("salesperson", "must not be empty")
         return cls(
             id=sale_id,
             customer_id=customer_id,
             model=model,
-            salesperson=name,
+            salesperson=checked_salesperson(salesperson),
             list_price=list_price,
             meta=meta,
         )

@@ -20,7 +20,6 @@ import csv
 import functools
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +32,7 @@ from stdnum.ch import uid as _ch_uid
 from stdnum.exceptions import ValidationError as _StdnumValidationError
 
 from domain.errors import InvalidValue
+from domain.text import checked_text
 
 __all__ = [
     "CANTON_CODES",
@@ -441,27 +441,17 @@ class ModelCode:
 # --------------------------------------------------------------------------- #
 
 _MAX_NAME_LENGTH: Final = 200
-# Control characters, surrogates, and line/paragraph separators.
-_FORBIDDEN_NAME_CATEGORIES: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
 @dataclass(frozen=True, slots=True)
 class PersonName:
-    """A person's name (or part of one): trimmed, NFC-normalised, 1-200 characters."""
+    """A person's name (or part of one): free text of 1-200 characters on one line."""
 
     value: str
 
     @classmethod
     def parse(cls, raw: str, *, field: str = "name") -> Self:
-        text = _require_text(raw, field)
-        if any(unicodedata.category(ch) in _FORBIDDEN_NAME_CATEGORIES for ch in text.strip()):
-            raise InvalidValue(field, "must not contain control characters")
-        name = unicodedata.normalize("NFC", text).strip()
-        if not name:
-            raise InvalidValue(field, "must not be empty")
-        if len(name) > _MAX_NAME_LENGTH:
-            raise InvalidValue(field, f"must be at most {_MAX_NAME_LENGTH} characters")
-        return cls(name)
+        return cls(checked_text(raw, field=field, max_length=_MAX_NAME_LENGTH))
 
     def __str__(self) -> str:
         return self.value

@@ -56,7 +56,8 @@ class CustomerMachine(RuleBasedStateMachine):
         drive = uuid4()
         self.drives.append(drive)
         self.attempt(lambda: self.customer.book_test_drive(test_drive_id=drive, model=model,
-                                                           scheduled_at=WHEN, meta=META))
+                                                           scheduled_at=WHEN, now=WHEN,
+                                                           meta=META))
 
     @rule(data=st.data(), rating=st.integers(-1, 7),
           action=st.sampled_from(["complete", "cancel", "missed", "rebook"]))
@@ -70,7 +71,7 @@ class CustomerMachine(RuleBasedStateMachine):
                                                                    meta=META),
             "rebook": lambda: self.customer.book_test_drive(
                 test_drive_id=drive, model=ModelCode.parse("EV-ONE"), scheduled_at=WHEN,
-                meta=META),
+                now=WHEN, meta=META),
         }
         self.attempt(commands[action])
 

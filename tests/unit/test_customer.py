@@ -40,7 +40,8 @@ def new_customer(**overrides: object) -> Customer:
 
 def booked(customer: Customer) -> UUID:
     drive = uuid4()
-    customer.book_test_drive(test_drive_id=drive, model=MODEL, scheduled_at=WHEN, meta=META)
+    customer.book_test_drive(test_drive_id=drive, model=MODEL, scheduled_at=WHEN, now=WHEN,
+                             meta=META)
     return drive
 
 
@@ -138,7 +139,8 @@ def test_a_naive_time_is_refused() -> None:
     customer = new_customer()
     with pytest.raises(InvalidValue) as refused:
         customer.book_test_drive(test_drive_id=uuid4(), model=MODEL,
-                                 scheduled_at=datetime(2026, 12, 1, 10, 0), meta=META)
+                                 scheduled_at=datetime(2026, 12, 1, 10, 0), now=WHEN,
+                                 meta=META)
     assert refused.value.field == "scheduled_at"
 
 

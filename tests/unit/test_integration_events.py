@@ -43,7 +43,8 @@ def _every_event() -> list[Any]:
     drives = [uuid4() for _ in range(3)]
     for drive in drives:
         customer.book_test_drive(test_drive_id=drive, model=model,
-                                 scheduled_at=datetime(2026, 12, 1, tzinfo=UTC), meta=META)
+                                 scheduled_at=datetime(2026, 12, 1, tzinfo=UTC),
+                                 now=datetime(2026, 12, 1, tzinfo=UTC), meta=META)
     customer.complete_test_drive(test_drive_id=drives[0], rating=5, notes="smooth ride",
                                  meta=META)
     customer.cancel_test_drive(test_drive_id=drives[1], meta=META)

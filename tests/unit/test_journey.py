@@ -38,7 +38,7 @@ class Story:
 
     def test_drive(self) -> None:
         self.customer.book_test_drive(test_drive_id=uuid4(), model=MODEL, scheduled_at=SOON,
-                                      meta=META)
+                                      now=SOON, meta=META)
         self._collect(self.customer)
 
     def open_sale(self) -> Sale:
