@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+from litestar import Request
+from litestar.exceptions import SerializationException, ValidationException
 
 from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
 from domain.sale import CancelReason
@@ -30,6 +33,7 @@ __all__ = [
     "RegisterCustomer",
     "ReserveSale",
     "SignContract",
+    "refuse_coerced_values",
 ]
 
 Rappen = Annotated[int, msgspec.Meta(ge=0, le=99_999_999_999_999,
@@ -149,3 +153,36 @@ class PutModel(_Body):
 class PutIncentive(_Body):
     amount: Rappen
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+_AT_FIELD = re.compile(r"at `\$\.?([^`]*)`")
+
+
+async def refuse_coerced_values(request: Request[Any, Any, Any]) -> None:
+    """A `before_request` hook: the body's numbers and booleans must be JSON ones.
+
+    Litestar converts request bodies leniently, so `"price": "100"` would become 100
+    and `"granted": "true"` True. Money is integer Rappen in JSON and nothing else:
+    a body that only lenient conversion accepts is refused with 400 naming the field.
+    Every other fault of the body is left to Litestar, which reports it as usual.
+    """
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data is None or not isinstance(data.annotation, type) \
+            or not issubclass(data.annotation, _Body):
+        return
+    try:
+        raw = await request.json()
+    except (SerializationException, ValueError, RecursionError):
+        return  # not JSON: Litestar answers that itself
+    try:
+        msgspec.convert(raw, data.annotation, strict=False)
+    except msgspec.ValidationError:
+        return  # wrong anyway: Litestar names the field in its own words
+    try:
+        msgspec.convert(raw, data.annotation, strict=True)
+    except msgspec.ValidationError as error:
+        named = _AT_FIELD.search(str(error))
+        field = named.group(1) if named and named.group(1) else "body"
+        message = str(error).split(" - at ")[0]
+        raise ValidationException(f"{field}: {message}", extra=[
+            {"key": field, "message": message, "source": "body"}]) from None

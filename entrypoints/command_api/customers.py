@@ -45,6 +45,7 @@ ON_CUSTOMER = {"guards": [require_roles(*SALES_WRITERS)], "status_code": 200,
 class CustomerCommands(Controller):
     path = "/customers"
     tags = ["customers"]
+    before_request = b.refuse_coerced_values
 
     @post("/", guards=[require_roles(*SALES_WRITERS)], responses=command_responses(),
           summary="Register a customer",

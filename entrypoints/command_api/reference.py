@@ -26,6 +26,7 @@ RESPONSES = {**command_responses(),
 
 class ReferenceCommands(Controller):
     tags = ["reference data"]
+    before_request = b.refuse_coerced_values
     guards = [require_roles(Role.ADMIN)]
 
     @put("/catalog/models/{code:str}", summary="List or change a vehicle model",

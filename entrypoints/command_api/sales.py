@@ -34,6 +34,7 @@ STEP = {"status_code": 200, "responses": command_responses(), "description": ROL
 class SaleCommands(Controller):
     path = "/sales"
     tags = ["sales"]
+    before_request = b.refuse_coerced_values
     guards = [require_roles(*SALES_WRITERS)]
 
     @post("/", summary="Open a sale at the catalogue's list price",

@@ -30,6 +30,7 @@ ROLES = "Roles: salesperson (own customers), sales_manager, admin."
 class TestDriveCommands(Controller):
     path = "/customers/{customer_id:uuid}/test-drives"
     tags = ["test drives"]
+    before_request = b.refuse_coerced_values
     guards = [require_roles(*SALES_WRITERS)]
 
     @post("/", summary="Book a test drive", responses=command_responses(),
