@@ -67,7 +67,9 @@ def _journey(cis: CustomerIntelligence, rng: random.Random, number: int) -> None
 
 def _test_drive(cis: CustomerIntelligence, rng: random.Random, customer: object,
                 model: ModelCode) -> None:
-    when = datetime(2026, 11, 1, 10, tzinfo=UTC) + timedelta(days=rng.randrange(60))
+    # Inside the booking window (30 days ago to two years ahead) whenever the demo runs.
+    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    when = start + timedelta(days=rng.randrange(-28, 32))
     drive = cis.book_test_drive(customer, model=model, scheduled_at=when, meta=META).id  # type: ignore[arg-type]
     outcome = rng.random()
     if outcome < 0.7:

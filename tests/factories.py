@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
 
-__all__ = ["META", "registration"]
+__all__ = ["META", "registration", "soon"]
 
 META = EventMeta(actor="test-salesperson", correlation_id="test-request")
 
@@ -25,3 +26,8 @@ def registration(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def soon(days: float = 3) -> datetime:
+    """`days` from now, to the second: inside the booking window of a test drive."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 from entrypoints.http.auth import Role
+from tests.factories import soon
 
 CUSTOMER = {"name": "Lea Meier", "email": "lea@example.ch", "postal_code": "3011",
             "canton": "BE", "language": "de", "phone": "031 123 45 67"}
@@ -40,7 +41,7 @@ async def test_register_to_delivery(command_api: Any, bearer: Any) -> None:
                                      headers=sara))
     drive = await _ok(await command_api.post(
         f"/api/v1/customers/{cid}/test-drives",
-        json={"model": code, "scheduled_at": "2026-12-05T10:00:00+01:00"}, headers=sara), 201)
+        json={"model": code, "scheduled_at": soon(4).isoformat()}, headers=sara), 201)
     done = await _ok(await command_api.post(
         f"/api/v1/customers/{cid}/test-drives/{drive['id']}/complete",
         json={"rating": 5}, headers={**sara, "If-Match": "4"}))

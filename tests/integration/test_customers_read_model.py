@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import psycopg
 
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from domain.customer_facts import ConsentPurpose
 from domain.values import Email, ModelCode, Money
-from tests.factories import META, registration
+from tests.factories import META, registration, soon
 from tests.readmodels import caught_up
 
 
@@ -32,7 +30,7 @@ def test_profile_follows_the_customer_through_sale_and_erasure(
     app.grant_consent(customer.id, purpose=ConsentPurpose.MARKETING, meta=META)
     app.change_contact(customer.id, email=Email.parse("anna@new.example"), phone=None, meta=META)
     app.book_test_drive(customer.id, model=code,
-                        scheduled_at=datetime(2026, 12, 3, 9, tzinfo=UTC), meta=META)
+                        scheduled_at=soon(2), meta=META)
     sale = app.open_sale(customer_id=customer.id, model=code, meta=META)
     app.quote_sale(sale.id, price=Money.chf(39_000), discount=Money.chf(1_000),
                    incentives=Money.zero(), meta=META)

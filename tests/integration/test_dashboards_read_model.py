@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -24,10 +24,10 @@ from domain.sale import CancelReason
 from domain.values import Canton, ModelCode, Money, PostalCode
 from domain.vin import VIN
 from entrypoints.query_api.dashboard_bodies import StageConversions, StageCounts
-from tests.factories import META, registration
+from tests.factories import META, registration, soon
 from tests.readmodels import caught_up
 
-WHEN = datetime(2026, 12, 5, 10, tzinfo=UTC)
+WHEN = soon(4)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -15,7 +15,7 @@ from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
 from domain.sale import CancelReason
 from domain.values import ModelCode, Money
 from domain.vin import VIN
-from tests.factories import META, registration
+from tests.factories import META, registration, soon
 from tests.readmodels import caught_up
 
 NOTE = "secret-note-" + uuid4().hex
@@ -40,8 +40,7 @@ def _walk_the_journey(app: CustomerIntelligence, code: ModelCode) -> tuple[UUID,
     app.record_touchpoint(cid, kind=TouchpointKind.SHOWROOM_VISIT, channel=Channel.SHOWROOM,
                           note=NOTE, meta=META)
     app.record_vehicle_interest(cid, model=code, meta=META)
-    drive = app.book_test_drive(cid, model=code, scheduled_at=datetime(2026, 12, 5, 10, tzinfo=UTC),
-                                meta=META)
+    drive = app.book_test_drive(cid, model=code, scheduled_at=soon(4), meta=META)
     app.complete_test_drive(cid, drive.id, rating=4, notes=NOTE, meta=META)
     app.grant_consent(cid, purpose=ConsentPurpose.MARKETING, meta=META)
     app.assign_salesperson(cid, salesperson="jo-next-" + code.code.lower(), meta=META)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import psycopg
@@ -14,9 +13,9 @@ from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from domain.customer_facts import Channel, TouchpointKind
 from domain.personal import Personal
-from domain.values import ModelCode, PersonName, Phone
+from domain.values import ModelCode, Money, PersonName, Phone
 from entrypoints.bootstrap import build_application
-from tests.factories import META, registration
+from tests.factories import META, registration, soon
 
 SECRETS = [b"Anna Muster", b"anna.muster@example.ch", b"+41446681800", b"Bahnhofstrasse 7",
            b"wants a tow bar", b"loved the silence"]
@@ -27,8 +26,9 @@ def _register_with_everything_personal(app: CustomerIntelligence) -> tuple[objec
         phone=Phone.parse("044 668 18 00"), street="Bahnhofstrasse 7"))
     app.record_touchpoint(written.id, kind=TouchpointKind.CALL, channel=Channel.PHONE,
                           note="wants a tow bar", meta=META)
-    drive = app.book_test_drive(written.id, model=ModelCode.parse("EV-ONE"),
-                                scheduled_at=datetime(2026, 12, 1, 9, tzinfo=UTC), meta=META).id
+    model = ModelCode.parse("EV-SEALED")
+    app.put_model(code=model, name="Sealed EV", list_price=Money.chf(40_000), meta=META)
+    drive = app.book_test_drive(written.id, model=model, scheduled_at=soon(), meta=META).id
     app.complete_test_drive(written.id, drive, rating=5, notes="loved the silence", meta=META)
     return written.id, drive
 

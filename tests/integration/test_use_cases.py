@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -14,7 +14,7 @@ from domain.errors import CustomerErased, InvalidTransition, InvalidValue
 from domain.sale import CancelReason, SaleStatus
 from domain.values import Canton, Email, ModelCode, Money, PostalCode
 from domain.vin import VIN
-from tests.factories import META, registration
+from tests.factories import META, registration, soon
 
 VIN_OK = VIN.parse("WVWZZZ1KZ6W000001")
 
@@ -30,7 +30,7 @@ def test_a_sale_from_registration_to_delivery(app: CustomerIntelligence) -> None
     customer = app.register_customer(**registration())
     app.record_vehicle_interest(customer.id, model=model, meta=META)
     drive = app.book_test_drive(customer.id, model=model,
-                                scheduled_at=datetime(2026, 12, 2, 14, tzinfo=UTC), meta=META)
+                                scheduled_at=soon(1), meta=META)
     app.complete_test_drive(customer.id, drive.id, rating=4, notes=None, meta=META)
 
     sale = app.open_sale(customer_id=customer.id, model=model, meta=META)
@@ -107,10 +107,11 @@ def test_an_outdated_expected_version_is_a_conflict(app: CustomerIntelligence) -
 
 def test_concurrent_writers_never_lose_an_update(app: CustomerIntelligence) -> None:
     customer = app.register_customer(**registration())
+    models = [_model(app) for _ in range(16)]
 
     def add_interest(i: int) -> str:
         try:
-            app.record_vehicle_interest(customer.id, model=ModelCode.parse(f"EV-{i}"), meta=META)
+            app.record_vehicle_interest(customer.id, model=models[i], meta=META)
         except Conflict:
             return "conflict"
         return "written"
