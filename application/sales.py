@@ -46,6 +46,13 @@ class SaleUseCases:
     def get_sale(self, sale_id: UUID) -> Sale:
         return self._get(sale_id, Sale)  # type: ignore[no-any-return]
 
+    def sale_owner(self, sale_id: UUID) -> str:
+        """Who acts on the sale: its customer's salesperson now. A sale follows its
+        customer, so reassigning the customer hands over their open sales too (the
+        salesperson in `Sale.Opened` stays what it was: who had the sale then)."""
+        customer: Customer = self._get(self.get_sale(sale_id).customer_id, Customer)
+        return customer.salesperson
+
     def quote_sale(self, sale_id: UUID, *, price: Money, discount: Money,
                    incentives: Money | None, meta: EventMeta,
                    expected_version: int | None = None) -> Written:

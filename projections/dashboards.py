@@ -5,8 +5,10 @@
   ever reached, since when the customer is contracted (NULL when not), lost or not.
 - `customer_models`: per customer and model, the furthest stage reached with that
   model (interest → engaged, test drive → test_drive, a sale of it → its sale stage).
-- `sale_facts`: one row per sale: customer, canton, model, salesperson, status, list
-  and final price (Rappen), when it was opened, contracted, delivered, cancelled.
+- `sale_facts`: one row per sale: customer, canton, model, salesperson (the customer's
+  while the sale is open, so a reassignment moves it; whoever had the customer when it
+  was contracted or cancelled after that), status, list and final price (Rappen), when
+  it was opened, contracted, delivered, cancelled.
 - `test_drive_facts`: one row per test drive: customer, canton, model, status, rating.
 
 No personal data at all: the DSG erasure changes no row here (and so no figure).
@@ -38,6 +40,7 @@ _SALE_STAGE = {e.SaleOpened: Stage.NEGOTIATION, e.SaleQuoted: Stage.NEGOTIATION,
 _SALE_STATUS = {e.SaleOpened: "open", e.SaleQuoted: "quoted", e.SaleReserved: "reserved",
                 e.SaleContractSigned: "contracted", e.SaleDelivered: "delivered",
                 e.SaleCancelled: "cancelled"}
+_OPEN_SALE_STATUSES = ("open", "quoted", "reserved")
 _TEST_DRIVE_STATUS = {e.TestDriveBooked: "booked", e.TestDriveCompleted: "completed",
                       e.TestDriveCancelled: "cancelled", e.TestDriveMissed: "missed"}
 
@@ -88,6 +91,8 @@ class DashboardsReadModel(ReadModel):
             position bigint NOT NULL)""",
         ("CREATE INDEX IF NOT EXISTS sale_facts_by_salesperson "
          "ON {schema}.sale_facts (salesperson)"),
+        ("CREATE INDEX IF NOT EXISTS sale_facts_by_customer "
+         "ON {schema}.sale_facts (customer_id)"),
         """CREATE TABLE IF NOT EXISTS {schema}.test_drive_facts (
             test_drive_id uuid PRIMARY KEY,
             customer_id uuid NOT NULL,
@@ -116,9 +121,15 @@ class _Batch:
         self.journeys = JourneyStates(curs, schema, events)
         customers = self.journeys.customers
         sales = {ev.originator_id for ev, _ in events if type(ev) in e.SALE_EVENT_TYPES}
+        reassigned = {ev.originator_id for ev, _ in events
+                      if isinstance(ev, e.SalespersonAssigned)}
         drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
         self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
         self.sales = load_rows(curs, schema, "sale_facts", _SALE, "sale_id", sales)
+        # A reassigned customer's sales that are still open go over to the new salesperson.
+        for row in load_rows(curs, schema, "sale_facts", _SALE, "customer_id", reassigned,
+                             many=True).values():
+            self.sales.setdefault(row["sale_id"], row)
         self.drives = load_rows(curs, schema, "test_drive_facts", _TEST_DRIVE, "test_drive_id",
                                 drives)
         self.models = {(r["customer_id"], r["model"]): r for r in load_rows(
@@ -175,8 +186,14 @@ class _Batch:
             return
         if isinstance(event, e.AddressChanged):
             row["canton"] = str(event.canton)
-        else:
-            row["salesperson"] = event.salesperson
+            return
+        row["salesperson"] = event.salesperson
+        # Sales follow their customer's salesperson until they are closed; a contract
+        # signed (or a sale lost) before stays with whoever had the customer then.
+        for sale_id, sale in self.sales.items():
+            if sale["customer_id"] == customer and sale["status"] in _OPEN_SALE_STATUSES:
+                sale["salesperson"] = event.salesperson
+                self.changed.add(("sale", sale_id))
 
     def _sale(self, customer: UUID, event: Any, position: int) -> None:
         sale_id = event.originator_id

@@ -63,9 +63,9 @@ def own_customer(cis: CustomerIntelligence, caller: Caller, customer_id: UUID) -
 
 
 def own_sale(cis: CustomerIntelligence, caller: Caller, sale_id: UUID) -> None:
-    """Salespeople act on their own sales only."""
-    if caller.role is Role.SALESPERSON and cis.get_sale(sale_id).salesperson != caller.subject:
-        raise PermissionDeniedException("this sale belongs to another salesperson")
+    """Salespeople act on the sales of the customers assigned to them only."""
+    if caller.role is Role.SALESPERSON and cis.sale_owner(sale_id) != caller.subject:
+        raise PermissionDeniedException("this sale's customer is assigned to another salesperson")
 
 
 async def execute(*steps: Callable[[], Any]) -> WrittenBody:
