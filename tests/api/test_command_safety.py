@@ -116,10 +116,14 @@ async def test_concurrent_writers_over_http_never_lose_an_update(
 ) -> None:
     manager = bearer(Role.SALES_MANAGER, "mia")
     cid = (await command_api.post("/api/v1/customers", json=CUSTOMER, headers=manager)).json()["id"]
+    models = [f"EV-{i}" for i in range(12)]
+    for model in models:  # interests are in listed models only
+        await command_api.put(f"/api/v1/catalog/models/{model}", headers=bearer(Role.ADMIN),
+                              json={"name": "Concurrent EV", "list_price": 5_000_000})
 
     answers = await asyncio.gather(*(
-        command_api.post(f"/api/v1/customers/{cid}/interests", json={"model": f"EV-{i}"},
-                         headers=manager) for i in range(12)))
+        command_api.post(f"/api/v1/customers/{cid}/interests", json={"model": model},
+                         headers=manager) for model in models))
 
     codes = [a.status_code for a in answers]
     assert set(codes) <= {200, 409} and 200 in codes
