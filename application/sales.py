@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -75,7 +75,8 @@ class SaleUseCases:
     def deliver_sale(self, sale_id: UUID, *, vin: VIN, delivered_on: date, meta: EventMeta,
                      expected_version: int | None = None) -> Written:
         return self._on_sale(sale_id, expected_version,
-                             lambda s: s.deliver(vin=vin, delivered_on=delivered_on, meta=meta))
+                             lambda s: s.deliver(vin=vin, delivered_on=delivered_on,
+                                                 today=datetime.now(UTC).date(), meta=meta))
 
     def cancel_sale(self, sale_id: UUID, *, reason: CancelReason, meta: EventMeta,
                     expected_version: int | None = None) -> Written:

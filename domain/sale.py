@@ -8,7 +8,7 @@ refuse: an event is a fact, even if today's rules would no longer allow it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
@@ -20,7 +20,12 @@ from domain.text import checked_salesperson
 from domain.values import ModelCode, Money
 from domain.vin import VIN
 
-__all__ = ["CancelReason", "Sale", "SaleStatus"]
+__all__ = ["DELIVERY_AHEAD_BY", "DELIVERY_LATE_BY", "CancelReason", "Sale", "SaleStatus"]
+
+# The window of a delivery date around the caller's today: recorded up to a year late,
+# planned up to two years ahead. Checked on the command only, never on replay.
+DELIVERY_LATE_BY = timedelta(days=365)
+DELIVERY_AHEAD_BY = timedelta(days=730)
 
 
 class SaleStatus(StrEnum):
@@ -136,16 +141,20 @@ class Sale(Aggregate):
             raise InvalidValue("final_price", "must not exceed the list price")
         self._contract_signed(final_price=final_price, meta=meta)
 
-    def deliver(self, *, vin: VIN, delivered_on: date, meta: EventMeta) -> None:
-        """Record the handover of the vehicle with this VIN on ``delivered_on``.
+    def deliver(self, *, vin: VIN, delivered_on: date, today: date, meta: EventMeta) -> None:
+        """Record the handover of the vehicle with this VIN on ``delivered_on``, which
+        must lie in the delivery window around ``today``.
 
-        The date is the caller's (the domain has no clock); it is stored in the
-        event as an ISO 8601 string, so plain JSON suffices for it.
+        Both dates are the caller's (the domain has no clock); the delivery date is
+        stored in the event as an ISO 8601 string, so plain JSON suffices for it.
         """
         self._require("deliver", SaleStatus.CONTRACTED)
         # A datetime is a date too, but its isoformat() would not read back as one.
         if isinstance(delivered_on, datetime) or not isinstance(delivered_on, date):
             raise InvalidValue("delivered_on", "must be a date without a time")
+        if not today - DELIVERY_LATE_BY <= delivered_on <= today + DELIVERY_AHEAD_BY:
+            raise InvalidValue("delivered_on", f"must be at most {DELIVERY_LATE_BY.days} days "
+                               f"ago and at most {DELIVERY_AHEAD_BY.days} days ahead")
         self._delivered(vin=vin, delivered_on=delivered_on.isoformat(), meta=meta)
 
     def cancel(self, *, reason: CancelReason, meta: EventMeta) -> None:

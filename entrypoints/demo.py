@@ -8,7 +8,7 @@ Nothing here is real: names are "Demo Kunde N", e-mails are at example.ch, the m
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tqdm import tqdm
 
@@ -65,11 +65,15 @@ def _journey(cis: CustomerIntelligence, rng: random.Random, number: int) -> None
         _sale(cis, rng, customer, model, depth)
 
 
+def _today_at_ten() -> datetime:
+    # Demo dates lie around the day it runs: inside the windows the domain allows for
+    # booking a test drive and recording a delivery, whenever that is.
+    return datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+
+
 def _test_drive(cis: CustomerIntelligence, rng: random.Random, customer: object,
                 model: ModelCode) -> None:
-    # Inside the booking window (30 days ago to two years ahead) whenever the demo runs.
-    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    when = start + timedelta(days=rng.randrange(-28, 32))
+    when = _today_at_ten() + timedelta(days=rng.randrange(-28, 32))
     drive = cis.book_test_drive(customer, model=model, scheduled_at=when, meta=META).id  # type: ignore[arg-type]
     outcome = rng.random()
     if outcome < 0.7:
@@ -91,8 +95,8 @@ def _sale(cis: CustomerIntelligence, rng: random.Random, customer: object, model
             cis.reserve_sale(sale, deposit=Money.chf(2_000), meta=META)
             cis.sign_contract(sale, final_price=listed - discount, meta=META)
         if depth >= 6:
-            cis.deliver_sale(sale, vin=_vin(rng), delivered_on=date(2027, 1, rng.randint(1, 28)),
-                             meta=META)
+            delivered_on = _today_at_ten().date() + timedelta(days=rng.randint(1, 60))
+            cis.deliver_sale(sale, vin=_vin(rng), delivered_on=delivered_on, meta=META)
         elif rng.random() < 0.2:
             cis.cancel_sale(sale, reason=CancelReason.LOST_TO_COMPETITOR, meta=META)
     except DomainError:

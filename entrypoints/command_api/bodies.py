@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 Rappen = Annotated[int, msgspec.Meta(ge=0, le=99_999_999_999_999,
-                                     description="CHF in Rappen (1 CHF = 100)")]
+                                     description="CHF in Rappen (1 CHF = 100), a JSON integer")]
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
 Code = Annotated[str, msgspec.Meta(max_length=20, examples=["EV-ONE"])]
@@ -104,7 +104,8 @@ class AssignSalesperson(_Body):
 
 class BookTestDrive(_Body):
     model: Code
-    scheduled_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    scheduled_at: Annotated[datetime, msgspec.Meta(
+        tz=True, description="with a time zone; at most 30 days ago and 730 days ahead")]
 
 
 class CompleteTestDrive(_Body):
@@ -113,7 +114,8 @@ class CompleteTestDrive(_Body):
 
 
 class OpenSale(_Body):
-    """Opens at the catalogue's list price; the salesperson defaults to the customer's."""
+    """Opens at the catalogue's list price. `salesperson` (recorded on the sale) defaults
+    to the customer's; who may act on the sale is always the customer's salesperson."""
 
     customer_id: UUID
     model: Code

@@ -26,7 +26,7 @@ from entrypoints.http.openapi import command_responses
 __all__ = ["SaleCommands"]
 
 Req = Request[Caller, Any, Any]
-ROLES = ("Roles: salesperson (own sales), sales_manager, admin. "
+ROLES = ("Roles: salesperson (sales of their own customers), sales_manager, admin. "
          "`If-Match: <version>` → 409 on mismatch.")
 STEP = {"status_code": 200, "responses": command_responses(), "description": ROLES}
 

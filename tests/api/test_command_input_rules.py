@@ -1,6 +1,6 @@
 """What the command API refuses before anything is written: control characters in any
 free text (422), numbers and booleans sent as strings (400), unknown models (404) and
-test drives outside the booking window (422)."""
+test drives and deliveries outside their windows (422)."""
 
 from __future__ import annotations
 
@@ -201,3 +201,25 @@ async def test_test_drives_inside_the_booking_window_are_booked(
                                     json={"model": world.model, "scheduled_at": _in(days)},
                                     headers=bearer(Role.SALESPERSON, ALICE))
     assert booked.status_code == 201, booked.text
+
+
+@pytest.mark.parametrize("delivered_on", ["0001-01-01", "9999-12-31",
+                                          (datetime.now(UTC) - timedelta(days=366)).date()
+                                          .isoformat()])
+async def test_deliveries_outside_the_delivery_window_are_422(
+    command_api: Any, bearer: Any, world: World, delivered_on: str
+) -> None:
+    alice = bearer(Role.SALESPERSON, ALICE)
+    for step, body in [("quote", {"price": 4_900_000, "incentives": 0}),
+                       ("contract", {"final_price": 4_900_000})]:
+        done = await command_api.post(f"/api/v1/sales/{world.sale}/{step}", json=body,
+                                      headers=alice)
+        assert done.status_code == 200, done.text
+    refused = await command_api.post(f"/api/v1/sales/{world.sale}/deliver", headers=alice, json={
+        "vin": "WVWZZZ1KZ6W000001", "delivered_on": delivered_on})
+    assert refused.status_code == 422, refused.text
+    assert [error["field"] for error in refused.json()["errors"]] == ["delivered_on"]
+    delivered = await command_api.post(f"/api/v1/sales/{world.sale}/deliver", headers=alice,
+                                       json={"vin": "WVWZZZ1KZ6W000001",
+                                             "delivered_on": _in(0)[:10]})
+    assert delivered.status_code == 200, delivered.text

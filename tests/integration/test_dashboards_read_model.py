@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -67,7 +66,7 @@ def _build_world(app: CustomerIntelligence) -> World:
                    incentives=Money.zero(), meta=META)
     app.reserve_sale(sale.id, deposit=Money.chf(5_000), meta=META)
     app.sign_contract(sale.id, final_price=Money.chf(45_000), meta=META)
-    app.deliver_sale(sale.id, vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=date(2027, 2, 1),
+    app.deliver_sale(sale.id, vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=soon(60).date(),
                      meta=META)
     drive = app.book_test_drive(c5, model=code, scheduled_at=WHEN, meta=META)
     app.mark_test_drive_missed(c5, drive.id, meta=META)  # c5: no-show, contract cancelled

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,6 +18,8 @@ from tests.factories import META, registration, soon
 from tests.readmodels import caught_up
 
 NOTE = "secret-note-" + uuid4().hex
+
+DELIVERED_ON = soon(60).date()
 
 
 def _journey(settings: Settings, customer_id: UUID) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -51,7 +52,7 @@ def _walk_the_journey(app: CustomerIntelligence, code: ModelCode) -> tuple[UUID,
                    incentives=Money.chf(500), meta=META)
     app.reserve_sale(sale.id, deposit=Money.chf(5_000), meta=META)
     app.sign_contract(sale.id, final_price=Money.chf(47_500), meta=META)
-    app.deliver_sale(sale.id, vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=date(2027, 2, 1),
+    app.deliver_sale(sale.id, vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=DELIVERED_ON,
                      meta=META)
     return cid, drive.id, sale.id
 
@@ -103,7 +104,7 @@ def test_timeline_details_carry_models_and_amounts_but_no_personal_data(
     assert by_step["sale_reserved"]["details"] == {"model": code.code, "deposit": 500_000}
     assert by_step["sale_contracted"]["details"] == {"model": code.code, "final_price": 4_750_000}
     assert by_step["sale_delivered"]["details"] == {
-        "model": code.code, "vin": "WVWZZZ1KZ6W000001", "delivered_on": "2027-02-01"}
+        "model": code.code, "vin": "WVWZZZ1KZ6W000001", "delivered_on": DELIVERED_ON.isoformat()}
     assert by_step["sale_opened"]["details"]["list_price"] == 5_000_000
     assert NOTE not in repr(steps) and "Anna" not in repr(steps)
     assert (row["stage"], row["erased"]) == ("delivered", False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -38,7 +37,7 @@ def test_a_sale_from_registration_to_delivery(app: CustomerIntelligence) -> None
                    incentives=None, meta=META)
     app.reserve_sale(sale.id, deposit=Money.chf(5_000), meta=META)
     app.sign_contract(sale.id, final_price=Money.chf(47_500), meta=META)
-    delivered = app.deliver_sale(sale.id, vin=VIN_OK, delivered_on=date(2027, 1, 15), meta=META)
+    delivered = app.deliver_sale(sale.id, vin=VIN_OK, delivered_on=soon(45).date(), meta=META)
 
     stored = app.get_sale(sale.id)
     assert stored.status is SaleStatus.DELIVERED
@@ -68,7 +67,7 @@ def test_refusals_are_domain_errors_and_write_nothing(app: CustomerIntelligence)
     head = app.recorder.max_notification_id()
 
     with pytest.raises(InvalidTransition):
-        app.deliver_sale(sale.id, vin=VIN_OK, delivered_on=date(2027, 1, 1), meta=META)
+        app.deliver_sale(sale.id, vin=VIN_OK, delivered_on=soon(30).date(), meta=META)
     with pytest.raises(InvalidValue):
         app.quote_sale(sale.id, price=Money.chf(40_000), discount=Money.chf(60_000),
                        incentives=Money.zero(), meta=META)

@@ -59,7 +59,8 @@ def _every_event() -> list[Any]:
                meta=META)
     sale.reserve(deposit=Money.chf(1_000), meta=META)
     sale.sign_contract(final_price=Money.chf(49_000), meta=META)
-    sale.deliver(vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=date(2027, 1, 5), meta=META)
+    sale.deliver(vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=date(2027, 1, 5),
+                 today=date(2027, 1, 5), meta=META)
     cancelled = Sale.open(sale_id=SaleID(uuid4()), customer_id=CustomerID(customer.id),
                           model=model, salesperson="otto", list_price=Money.chf(1), meta=META)
     cancelled.cancel(reason=CancelReason.OTHER, meta=META)

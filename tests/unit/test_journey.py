@@ -56,7 +56,8 @@ class Story:
             "reserved": lambda: sale.reserve(deposit=Money.chf(1_000), meta=META),
             "contracted": lambda: sale.sign_contract(final_price=Money.chf(48_000), meta=META),
             "delivered": lambda: sale.deliver(vin=VIN.parse("WVWZZZ1KZ6W000001"),
-                                              delivered_on=date(2027, 1, 1), meta=META),
+                                              delivered_on=date(2027, 1, 1),
+                                              today=date(2027, 1, 1), meta=META),
             "cancelled": lambda: sale.cancel(reason=CancelReason.OTHER, meta=META),
         }
         steps[to]()

@@ -51,7 +51,7 @@ def sign(sale: Sale) -> None:
 
 
 def deliver(sale: Sale) -> None:
-    sale.deliver(vin=VIN_, delivered_on=DAY, meta=META)
+    sale.deliver(vin=VIN_, delivered_on=DAY, today=DAY, meta=META)
 
 
 def cancel(sale: Sale) -> None:
@@ -288,7 +288,7 @@ def test_the_final_price_may_not_exceed_the_list_price() -> None:
 
 def test_delivering_records_vin_and_date_and_stores_the_date_as_iso_text() -> None:
     sale = sale_in(SaleStatus.CONTRACTED)
-    sale.deliver(vin=VIN_, delivered_on=DAY, meta=META)
+    sale.deliver(vin=VIN_, delivered_on=DAY, today=DAY, meta=META)
     events = sale.collect_events()
     assert [type(e).__name__ for e in events] == ["Delivered"]
     assert events[0].delivered_on == "2025-03-14"  # type: ignore[attr-defined]
@@ -302,7 +302,7 @@ def test_a_delivery_date_with_a_time_is_refused() -> None:
     sale = sale_in(SaleStatus.CONTRACTED)
     moment = datetime.datetime(2025, 3, 14, 10, 0, tzinfo=datetime.UTC)
     refused = assert_unchanged(
-        sale, lambda: sale.deliver(vin=VIN_, delivered_on=moment, meta=META), InvalidValue
+        sale, lambda: sale.deliver(vin=VIN_, delivered_on=moment, today=DAY, meta=META), InvalidValue
     )
     assert isinstance(refused, InvalidValue)
     assert refused.field == "delivered_on"
@@ -367,3 +367,22 @@ def test_replaying_the_events_rebuilds_an_equal_sale(status: SaleStatus) -> None
 def test_event_classes_have_the_documented_names() -> None:
     for name in ("Opened", "Quoted", "Reserved", "ContractSigned", "Delivered", "Cancelled"):
         assert isinstance(getattr(Sale, name), type), name
+
+
+@pytest.mark.parametrize("days", [-365, 0, 730])
+def test_a_delivery_inside_its_window_is_recorded(days: int) -> None:
+    sale = sale_in(SaleStatus.CONTRACTED)
+    sale.deliver(vin=VIN_, delivered_on=DAY + datetime.timedelta(days=days), today=DAY, meta=META)
+    assert sale.status is SaleStatus.DELIVERED
+
+
+@pytest.mark.parametrize("delivered_on", [
+    DAY - datetime.timedelta(days=366), DAY + datetime.timedelta(days=731),
+    datetime.date(1, 1, 1), datetime.date(9999, 12, 31)],
+    ids=["a-year-and-a-day-late", "too-far-ahead", "year-1", "year-9999"])
+def test_a_delivery_outside_its_window_is_refused(delivered_on: datetime.date) -> None:
+    sale = sale_in(SaleStatus.CONTRACTED)
+    refused = assert_unchanged(
+        sale, lambda: sale.deliver(vin=VIN_, delivered_on=delivered_on, today=DAY, meta=META),
+        InvalidValue)
+    assert isinstance(refused, InvalidValue) and refused.field == "delivered_on"
