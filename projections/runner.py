@@ -32,9 +32,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import structlog
 import psycopg
 import psycopg_pool
+import structlog
 from eventsourcing import persistence
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -74,7 +74,7 @@ class PoisonEvent(Exception):
     def __init__(self, read_model: str, position: int, event_type: str,
                  error: BaseException) -> None:
         self.read_model, self.position, self.event_type = read_model, position, event_type
-        self.error_class = type(error).__name__
+        self.error_class = type(_root_cause(error)).__name__
         super().__init__(f"{read_model} cannot project the event at position {position} "
                          f"({event_type}): {self.error_class}")
         self.__cause__ = error  # raised later, far from where it happened
@@ -290,6 +290,16 @@ class BatchProjector:
             current = int(row["notification_id"]) if row else 0
             if current != self._expected:
                 raise PositionMoved(f"{self.model.name} is at {current}, not {self._expected}")
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """What went wrong underneath the library's wrapping (InvalidTag, not "cannot
+    deserialise")."""
+    seen = {id(error)}
+    while (inner := error.__cause__ or error.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        error = inner
+    return error
 
 
 def _partition_tracking_name(index: int, count: int) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import Connection, Cursor
+from psycopg import AsyncConnection, Connection, Cursor
 from psycopg.rows import dict_row
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "Stall",
     "clear_stall",
     "has_stall",
+    "read_failures",
+    "read_stalls",
     "record_failure",
     "record_skip",
     "skipped_positions",
@@ -145,6 +147,23 @@ def record_skip(conn: Connection[Any], read_model: str, position: int, event_typ
 def stalls(conn: Connection[Any]) -> list[Stall]:
     with conn.cursor(row_factory=dict_row) as curs:
         return [Stall(**row) for row in curs.execute(STALLS_QUERY).fetchall()]
+
+
+async def read_stalls(database_url: str, timeout: float = 2.0) -> list[Stall]:
+    """Every stalled read model, for `/ready` and `/metrics` of any process."""
+    async with await AsyncConnection.connect(database_url, connect_timeout=timeout,
+                                             autocommit=True) as conn:
+        curs = conn.cursor(row_factory=dict_row)
+        await curs.execute(STALLS_QUERY)
+        return [Stall(**row) for row in await curs.fetchall()]
+
+
+async def read_failures(database_url: str, timeout: float = 2.0) -> dict[str, int]:
+    """Failed attempts per read model, ever."""
+    async with await AsyncConnection.connect(database_url, connect_timeout=timeout,
+                                             autocommit=True) as conn:
+        curs = await conn.execute(FAILURES_QUERY)
+        return {str(name): int(count) for name, count in await curs.fetchall()}
 
 
 def _first(row: Any) -> Any:
