@@ -172,6 +172,7 @@ async def test_a_poison_event_stalls_only_its_read_model_visibly_until_skipped(
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = skipped.communicate(timeout=60)
         assert skipped.returncode == 0, err
+        assert f"customers skips the event at position {poison} (it stays in the log)" in out
         wait_for(lambda: tracked_position(url, "customers") == head)
         assert _stall(url, "customers") is None
         assert projector.poll() is None
