@@ -22,7 +22,7 @@ from typing import Protocol
 
 import structlog
 
-from entrypoints.workers.backoff import Backoff
+from adapters.backoff import Backoff
 
 __all__ = ["Child", "RestartPolicy", "State", "Supervised", "supervise"]
 

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 import psycopg
 import structlog
 
+from adapters.backoff import Backoff
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector
-from entrypoints.workers.backoff import Backoff
 from projections import stall
 from projections.base import ReadModel
 from projections.registry import READ_MODELS
