@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     project.add_argument("action", choices=["run", "status", "rebuild", "skip"])
     project.add_argument("names", nargs="*", metavar="NAME",
                          help="run: the read models to project (default: all, in one process); "
-                              "rebuild: the one to rebuild; skip: the one to get past an event")
+                              "rebuild: the one to rebuild; skip: the one (or `relay`) "
+                              "to get past an event")
     project.add_argument("--position", type=_positive,
                          help="skip: the position of the event the read model cannot project")
     project.add_argument("--reason", help="skip: why (kept with the skip, not logged)")
@@ -129,6 +130,8 @@ def _project(args: argparse.Namespace, settings: Settings) -> int:
     from projections.runner import PoisonEvent
 
     action = args.action
+    if action == "skip" and args.names == ["relay"]:
+        return _skip(args, settings, "relay")  # the relay stalls like a read model
     try:
         models = [read_model(name) for name in args.names]
     except KeyError as unknown:

@@ -11,6 +11,7 @@ import psycopg
 import structlog
 from tqdm import tqdm
 
+from adapters.nats.relay import RELAY
 from adapters.settings import Settings
 from application.services import APPLICATION_NAME
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
@@ -49,12 +50,15 @@ class SkipRefused(Exception):
 
 
 def skip(settings: Settings, name: str, position: int, *, by: str, reason: str) -> None:
-    """Let read model `name` pass over the event at `position` from now on (and in every
-    rebuild). The event stays in the log; the skip is recorded with who, when and why.
+    """Let read model `name` (or the relay) pass over the event at `position` from now on
+    (and in every rebuild). The event stays in the log; the skip is recorded with who, when and why.
     If the read model stands right before the event, its position moves past it now."""
     assert settings.database_url
-    model = read_model(name)
-    tracking = f"{schema_of(model.name)}.{model.name}_tracking"
+    if name == RELAY:
+        tracking = f"{RELAY}_tracking"  # in the event store's schema
+    else:
+        model = read_model(name)
+        tracking = f"{schema_of(model.name)}.{model.name}_tracking"
     with psycopg.connect(settings.database_url) as conn:
         row = conn.execute("SELECT topic FROM cis_events WHERE notification_id = %s",
                            (position,)).fetchone()

@@ -72,12 +72,13 @@ class Relay:
 
     async def _run_from_saved_position(self, stopping: asyncio.Event) -> None:
         position = await asyncio.to_thread(self._tracking.max_tracking_id, self._app.name)
+        skipped = await asyncio.to_thread(self._skipped)
         log.info("relay started", position=position or 0)
         queue: asyncio.Queue[tuple[Any, Tracking] | _Unreadable] = asyncio.Queue(
             maxsize=4 * _BATCH)
         subscription = self._app.recorder.subscribe(gt=position)
         reader = threading.Thread(
-            target=self._follow, args=(subscription, queue, asyncio.get_running_loop()),
+            target=self._follow, args=(subscription, queue, asyncio.get_running_loop(), skipped),
             name="relay-follow", daemon=True,
         )
         reader.start()
@@ -86,14 +87,20 @@ class Relay:
         finally:
             subscription.stop()
 
+    def _skipped(self) -> frozenset[int]:
+        with self._tracking.datastore.transaction(commit=False) as curs:
+            return stall.skipped_positions(curs, RELAY)
+
     def _follow(self, subscription: Any, queue: asyncio.Queue[Any],
-                loop: asyncio.AbstractEventLoop) -> None:
+                loop: asyncio.AbstractEventLoop, skipped: frozenset[int]) -> None:
         # The library's subscription blocks (LISTEN/NOTIFY); it runs in this thread and
         # hands events to the event loop, with back-pressure from the bounded queue.
         notification = None
         try:
             with subscription:
                 for notification in subscription:
+                    if notification.id in skipped:
+                        continue  # an operator let the relay pass over it (`cis project skip`)
                     item = (self._mapper.to_domain_event(notification),
                             Tracking(self._app.name, notification.id))
                     asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
