@@ -32,6 +32,7 @@ from adapters.backoff import Backoff
 from application.integration_events import subject_of
 from application.publishing import to_integration_event
 from projections import stall
+from projections.runner import INFRASTRUCTURE_ERRORS
 
 __all__ = ["RELAY", "Relay"]
 
@@ -61,14 +62,20 @@ class Relay:
         self._encoder = msgspec.json.Encoder()
         self._mapper = getattr(app, "mapper_leaving_personal_data_sealed", app.mapper)
         self._stalled = False
+        self._backoff = Backoff(first=1.0, cap=60.0)  # between attempts to read the log
 
     async def run(self, stopping: asyncio.Event) -> None:
-        backoff = Backoff(first=1.0, cap=60.0)
+        backoff = self._backoff
         while not stopping.is_set():
             try:
                 await self._run_from_saved_position(stopping)
             except _Unreadable as unreadable:
                 await self._stall(unreadable, backoff.next_delay(), stopping)
+            except INFRASTRUCTURE_ERRORS as error:  # Postgres away: its position is there
+                delay = backoff.next_delay()
+                log.error("relay cannot reach Postgres; retrying", error=type(error).__name__,
+                          retry_in_seconds=delay)
+                await _stopped_within(stopping, delay)
 
     async def _run_from_saved_position(self, stopping: asyncio.Event) -> None:
         position = await asyncio.to_thread(self._tracking.max_tracking_id, self._app.name)
@@ -161,6 +168,7 @@ class Relay:
 
     def _saved(self, tracking: Tracking) -> None:
         self._tracking.insert_tracking(tracking)
+        self._backoff.reset()
         if self._stalled:
             with self._tracking.datastore.transaction(commit=True) as curs:
                 stall.clear_stall(curs, RELAY, tracking.notification_id)
@@ -176,7 +184,7 @@ class Relay:
         attempts = None
         try:
             attempts = await asyncio.to_thread(self._record_stall, position, event_type, error)
-        except psycopg.Error as unrecorded:
+        except (psycopg.Error, *INFRASTRUCTURE_ERRORS) as unrecorded:
             log.warning("could not record the stall", reader=RELAY,
                         error=type(unrecorded).__name__)
         log.error("relay stalled", position=position, event_type=event_type, error=error,
