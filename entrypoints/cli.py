@@ -26,12 +26,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=200)
     api = commands.add_parser("api", help="run one HTTP API")
     api.add_argument("which", choices=["command", "query"])
-    project = commands.add_parser("project",
-                                  help="read models: run [NAME ...], status, rebuild NAME")
-    project.add_argument("action", choices=["run", "status", "rebuild"])
+    project = commands.add_parser(
+        "project", help="read models: run [NAME ...], status, rebuild NAME, "
+                        "skip NAME --position N --reason TEXT")
+    project.add_argument("action", choices=["run", "status", "rebuild", "skip"])
     project.add_argument("names", nargs="*", metavar="NAME",
                          help="run: the read models to project (default: all, in one process); "
-                              "rebuild: the one to rebuild")
+                              "rebuild: the one to rebuild; skip: the one (or `relay`) "
+                              "to get past an event")
+    project.add_argument("--position", type=_positive,
+                         help="skip: the position of the event the read model cannot project")
+    project.add_argument("--reason", help="skip: why (kept with the skip, not logged)")
+    project.add_argument("--by", help="skip: who decided (default: the login name)")
     project.add_argument("--processes", type=_positive, default=1,
                          help="rebuild: processes sharing the catch-up, each taking a share "
                               "of the customers (default 1; each reads the whole log, so "
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         case "api":
             _serve_api(args.which, settings)
         case "project":
-            return _project(args.action, args.names, settings, processes=args.processes)
+            return _project(args, settings)
         case "relay":
             from entrypoints.workers.relay import main as run_relay
 
@@ -117,13 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _project(action: str, names: list[str], settings: Settings, *, processes: int) -> int:
+def _project(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints import project_admin
     from entrypoints.workers.projector import main as run_projectors
     from projections.registry import READ_MODELS, read_model
+    from projections.runner import PoisonEvent
 
+    action = args.action
+    if action == "skip" and args.names == ["relay"]:
+        return _skip(args, settings, "relay")  # the relay stalls like a read model
     try:
-        models = [read_model(name) for name in names]
+        models = [read_model(name) for name in args.names]
     except KeyError as unknown:
         print(f"cis: {unknown.args[0]}", file=sys.stderr)
         return 2
@@ -132,10 +142,36 @@ def _project(action: str, names: list[str], settings: Settings, *, processes: in
     elif action == "status":
         project_admin.status(settings)
     elif len(models) != 1:
-        print("cis: project rebuild needs the name of one read model", file=sys.stderr)
+        print(f"cis: project {action} needs the name of one read model", file=sys.stderr)
         return 2
+    elif action == "skip":
+        return _skip(args, settings, models[0].name)
     else:
-        project_admin.rebuild(settings, models[0].name, processes=processes)
+        try:
+            project_admin.rebuild(settings, models[0].name, processes=args.processes)
+        except PoisonEvent as poison:
+            print(f"cis: rebuild failed, the live tables are untouched: {poison}; see "
+                  f"`cis project skip {poison.read_model} --position {poison.position}`",
+                  file=sys.stderr)
+            return 1
+    return 0
+
+
+def _skip(args: argparse.Namespace, settings: Settings, name: str) -> int:
+    import getpass
+
+    from entrypoints import project_admin
+
+    if args.position is None or not args.reason:
+        print("cis: project skip needs --position N and --reason TEXT", file=sys.stderr)
+        return 2
+    try:
+        project_admin.skip(settings, name, args.position, by=args.by or getpass.getuser(),
+                           reason=args.reason)
+    except project_admin.SkipRefused as refused:
+        print(f"cis: {refused}", file=sys.stderr)
+        return 1
+    print(f"{name} skips the event at position {args.position} (it stays in the log)")
     return 0
 
 

@@ -11,13 +11,15 @@ from adapters.postgres.schema import create_own_tables
 from adapters.settings import Settings
 from entrypoints.bootstrap import build_application, build_tracking_recorder, create_read_model
 from projections.registry import READ_MODELS
+from projections.stall import STALL_TABLES
 
 __all__ = ["migrate"]
 
 
 def migrate(settings: Settings) -> None:
     assert settings.database_url and settings.nats_url
-    create_own_tables(settings.database_url)  # the data-key table first: the app needs it
+    # The data-key table first (the app needs it); the stall tables before any projector.
+    create_own_tables(settings.database_url, STALL_TABLES)
     build_application(settings, pool_size=1, create_table=True).close()
     for model in READ_MODELS:
         create_read_model(settings, model)

@@ -1,4 +1,4 @@
-"""`cis project status` and `cis project rebuild NAME`."""
+"""`cis project status`, `cis project rebuild NAME` and `cis project skip NAME`."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import psycopg
 import structlog
 from tqdm import tqdm
 
+from adapters.nats.relay import RELAY
 from adapters.settings import Settings
 from application.services import APPLICATION_NAME
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from projections.base import ReadModel, schema_of
 from projections.partition import CustomerPartition
 from projections.registry import READ_MODELS, read_model
+from projections.stall import record_skip, stalls
 
-__all__ = ["rebuild", "status"]
+__all__ = ["SkipRefused", "rebuild", "skip", "status"]
 
 log = structlog.get_logger()
 
@@ -29,10 +31,57 @@ def status(settings: Settings) -> None:
     with psycopg.connect(settings.database_url) as conn:
         head = conn.execute("SELECT coalesce(max(notification_id), 0) FROM cis_events"
                             ).fetchone()[0]  # type: ignore[index]
-        print(f"{'read model':<14} {'position':>10} {'head':>10} {'lag':>8}")
+        stalled = {s.read_model: s for s in stalls(conn)}
+        print(f"{'read model':<14} {'position':>10} {'head':>10} {'lag':>8}  state")
         for model in READ_MODELS:
             position = _position(conn, model.name)
-            print(f"{model.name:<14} {position:>10} {head:>10} {head - position:>8}")
+            found = stalled.get(model.name)
+            state = "ok" if found is None else (
+                f"STALLED at {found.position} ({found.event_type}): {found.error}, "
+                f"{found.attempts} attempts since {found.since:%Y-%m-%d %H:%M:%S %Z}"
+                if found.position is not None else
+                f"STALLED: {found.error}, {found.attempts} attempts since "
+                f"{found.since:%Y-%m-%d %H:%M:%S %Z}")
+            print(f"{model.name:<14} {position:>10} {head:>10} {head - position:>8}  {state}")
+
+
+class SkipRefused(Exception):
+    """`cis project skip` was asked for something it must not do; says why."""
+
+
+def skip(settings: Settings, name: str, position: int, *, by: str, reason: str) -> None:
+    """Let read model `name` (or the relay) pass over the event at `position` from now on
+    (and in every rebuild). The event stays in the log; the skip is recorded with who, when and why.
+    If the read model stands right before the event, its position moves past it now."""
+    assert settings.database_url
+    if name == RELAY:
+        tracking = f"{RELAY}_tracking"  # in the event store's schema
+    else:
+        model = read_model(name)
+        tracking = f"{schema_of(model.name)}.{model.name}_tracking"
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute("SELECT topic FROM cis_events WHERE notification_id = %s",
+                           (position,)).fetchone()
+        if row is None:
+            raise SkipRefused(f"there is no event at position {position}")
+        event_type = str(row[0])
+        # Locked, so the projector cannot commit past it meanwhile.
+        now = conn.execute(f"SELECT notification_id FROM {tracking} "
+                           "WHERE application_name = %s FOR UPDATE", (APPLICATION_NAME,)
+                           ).fetchone()
+        at = int(now[0]) if now else 0  # type: ignore[call-overload]
+        if at >= position:
+            raise SkipRefused(f"{name} is at {at}, already past the event at {position}")
+        record_skip(conn, name, position, event_type, by, reason)
+        if at == position - 1:
+            conn.execute(f"UPDATE {tracking} SET notification_id = %s "
+                         "WHERE application_name = %s", (position, APPLICATION_NAME))
+        conn.execute("DELETE FROM cis_read_model_stalls WHERE read_model = %s "
+                     "AND position = %s", (name, position))
+        conn.commit()
+    # Who and what, not why: the reason is free text and stays in the table.
+    log.warning("read model skips an event", read_model=name, position=position,
+                event_type=event_type, skipped_by=by)
 
 
 def rebuild(settings: Settings, name: str, *, processes: int = 1) -> None:

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -17,6 +18,7 @@ from adapters.embedded.stack import embedded_stack
 from adapters.settings import Settings
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
+from entrypoints.supervision import Supervised, supervise
 from projections.registry import READ_MODELS
 
 __all__ = ["run_up"]
@@ -32,7 +34,6 @@ WORKERS: tuple[tuple[str, ...], ...] = (
     ("api", "command"),
     ("api", "query"),
 )
-_MAX_RESTARTS = 5
 
 
 def run_up(settings: Settings, *, demo: bool = False) -> int:
@@ -43,14 +44,19 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         migrate(resolved)
         if demo:
             _load_demo_once(resolved)
-        children = {args: _spawn(args, resolved) for args in WORKERS}
+        children = [Supervised(" ".join(args), _spawner(args, resolved)) for args in WORKERS]
+        for child in children:
+            child.start()
         try:
             _wait_healthy(resolved, stopping)
             _write_endpoints(resolved)
             _print_welcome(resolved)
-            return _supervise(children, resolved, stopping)
+            # Each child on its own budget: one that keeps failing is parked, not the rest.
+            supervise(children, stopping,
+                      status_file=resolved.data_dir / "run" / "processes.json")
+            return 0
         finally:
-            for child in reversed(list(children.values())):
+            for child in reversed(children):
                 child.stop()
             log.info("all processes stopped")
 
@@ -69,31 +75,12 @@ def _load_demo_once(settings: Settings) -> None:
         cis.close()
 
 
-def _spawn(args: tuple[str, ...], settings: Settings) -> ServerProcess:
+def _spawner(args: tuple[str, ...], settings: Settings) -> Callable[[], ServerProcess]:
     import os
 
     env = {**os.environ, **settings.as_env()}
     argv = [sys.executable, "-m", "entrypoints.cli", *args]
-    return ServerProcess(" ".join(args), argv, None, env=env)
-
-
-def _supervise(
-    children: dict[tuple[str, ...], ServerProcess], settings: Settings, stopping: threading.Event
-) -> int:
-    restarts = 0
-    while not stopping.wait(0.5):
-        for args, child in children.items():
-            code = child.process.poll()
-            if code is None:
-                continue
-            restarts += 1
-            log.error("process exited; restarting", process=child.name, code=code,
-                      restarts=restarts)
-            if restarts > _MAX_RESTARTS:
-                log.error("too many restarts; stopping")
-                return 1
-            children[args] = _spawn(args, settings)
-    return 0
+    return lambda: ServerProcess(" ".join(args), argv, None, env=env)
 
 
 def _wait_healthy(settings: Settings, stopping: threading.Event, timeout: float = 60.0) -> None:

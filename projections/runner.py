@@ -13,6 +13,12 @@ here); catching up or rebuilding needs more. This runner has two phases:
 Each batch's rows and the library's tracking record of its last event are written in
 one transaction: a crash loses nothing and applies nothing twice.
 
+An event the read model cannot decode or apply (a poison event) stops it exactly
+there: a batch that fails is halved until everything before that event is committed,
+then `PoisonEvent` names it (position, type, error class). Whoever runs the projector
+decides what next (the projector process retries with back-off; a rebuild fails).
+Events an operator told this read model to skip (`projections.stall`) are left out.
+
 Given a `CustomerPartition`, it projects only that partition's events and tracks its
 position under a name of its own: several processes rebuild one read model together,
 and `merge_partitions` makes their positions the read model's once all are done.
@@ -26,26 +32,60 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import psycopg
+import psycopg_pool
 import structlog
+from eventsourcing import persistence
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.utils import get_topic
 
 from application.services import APPLICATION_NAME, CustomerIntelligence
-from projections.base import Positioned, ReadModel
+from projections import stall
+from projections.base import Positioned, ReadModel, schema_of
 from projections.partition import CustomerPartition
 
-__all__ = ["POSITIONS_CHANNEL", "BatchProjector", "PositionMoved"]
+__all__ = ["INFRASTRUCTURE_ERRORS", "POSITIONS_CHANNEL", "BatchProjector", "PoisonEvent",
+           "PositionMoved"]
 
 log = structlog.get_logger()
 
 MAX_BATCH = 5000
 POSITIONS_CHANNEL = "cis_read_model_positions"
 OnBatch = Callable[[int, int], None]
-Page = tuple[list[Positioned], int]  # decoded events, and the position the page reaches
+
+# Failures of the connection, not of an event: retried as they are, never blamed on one.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError,
+    psycopg.InterfaceError, psycopg_pool.PoolTimeout, ConnectionError, TimeoutError)
 
 
 class PositionMoved(Exception):
     """Another writer (a rebuild swapping tables in) moved this read model's position."""
+
+
+class PoisonEvent(Exception):
+    """The read model cannot project the event at `position`; everything before it is in.
+
+    Names the event by position and type and the error by its class only: an error's
+    message may quote a value of the event, which may be personal data.
+    """
+
+    def __init__(self, read_model: str, position: int, event_type: str,
+                 error: BaseException) -> None:
+        self.read_model, self.position, self.event_type = read_model, position, event_type
+        self.error_class = type(_root_cause(error)).__name__
+        super().__init__(f"{read_model} cannot project the event at position {position} "
+                         f"({event_type}): {self.error_class}")
+        self.__cause__ = error  # raised later, far from where it happened
+
+
+class _ApplyFailed(Exception):
+    """The read model's `apply` raised (as opposed to the tracking or the connection)."""
+
+
+# Decoded events, the position the page reaches, and the event that stopped decoding.
+Page = tuple[list[Positioned], int, PoisonEvent | None]
 
 
 class BatchProjector:
@@ -67,6 +107,10 @@ class BatchProjector:
         self.partition = partition
         self.tracking_name = (APPLICATION_NAME if partition is None
                               else _partition_tracking_name(partition.index, partition.count))
+        # Only the live read model's projector reports stalls; a rebuild fails instead.
+        self.reports_stalls = partition is None and schema == schema_of(model.name)
+        self._skipped: frozenset[int] = frozenset()
+        self._stalled = False
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(self.tracking_name) or 0
@@ -94,6 +138,9 @@ class BatchProjector:
         """Project until `stopping` is set (or position `until` is reached); returns the
         position. `on_batch(position, count)` is called after each committed batch."""
         position = self._expected = self.position()
+        with self.tracking.datastore.transaction(commit=False) as curs:
+            self._skipped = stall.skipped_positions(curs, self.model.name)
+            self._stalled = self.reports_stalls and stall.has_stall(curs, self.model.name)
         while not (stopping.is_set() or _reached(position, until)):
             position = self._catch_up(stopping, until, on_batch)
             if not (stopping.is_set() or _reached(position, until)):
@@ -103,8 +150,8 @@ class BatchProjector:
     def _catch_up(self, stopping: threading.Event, until: int | None,
                   on_batch: OnBatch | None) -> int:
         """Read and decode page after page until a page comes back short."""
-        for events, reached in _prefetched(self._decoded_pages(stopping, until)):
-            self._commit(events, reached, on_batch)
+        for page in _prefetched(self._decoded_pages(stopping, until)):
+            self._commit_page(page, on_batch)
         return self._expected
 
     def _follow(self, stopping: threading.Event, until: int | None,
@@ -119,7 +166,7 @@ class BatchProjector:
                 while not (stopping.is_set() or _reached(self._expected, until)):
                     batch = _drain(notifications, self.max_batch)
                     if batch:
-                        self._commit(self._decoded(batch), batch[-1].id, on_batch)
+                        self._commit_page(self._decoded(batch), on_batch)
                     if len(batch) == self.max_batch:
                         break  # more is waiting than arrives live: catch up instead
             finally:
@@ -141,21 +188,65 @@ class BatchProjector:
                 where=where)
             if page:
                 position = page[-1].id
-                yield self._decoded(page), position
+                decoded = self._decoded(page)
+                yield decoded
+                if decoded[2] is not None:
+                    return  # the writer stops at the poison event
             if len(page) < self.max_batch:
                 if where is not None and until is not None and position < until:
-                    yield [], until  # the rest up to `until` is other partitions' events
+                    yield [], until, None  # the rest up to `until`: other partitions' events
                 return
 
-    def _decoded(self, notifications: Sequence[Notification]) -> list[Positioned]:
+    def _decoded(self, notifications: Sequence[Notification]) -> Page:
+        """The page's events decoded, up to the first that cannot be (then named)."""
+        reached = notifications[-1].id if notifications else self._expected
         if self.partition is not None:
             notifications = self.partition.select(notifications)
+        if self._skipped:
+            notifications = [n for n in notifications if n.id not in self._skipped]
         if self.model.shows_personal_data:
             self.app.cipher.prefetch(n.originator_id for n in notifications)
             to_domain_event = self.app.mapper.to_domain_event
         else:
             to_domain_event = self.app.mapper_leaving_personal_data_sealed.to_domain_event
-        return [(to_domain_event(n), n.id) for n in notifications]
+        events: list[Positioned] = []
+        for notification in notifications:
+            try:
+                events.append((to_domain_event(notification), notification.id))
+            except INFRASTRUCTURE_ERRORS:
+                raise  # a data key that could not be loaded: not the event's fault
+            except Exception as error:  # noqa: BLE001 - whatever it is, this event is why
+                return events, reached, PoisonEvent(self.model.name, notification.id,
+                                                    notification.topic, error)
+        return events, reached, None
+
+    def _commit_page(self, page: Page, on_batch: OnBatch | None) -> None:
+        events, reached, poison = page
+        if poison is None:
+            self._commit_narrowing(events, reached, on_batch)
+            return
+        if poison.position - 1 > self._expected:  # the events before it, then stop
+            self._commit_narrowing(events, poison.position - 1, on_batch)
+        raise poison
+
+    def _commit_narrowing(self, events: list[Positioned], last: int,
+                          on_batch: OnBatch | None) -> None:
+        """Commit the batch; if one of its events cannot be applied, commit the halves
+        before it and raise `PoisonEvent` for exactly that one (log2(batch) attempts)."""
+        try:
+            self._commit(events, last, on_batch)
+        except _ApplyFailed as failed:
+            cause = failed.__cause__
+            assert cause is not None
+            if isinstance(cause, INFRASTRUCTURE_ERRORS):
+                raise cause from None
+            if len(events) == 1:
+                event, position = events[0]
+                raise PoisonEvent(self.model.name, position, get_topic(type(event)),
+                                  cause) from cause
+            half = len(events) // 2
+            self._commit_narrowing(events[:half], events[half - 1][1], on_batch)
+            self._commit_narrowing(events[half:], last, on_batch)
 
     def _commit(self, events: list[Positioned], last: int, on_batch: OnBatch | None) -> None:
         """Apply `events` and record that the log was read through `last` (a partition's
@@ -164,8 +255,13 @@ class BatchProjector:
             with self.tracking.datastore.transaction(commit=True) as curs:
                 self._check_position_unmoved(curs)
                 if events:
-                    self.model.apply(curs, self.schema, events)
+                    try:
+                        self.model.apply(curs, self.schema, events)
+                    except Exception as error:
+                        raise _ApplyFailed() from error
                 self.tracking._insert_tracking(curs, Tracking(self.tracking_name, last))
+                # The stall ends in the transaction that gets past it: never a stale one.
+                passed_stall = self._stalled and stall.clear_stall(curs, self.model.name, last)
                 # Delivered on commit: the query API's stream tells dashboards to refresh.
                 curs.execute("SELECT pg_notify(%s, %s)",
                              (POSITIONS_CHANNEL, f"{self.model.name}:{last}"))
@@ -173,6 +269,9 @@ class BatchProjector:
             # The library's tracking guard refused: someone recorded a later position.
             raise PositionMoved(f"{self.model.name} moved past {last}") from error
         self._expected = int(last)
+        if passed_stall:
+            self._stalled = False
+            log.info("read model got past its stall", read_model=self.model.name, position=last)
         if on_batch is not None:
             on_batch(self._expected, len(events))
 
@@ -191,6 +290,16 @@ class BatchProjector:
             current = int(row["notification_id"]) if row else 0
             if current != self._expected:
                 raise PositionMoved(f"{self.model.name} is at {current}, not {self._expected}")
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """What went wrong underneath the library's wrapping (InvalidTag, not "cannot
+    deserialise")."""
+    seen = {id(error)}
+    while (inner := error.__cause__ or error.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        error = inner
+    return error
 
 
 def _partition_tracking_name(index: int, count: int) -> str:

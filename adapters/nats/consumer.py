@@ -1,4 +1,10 @@
-"""A durable JetStream pull consumer: explicit ack, bounded redelivery, then dead letter."""
+"""A durable JetStream pull consumer: explicit ack, bounded redelivery, then dead letter.
+
+A message its handler cannot handle is retried a few times, then parked on the dead
+letter stream, so it never holds up the messages behind it. NATS going away (paused,
+reconnecting) is waited out with back-off inside the process: the consumer never exits
+for it, and an unacknowledged message is simply delivered again.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import msgspec
+import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 
+from adapters.backoff import Backoff
 from adapters.nats.streams import EVENTS_STREAM, MAX_DELIVER, consumer_config
 from application.integration_events import DECODER, IntegrationEvent
 
@@ -28,13 +36,35 @@ async def run_consumer(
         "cis.events.>", durable=durable, stream=EVENTS_STREAM, config=consumer_config(durable)
     )
     log.info("consumer started", consumer=durable)
+    backoff = Backoff(first=1.0, cap=30.0)
     while not stopping.is_set():
         try:
             messages = await subscription.fetch(batch=64, timeout=1.0)
         except (NatsTimeout, TimeoutError):
+            continue  # nothing waiting (or NATS is slow to say so)
+        except nats.errors.Error as error:
+            await _wait_out(stopping, durable, error, backoff)
             continue
-        for message in messages:
-            await _process(js, durable, handle, message)
+        try:
+            for message in messages:
+                await _process(js, durable, handle, message)
+        except (nats.errors.Error, TimeoutError) as error:
+            # An ack, nak or dead letter did not get through: JetStream delivers the
+            # message again after ack_wait, and the inbox drops what was done already.
+            await _wait_out(stopping, durable, error, backoff)
+            continue
+        backoff.reset()
+
+
+async def _wait_out(stopping: asyncio.Event, durable: str, error: BaseException,
+                    backoff: Backoff) -> None:
+    delay = backoff.next_delay()
+    log.warning("consumer cannot reach NATS; retrying", consumer=durable,
+                error=type(error).__name__, retry_in_seconds=delay)
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=delay)
+    except TimeoutError:
+        pass
 
 
 async def _process(js: JetStreamContext, durable: str, handle: Handler, message: Msg) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg
 
 from adapters.postgres.idempotency import CREATE_IDEMPOTENCY_TABLE
@@ -34,9 +36,10 @@ _STATEMENTS = [
 ]
 
 
-def create_own_tables(database_url: str) -> None:
+def create_own_tables(database_url: str, more: Sequence[str] = ()) -> None:
+    """Our tables, and `more` (those of other layers, e.g. the projections' stall tables)."""
     with psycopg.connect(database_url) as conn:
         # One migrator at a time, even when several processes start together.
         conn.execute("SELECT pg_advisory_xact_lock(4242)")
-        for statement in _STATEMENTS:
+        for statement in [*_STATEMENTS, *more]:
             conn.execute(statement)

@@ -1,11 +1,12 @@
-"""Composition root of the NATS relay."""
+"""Composition root of the NATS relay (it reconnects to NATS inside the process)."""
 
 from __future__ import annotations
 
 import asyncio
 
-import nats
+import nats.errors
 
+from adapters.nats.connection import connect_for_worker
 from adapters.nats.relay import Relay
 from adapters.settings import Settings
 from entrypoints.bootstrap import build_application, build_tracking_recorder
@@ -19,11 +20,14 @@ async def _run(settings: Settings) -> None:
     stopping = until_signalled()
     app = build_application(settings, pool_size=3)
     tracking = build_tracking_recorder(settings, "relay")
-    nc = await nats.connect(settings.nats_url, name="cis-relay")
+    nc = await connect_for_worker(settings.nats_url, "cis-relay")
     try:
         await Relay(app, tracking, nc.jetstream()).run(stopping)
     finally:
-        await nc.drain()
+        try:  # with NATS away, draining would wait for a reconnect that may not come
+            await asyncio.wait_for(nc.drain(), timeout=5.0)
+        except (TimeoutError, nats.errors.Error):
+            await nc.close()
         app.close()
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import nats
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.nats.connection import connect_for_worker
 from adapters.nats.consumer import run_consumer
 from adapters.postgres.scores import ScoreStore
 from adapters.settings import Settings
@@ -24,7 +24,7 @@ CONSUMER = "scoring"
 async def run_scoring(settings: Settings) -> None:
     assert settings.database_url and settings.nats_url
     stopping = until_signalled()
-    nc = await nats.connect(settings.nats_url, name="cis-scoring")
+    nc = await connect_for_worker(settings.nats_url, "cis-scoring")
     async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=4) as pool:
         scores = ScoreStore(pool)
 

@@ -21,7 +21,7 @@ from domain.ids import CustomerID
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from entrypoints.project_admin import rebuild
 from projections.registry import read_model
-from projections.runner import BatchProjector
+from projections.runner import BatchProjector, PoisonEvent
 from tests.databases import own_store
 from tests.factories import registration
 from tests.readmodels import customer_rows, wait_for, write_undecodable_event
@@ -79,21 +79,26 @@ def test_a_follower_that_falls_behind_catches_up_and_equals_a_rebuild(
     assert followed == customer_rows(settings.database_url)
 
 
-def test_an_event_that_cannot_be_decoded_stops_the_projector_before_its_batch(
-    own: tuple[Settings, CustomerIntelligence]
+@pytest.mark.parametrize("before", [3 * BATCH, 3 * BATCH + 2])
+def test_an_event_that_cannot_be_decoded_stops_the_projector_at_that_event(
+    own: tuple[Settings, CustomerIntelligence], before: int
 ) -> None:
     settings, app = own
     assert settings.database_url
-    _register(app, 3 * BATCH)
+    _register(app, before)  # at a batch boundary, and two events into a batch
     write_undecodable_event(settings.database_url, app)
     _register(app, BATCH)
     projector = _projector(settings, app)
     try:
-        with pytest.raises((TopicError, MapperDeserialisationError), match="Teleported"):
+        with pytest.raises(PoisonEvent, match="Teleported") as stopped:
             projector.run(threading.Event(), until=app.recorder.max_notification_id())
-        # Every batch before the bad event is in; nothing of its batch or after it.
-        assert projector.position() == 3 * BATCH
-        assert len(customer_rows(settings.database_url)) == 3 * BATCH
+        # Named precisely: its position and type, and what it failed with.
+        assert stopped.value.position == before + 1
+        assert stopped.value.event_type == "domain.customer:Customer.Teleported"
+        assert isinstance(stopped.value.__cause__, (TopicError, MapperDeserialisationError))
+        # Every event before the bad one is in; nothing of it or after it.
+        assert projector.position() == before
+        assert len(customer_rows(settings.database_url)) == before
     finally:
         projector.tracking.datastore.close()
 

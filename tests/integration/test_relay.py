@@ -7,16 +7,20 @@ from uuid import UUID
 
 import msgspec
 import nats
+import psycopg
 import pytest
 from nats.js import JetStreamContext
 
-from adapters.nats.relay import Relay
+from adapters.nats.relay import RELAY, Relay
 from adapters.nats.streams import EVENTS_STREAM
 from adapters.settings import Settings
 from application.integration_events import event_id
 from application.services import CustomerIntelligence
-from entrypoints.bootstrap import build_tracking_recorder
+from entrypoints.bootstrap import build_application, build_tracking_recorder
+from entrypoints.project_admin import skip
+from tests.databases import own_store
 from tests.factories import registration
+from tests.readmodels import write_undecodable_event
 
 
 async def _relay_until(app: CustomerIntelligence, settings: Settings, name: str,
@@ -81,3 +85,54 @@ async def test_registration_is_published_without_personal_data_and_only_once(
     assert "Anna" not in body and "Muster" not in body and "anna.muster" not in body
     assert msgspec.json.decode(message.data)["canton"] == "ZH"
     assert info.config.duplicate_window and info.config.duplicate_window > 0
+
+
+async def test_an_unreadable_event_stalls_the_relay_visibly_until_skipped(
+    settings: Settings
+) -> None:
+    own = await asyncio.to_thread(own_store, settings)  # it migrates, with asyncio.run
+    assert own.database_url and own.nats_url
+    app = build_application(own, pool_size=2)
+    tracking = build_tracking_recorder(own, RELAY)
+    nc = await nats.connect(own.nats_url)
+    stopping = asyncio.Event()
+    try:
+        before = app.register_customer(**registration())
+        write_undecodable_event(own.database_url, app)
+        poison = before.position + 1
+        task = asyncio.create_task(Relay(app, tracking, nc.jetstream()).run(stopping))
+
+        # It publishes up to the event before, stops there and says so; it does not exit.
+        async def stalled() -> tuple[object, ...] | None:
+            with psycopg.connect(own.database_url) as conn:  # type: ignore[arg-type]
+                return conn.execute("SELECT position, event_type, error, attempts FROM "
+                                    "cis_read_model_stalls WHERE read_model = 'relay'"
+                                    ).fetchone()
+
+        for _ in range(200):
+            row = await stalled()
+            if row is not None and row[3] >= 2:  # type: ignore[operator]
+                break
+            await asyncio.sleep(0.05)
+        assert row is not None and row[:3] == (poison, "domain.customer:Customer.Teleported",
+                                               "TopicError")
+        assert await asyncio.to_thread(tracking.max_tracking_id, "cis") == before.position
+        assert not task.done()
+
+        # Skipped, it goes on with what follows.
+        after = app.register_customer(**registration())
+        skip(own, RELAY, poison, by="ops-oliver", reason="written by a newer version")
+        for _ in range(400):
+            if (await asyncio.to_thread(tracking.max_tracking_id, "cis") or 0) >= after.position:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the relay did not go on after the skip in 20 s")
+        assert await stalled() is None
+        assert len(await _messages_for(nc.jetstream(), after.id)) == 1
+    finally:
+        stopping.set()
+        await task
+        await nc.close()
+        tracking.datastore.close()
+        app.close()

@@ -1,0 +1,75 @@
+"""A message its handler cannot handle never holds up the others: it is redelivered a few
+times with back-off, then parked on the dead-letter stream, while the rest go on."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import msgspec
+import nats
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from adapters.nats.consumer import run_consumer
+from adapters.nats.streams import DLQ_STREAM, MAX_DELIVER
+from adapters.settings import Settings
+from application.integration_events import CustomerRegistered, IntegrationEvent, subject_of
+
+
+def _registered(customer_id: uuid.UUID) -> CustomerRegistered:
+    return CustomerRegistered(event_id=uuid.uuid4(), position=1, occurred_at=datetime.now(UTC),
+                              correlation_id="test", customer_id=customer_id, kind="private",
+                              canton="ZH", language="de", salesperson="test-salesperson")
+
+
+async def test_a_message_that_keeps_failing_is_parked_and_the_others_go_on(
+    settings: Settings
+) -> None:
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    durable = f"isolation_{uuid.uuid4().hex[:8]}"
+    poisoned, healthy = uuid.uuid4(), uuid.uuid4()
+    attempts: list[uuid.UUID] = []
+    handled: list[uuid.UUID] = []
+
+    async def handle(event: IntegrationEvent) -> None:
+        if isinstance(event, CustomerRegistered) and event.customer_id in (poisoned, healthy):
+            attempts.append(event.customer_id)
+            if event.customer_id == poisoned:
+                raise RuntimeError("this consumer cannot handle it")
+            handled.append(event.customer_id)
+
+    stopping = asyncio.Event()
+    consumer = asyncio.create_task(run_consumer(js, durable, handle, stopping))
+    try:
+        for customer in (poisoned, healthy):
+            event = _registered(customer)
+            await js.publish(subject_of(event), msgspec.json.encode(event))
+
+        # The healthy one is handled at once, not after the poisoned one's retries.
+        for _ in range(200):
+            if handled:
+                break
+            await asyncio.sleep(0.05)
+        assert handled == [healthy]
+        assert attempts.count(poisoned) < MAX_DELIVER
+
+        # The poisoned one: delivered MAX_DELIVER times, then parked on the DLQ.
+        for _ in range(1200):
+            if attempts.count(poisoned) == MAX_DELIVER:
+                break
+            await asyncio.sleep(0.05)
+        assert attempts.count(poisoned) == MAX_DELIVER
+        dlq = await js.subscribe(f"cis.dlq.{durable}", stream=DLQ_STREAM,
+                                 config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        parked = await dlq.next_msg(timeout=10)
+        assert msgspec.json.decode(parked.data)["customer_id"] == str(poisoned)
+        assert parked.headers and parked.headers["Cis-Reason"] == "RuntimeError"
+        assert not consumer.done()
+    finally:
+        stopping.set()
+        await consumer
+        await js.delete_consumer("CIS_EVENTS", durable)
+        await nc.close()
