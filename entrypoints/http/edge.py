@@ -46,7 +46,7 @@ class HttpEdge:
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 sent["status"] = message["status"]
-                message = {**message, "headers": _with_edge_headers(  # type: ignore[assignment]
+                message = {**message, "headers": _with_edge_headers(
                     message.get("headers", []), request_id)}
             await send(message)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
+from litestar.handlers import HTTPRouteHandler
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -46,7 +47,7 @@ class HttpMetrics:
 def metrics_handler(
     metrics: HttpMetrics,
     refresh_lag: Callable[[Gauge], Awaitable[None]] | None = None,
-) -> object:
+) -> HTTPRouteHandler:
     """A /metrics route; `refresh_lag` sets the read models' lag from Postgres per scrape."""
     lag = None
     if refresh_lag is not None:

@@ -12,7 +12,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from litestar.exceptions import HTTPException
-from litestar.types import Message, Receive, Scope
+from litestar.types import Receive, ReceiveMessage, Scope
 
 from entrypoints.http.problems import FieldError, Problem
 
@@ -39,7 +39,7 @@ def limited_body(receive: Receive, max_body_bytes: int) -> Receive:
     """`receive` that refuses (413) a body growing past the limit, declared or not."""
     seen = 0
 
-    async def receive_limited() -> Message:
+    async def receive_limited() -> ReceiveMessage:
         nonlocal seen
         message = await receive()
         if message["type"] == "http.request":
