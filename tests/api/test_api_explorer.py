@@ -41,6 +41,9 @@ async def _check_assets(client: Any) -> None:
         assert media_type in ASSET_TYPES[Path(url).suffix], (url, media_type)
         assert asset.headers["x-content-type-options"] == "nosniff"
         assert "max-age" in asset.headers["cache-control"]
+    for escape in ("/schema/assets/../../auth.py", "/schema/assets/..%2F..%2Fauth.py",
+                   "/schema/assets/%2e%2e/%2e%2e/auth.py"):
+        assert (await client.get(escape)).status_code in (400, 404), escape
 
 
 async def test_the_explorer_renders_the_endpoints_in_a_headless_browser(
