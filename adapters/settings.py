@@ -30,6 +30,9 @@ class Settings:
     zefix_user: str | None
     zefix_password: str | None
     projector_batch: int = 5000  # most events a read model applies in one transaction
+    token_max_ttl_hours: float = 24.0  # longest a bearer token may live (exp - iat)
+    auth_failures_per_minute: int = 60  # requests failing auth per client address, then 429
+    max_body_bytes: int = 1_048_576  # larger request bodies get 413
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +54,9 @@ class Settings:
             zefix_user=env.get("CIS_ZEFIX_USER") or None,
             zefix_password=env.get("CIS_ZEFIX_PASSWORD") or None,
             projector_batch=_positive(env, "CIS_PROJECTOR_BATCH", 5000),
+            token_max_ttl_hours=_positive_hours(env, "CIS_TOKEN_MAX_TTL_HOURS", 24.0),
+            auth_failures_per_minute=_positive(env, "CIS_AUTH_FAILURES_PER_MINUTE", 60),
+            max_body_bytes=_positive(env, "CIS_MAX_BODY_BYTES", 1_048_576),
         )
 
     def has_all_urls(self) -> bool:
@@ -72,6 +78,9 @@ class Settings:
             "CIS_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "CIS_ZEFIX_URL": self.zefix_url,
             "CIS_PROJECTOR_BATCH": str(self.projector_batch),
+            "CIS_TOKEN_MAX_TTL_HOURS": str(self.token_max_ttl_hours),
+            "CIS_AUTH_FAILURES_PER_MINUTE": str(self.auth_failures_per_minute),
+            "CIS_MAX_BODY_BYTES": str(self.max_body_bytes),
         }
         for key, value in (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -95,6 +104,19 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
         value = 0
     if value < 1:
         raise ValueError(f"{name} must be a positive whole number, not {text!r}")
+    return value
+
+
+def _positive_hours(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of hours above 0, not {text!r}")
     return value
 
 

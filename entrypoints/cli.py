@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_up(settings, demo=args.demo)
         case "token":
+            if not 0 < args.hours <= settings.token_max_ttl_hours:
+                print(f"cis: --hours must be above 0 and at most {settings.token_max_ttl_hours:g} "
+                      "(CIS_TOKEN_MAX_TTL_HOURS); the APIs refuse longer-lived tokens",
+                      file=sys.stderr)
+                return 2
             print(issue_token(settings.jwt_secret, subject=args.sub, role=Role(args.role),
                               ttl=timedelta(hours=args.hours)))
         case "bench":

@@ -19,7 +19,6 @@ from entrypoints.command_api.sales import SaleCommands
 from entrypoints.command_api.test_drives import TestDriveCommands
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.idempotency import IdempotencyMiddleware
-from entrypoints.http.metrics import metrics_handler
 
 __all__ = ["create_command_app"]
 
@@ -50,7 +49,6 @@ def create_command_app(settings: Settings) -> Litestar:
                   DsgCommands, RegistryQueries],
         dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False)},
         api_middleware=[IdempotencyMiddleware],
-        extra_routes=[metrics_handler()],
         state={"idempotency": IdempotencyStore(pool), "registry": registry},
         on_startup=[open_pool],
         on_shutdown=[close],

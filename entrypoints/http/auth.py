@@ -1,21 +1,36 @@
-"""JWT bearer auth shared by both APIs: who is calling and in which role."""
+"""JWT bearer auth shared by both APIs: who is calling and in which role.
+
+A token is accepted only as `Authorization: Bearer <jwt>`, signed with HS256, with
+`sub`, `role`, `iat` and `exp`, and living at most `CIS_TOKEN_MAX_TTL_HOURS` (exp - iat).
+Requests that fail authentication are counted per client address; past
+`CIS_AUTH_FAILURES_PER_MINUTE` they get 429 instead of 401 until the minute is over.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
-__all__ = ["Caller", "CisToken", "Role", "build_jwt_auth", "issue_token", "require_roles"]
+from entrypoints.http.rate_limit import FixedWindow
 
-PUBLIC_PATHS = ["/health", "/ready", "/metrics", "/schema"]
+__all__ = ["PUBLIC_PATH", "Caller", "CisToken", "Role", "build_jwt_auth", "issue_token",
+           "require_roles"]
+
+# Anchored and whole segments only: `/api/v1/catalog/models/health` is not public.
+PUBLIC_PATH = r"^/(?:health|ready|metrics|schema)(?:/|$)"
 
 
 class Role(StrEnum):
@@ -39,27 +54,62 @@ class Caller:
     role: Role
 
 
-async def _caller_from_token(token: CisToken, _: ASGIConnection[Any, Any, Any, Any]) -> Caller | None:
-    try:
-        return Caller(subject=token.sub, role=Role(token.role))
-    except ValueError:
-        return None  # unknown role: treated as not authenticated (401)
+class BearerAuthMiddleware(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware, strict about the scheme and counting failures.
+
+    The failure counter lives in the app state under "auth_failures" (a FixedWindow);
+    it is consulted only when authentication has failed, so valid requests pay nothing
+    and colleagues with valid tokens behind a shared address are never locked out.
+    """
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        try:
+            scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthorizedException(
+                    "a bearer token is required: Authorization: Bearer <token>")
+            return await self.authenticate_token(token.strip(), connection)
+        except NotAuthorizedException as refused:
+            failures: FixedWindow = connection.app.state["auth_failures"]
+            client = connection.client.host if connection.client else "unknown"
+            retry_after = await failures.hit(f"addr:{client}")
+            if retry_after is not None:
+                raise TooManyRequestsException(
+                    "too many requests without a valid token from this address",
+                    headers={"Retry-After": str(retry_after)}) from None
+            refused.headers = {"WWW-Authenticate": 'Bearer realm="cis"'}
+            raise
 
 
-def build_jwt_auth(secret: str) -> JWTAuth[Caller, CisToken]:
+def build_jwt_auth(secret: str, *, max_ttl: timedelta) -> JWTAuth[Caller, CisToken]:
+    async def caller_from_token(token: CisToken,
+                                _: ASGIConnection[Any, Any, Any, Any]) -> Caller | None:
+        # A token minted for ever (exp in year 9999) would outlive any leak; refuse it.
+        if token.exp - token.iat > max_ttl:
+            raise NotAuthorizedException(
+                f"the token lives longer than {max_ttl.total_seconds() / 3600:g} h")
+        try:
+            return Caller(subject=token.sub, role=Role(token.role))
+        except ValueError:
+            return None  # unknown role: treated as not authenticated (401)
+
     return JWTAuth[Caller, CisToken](
-        retrieve_user_handler=_caller_from_token,
+        retrieve_user_handler=caller_from_token,
         token_secret=secret,
         token_cls=CisToken,
-        exclude=PUBLIC_PATHS,
-        description="Bearer JWT (HS256) with claims `sub` and `role`; `cis token` prints one.",
+        exclude=[PUBLIC_PATH],
+        require_claims=["exp", "iat", "sub"],
+        authentication_middleware_class=BearerAuthMiddleware,
+        description="Bearer JWT (HS256) with claims `sub`, `role`, `iat` and `exp` (at most "
+                    "CIS_TOKEN_MAX_TTL_HOURS apart, 24 by default); `cis token` prints one.",
     )
 
 
 def issue_token(secret: str, *, subject: str, role: Role, ttl: timedelta) -> str:
-    from datetime import UTC, datetime
-
-    token = CisToken(sub=subject, exp=datetime.now(UTC) + ttl, role=role.value)
+    now = datetime.now(UTC)
+    token = CisToken(sub=subject, iat=now, exp=now + ttl, role=role.value)
     return token.encode(secret, "HS256")
 
 
@@ -68,7 +118,9 @@ def require_roles(*roles: Role) -> Any:
     allowed: Iterable[Role] = frozenset(roles)
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        caller = connection.user
+        if connection.scope.get("method") == "OPTIONS":
+            return  # Litestar's OPTIONS answer (Allow) skips auth by design and shows no data
+        caller = connection.scope.get("user")
         if not isinstance(caller, Caller):
             raise NotAuthorizedException("a valid bearer token is required")
         if caller.role not in allowed:

@@ -1,4 +1,4 @@
-"""GET /metrics (Prometheus): request counts and, on the query API, read model lag."""
+"""GET /metrics (Prometheus): requests by route, method and status; read model lag."""
 
 from __future__ import annotations
 
@@ -6,29 +6,66 @@ from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
 from litestar.datastructures import State
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from litestar.handlers import HTTPRouteHandler
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 from entrypoints.http.read_model_metrics import ReadModelStallMetrics
 
-__all__ = ["metrics_handler"]
+__all__ = ["HttpMetrics", "metrics_handler"]
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class HttpMetrics:
+    """One app's request counters, in a registry of its own (two apps, one process: tests).
+
+    Labelled by the route template, never the path: ids in paths would make a series
+    per customer. Requests no route matched share `route="unmatched"`, and unknown
+    methods `method="other"`, so a scanner cannot grow the series without bound.
+    """
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        labels = ["method", "route", "status"]
+        self._requests = Counter("cis_http_requests", "HTTP requests answered", labels,
+                                 registry=self.registry)
+        self._seconds = Histogram("cis_http_request_duration_seconds",
+                                  "Time from the request to the end of the answer", labels,
+                                  buckets=_BUCKETS, registry=self.registry)
+
+    def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
+        labels = (method if method in _METHODS else "other", route or "unmatched", str(status))
+        self._requests.labels(*labels).inc()
+        self._seconds.labels(*labels).observe(seconds)
 
 
 def metrics_handler(
-    refresh: Callable[[Gauge], Awaitable[None]] | None = None,
-) -> object:
-    """A /metrics route; `refresh` sets the lag gauge from Postgres before each scrape."""
-    registry = CollectorRegistry()
-    lag = Gauge("cis_read_model_lag_events", "Events in the log not yet in the read model",
-                ["read_model"], registry=registry)
-    stalls = ReadModelStallMetrics(registry) if refresh is not None else None
+    metrics: HttpMetrics,
+    refresh_lag: Callable[[Gauge], Awaitable[None]] | None = None,
+) -> HTTPRouteHandler:
+    """A /metrics route; `refresh_lag` sets the read models' lag from Postgres per scrape."""
+    lag = None
+    stalls = None
+    if refresh_lag is not None:
+        stalls = ReadModelStallMetrics(metrics.registry)
+        lag = Gauge("cis_read_model_lag_events", "Events in the log not yet in the read model",
+                    ["read_model"], registry=metrics.registry)
 
     @get("/metrics", exclude_from_auth=True, tags=["ops"], summary="Prometheus metrics",
          include_in_schema=False)
-    async def metrics(state: State) -> Response[bytes]:
-        if refresh is not None:
-            await refresh(lag)
+    async def scrape(state: State) -> Response[bytes]:
+        if refresh_lag is not None and lag is not None:
+            await refresh_lag(lag)
         if stalls is not None:
             await stalls.refresh(state.settings.database_url)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    return metrics
+    return scrape

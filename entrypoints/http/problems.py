@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import traceback
 from typing import Any
 
 import msgspec
@@ -13,6 +14,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Send
 
 from application.errors import Conflict, NotFound
 from domain.errors import (
@@ -22,10 +24,12 @@ from domain.errors import (
     InvalidValue,
     UnknownTestDrive,
 )
+from entrypoints.http.request_id import current_request_id
 
-__all__ = ["EXCEPTION_HANDLERS", "Problem", "ServiceUnavailable"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "Problem", "ServiceUnavailable", "send_problem"]
 
 PROBLEM_JSON = "application/problem+json"
+INTERNAL_DETAIL = "the server failed; the request id in the logs identifies it"
 log = structlog.get_logger()
 
 
@@ -43,6 +47,8 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     type: str = "about:blank"
     instance: str | None = None
     errors: list[FieldError] = []
+    # Ties the answer to the server's log lines (the access line, an "unhandled error").
+    request_id: str | None = None
 
 
 class ServiceUnavailable(Exception):
@@ -63,7 +69,7 @@ def _problem(
 ) -> Response[Problem]:
     return Response(
         Problem(title=title, status=status, detail=detail, instance=request.url.path,
-                errors=errors or []),
+                errors=errors or [], request_id=current_request_id()),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
@@ -107,27 +113,53 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Probl
 
 
 def _unavailable(request: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Problem]:
+    # Our own detail texts name the dependency, never data; the cause is a class name.
+    cause = exc.__cause__ or exc.__context__
+    log.warning("service unavailable", detail=str(exc),
+                cause=type(cause).__name__ if cause else None)
     return _problem(request, 503, "Service unavailable", str(exc),
                     headers={"Retry-After": str(exc.retry_after)})
 
 
 def _store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.warning("database unavailable", error=type(exc).__name__)
-    return _unavailable(request, ServiceUnavailable("the database does not answer; retry shortly"))
+    return _problem(request, 503, "Service unavailable",
+                    "the database does not answer; retry shortly", headers={"Retry-After": "5"})
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if exc.status_code >= 500:
+        # Litestar's own 500s (a wiring mistake, e.g. ImproperlyConfiguredException) are
+        # bugs like any other: logged with their traceback, never described to the client.
+        return _unexpected(request, exc)
     headers = dict(exc.headers or {})
-    if exc.status_code == 429 and "RateLimit-Reset" in headers:
-        headers["Retry-After"] = str(max(1, int(headers["RateLimit-Reset"])))
     return _problem(request, exc.status_code, _title(exc.status_code), exc.detail, headers=headers)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    # Never a stack trace in a response; the log has the type, the request id ties them.
-    log.error("unhandled error", error=type(exc).__name__, path=request.url.path, exc_info=exc)
-    return _problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal error",
-                    "the server failed; the request id in the logs identifies it")
+    log_unhandled(exc)
+    return _problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal error", INTERNAL_DETAIL)
+
+
+def log_unhandled(exc: BaseException) -> None:
+    """The one log line of a 5xx nobody planned for: the class and the traceback.
+
+    Never the message: exception texts may quote input (personal data); the traceback
+    names code lines only, and the request id ties it to the access-log line.
+    """
+    cause = exc.__cause__ or exc.__context__
+    trace = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled error", error=type(exc).__name__,
+              cause=type(cause).__name__ if cause else None,
+              exception=f"Traceback (most recent call last):\n{trace}{type(exc).__name__}")
+
+
+async def send_problem(send: Send, problem: Problem, headers: dict[str, str] | None = None) -> None:
+    """A problem answer written straight to ASGI, for layers that run outside Litestar."""
+    await send({"type": "http.response.start", "status": problem.status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                            *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]})
+    await send({"type": "http.response.body", "body": msgspec.json.encode(problem)})
 
 
 def _title(status: int) -> str:

@@ -1,58 +1,77 @@
-"""Per-caller rate limits (Litestar's middleware, counts in Redis).
+"""Rate limits with counts in Redis: per token subject, and per address for failed auth.
 
-Keyed by the token's subject, so colleagues behind one office NAT don't share a
-budget. If Redis is down the limit is not enforced (fail-open, logged): refusing all
-traffic because the counter store is away would be worse than not counting for a while.
+A fixed window per key: the first hit creates the counter with the window's expiry,
+every hit increments it, all in one MULTI round trip (no lock in the process, no
+read-modify-write race between processes). Keyed by the token's subject, so colleagues
+behind one office NAT don't share a budget. If Redis is down the limits are not
+enforced (fail-open, logged): refusing all traffic because the counter store is away
+would be worse than not counting for a while. After a failure Redis is left alone for
+a few seconds, so requests don't each wait out its timeout.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import redis.exceptions
 import structlog
-from litestar import Request
-from litestar.middleware.rate_limit import (
-    CacheObject,
-    RateLimitConfig,
-    RateLimitMiddleware,
-    get_remote_address,
-)
-from litestar.stores.base import Store
+from litestar.exceptions import TooManyRequestsException
+from litestar.types import ASGIApp, Receive, Scope, Send
+from redis.asyncio import Redis
 
-from entrypoints.http.auth import PUBLIC_PATHS, Caller
-
-__all__ = ["rate_limit_config"]
+__all__ = ["CallerRateLimit", "FixedWindow"]
 
 log = structlog.get_logger()
 _STORE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+_PAUSE_AFTER_FAILURE = 5.0
 
 
-def _caller_key(request: Request[Any, Any, Any]) -> str:
-    user = request.scope.get("user")
-    return f"sub:{user.subject}" if isinstance(user, Caller) else get_remote_address(request)
+class FixedWindow:
+    def __init__(self, redis_client: Redis, *, namespace: str, limit: int,
+                 seconds: int = 60) -> None:
+        self._redis = redis_client
+        self._namespace = namespace
+        self._limit = limit
+        self._seconds = seconds
+        self._skip_until = 0.0
 
-
-class FailOpenRateLimit(RateLimitMiddleware):
-    async def retrieve_cached_history(self, key: str, store: Store) -> CacheObject:
+    async def hit(self, key: str) -> int | None:
+        """Count one hit; the seconds to wait (Retry-After) when over the limit, else None."""
+        if time.monotonic() < self._skip_until:
+            return None
+        name = f"{self._namespace}:{key}"
         try:
-            return await super().retrieve_cached_history(key, store)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(name, 0, ex=self._seconds, nx=True)
+                pipe.incr(name)
+                pipe.ttl(name)
+                _, count, ttl = await pipe.execute()
         except _STORE_DOWN as error:
-            log.warning("rate limit store unavailable; not enforcing", error=type(error).__name__)
-            return CacheObject(history=[], reset=0)
-
-    async def set_cached_history(self, key: str, cache_object: CacheObject, store: Store) -> None:
-        try:
-            await super().set_cached_history(key, cache_object, store)
-        except _STORE_DOWN:
-            pass
+            self._skip_until = time.monotonic() + _PAUSE_AFTER_FAILURE
+            log.warning("rate limit store unavailable; not enforcing",
+                        error=type(error).__name__, namespace=self._namespace)
+            return None
+        return max(1, int(ttl)) if int(count) > self._limit else None
 
 
-def rate_limit_config(per_minute: int) -> RateLimitConfig:
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        exclude=[f"^{path}" for path in PUBLIC_PATHS],
-        identifier_for_request=_caller_key,
-        middleware_class=FailOpenRateLimit,
-        store="rate_limit",
-    )
+class CallerRateLimit:
+    """Per token subject; the window is in the app state under "caller_limit".
+
+    Runs inside auth, so it knows the caller; requests without one (public paths, and
+    OPTIONS) are not counted here (failed authentication is counted by auth).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        subject: Any = getattr(scope.get("user"), "subject", None)
+        if scope["type"] == "http" and subject is not None:
+            window: FixedWindow = scope["litestar_app"].state["caller_limit"]
+            retry_after = await window.hit(f"sub:{subject}")
+            if retry_after is not None:
+                raise TooManyRequestsException(
+                    "rate limit exceeded for this caller",
+                    headers={"Retry-After": str(retry_after)})
+        await self.app(scope, receive, send)

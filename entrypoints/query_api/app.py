@@ -15,7 +15,6 @@ from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
-from entrypoints.http.metrics import metrics_handler
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
 from entrypoints.query_api.dashboards import DashboardQueriesController
 from entrypoints.query_api.journey import JourneyQueriesController
@@ -55,7 +54,7 @@ def create_query_app(settings: Settings) -> Litestar:
             "reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False),
             "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),
         },
-        extra_routes=[metrics_handler(refresh_lag)],
+        refresh_lag=refresh_lag,
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )
