@@ -30,6 +30,8 @@ class Settings:
     zefix_user: str | None
     zefix_password: str | None
     projector_batch: int = 5000  # most events a read model applies in one transaction
+    streams_per_subject: int = 5  # dashboard streams one token subject may hold open
+    streams_total: int = 200  # dashboard streams one query API process holds open
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +53,8 @@ class Settings:
             zefix_user=env.get("CIS_ZEFIX_USER") or None,
             zefix_password=env.get("CIS_ZEFIX_PASSWORD") or None,
             projector_batch=_positive(env, "CIS_PROJECTOR_BATCH", 5000),
+            streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
+            streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
         )
 
     def has_all_urls(self) -> bool:
@@ -72,6 +76,8 @@ class Settings:
             "CIS_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "CIS_ZEFIX_URL": self.zefix_url,
             "CIS_PROJECTOR_BATCH": str(self.projector_batch),
+            "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
+            "CIS_STREAMS_TOTAL": str(self.streams_total),
         }
         for key, value in (
             ("CIS_ZEFIX_USER", self.zefix_user),

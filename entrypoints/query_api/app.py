@@ -11,6 +11,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from adapters.postgres.position_feed import PositionFeed
 from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.settings import Settings
@@ -19,8 +20,9 @@ from entrypoints.http.metrics import metrics_handler
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
 from entrypoints.query_api.dashboards import DashboardQueriesController
 from entrypoints.query_api.journey import JourneyQueriesController
-from entrypoints.query_api.stream import DashboardStream
+from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStream
 from projections.registry import READ_MODELS
+from projections.runner import POSITIONS_CHANNEL
 
 __all__ = ["create_query_app"]
 
@@ -36,10 +38,15 @@ def create_query_app(settings: Settings) -> Litestar:
                                           socket_connect_timeout=1.0),
                            namespace=_store_identity(settings.database_url))
 
+    # One LISTEN connection for every dashboard stream of this process.
+    feed = PositionFeed(settings.database_url, POSITIONS_CHANNEL, [m.name for m in READ_MODELS],
+                        per_subject=settings.streams_per_subject, total=settings.streams_total)
+
     async def open_pool() -> None:
         await pool.open()
 
     async def close_pool() -> None:
+        await feed.aclose()
         await pool.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
@@ -56,6 +63,7 @@ def create_query_app(settings: Settings) -> Litestar:
             "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),
         },
         extra_routes=[metrics_handler(refresh_lag)],
+        state={FEED_STATE_KEY: feed},
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )
