@@ -9,11 +9,11 @@ from litestar.di import Provide
 from prometheus_client import Gauge
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 
 from adapters.postgres.position_feed import PositionFeed
 from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
+from adapters.redis.guarded import guarded_redis
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.metrics import metrics_handler
@@ -34,8 +34,7 @@ def create_query_app(settings: Settings) -> Litestar:
     pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False,
                                timeout=3.0)
     reads = ReadModels(pool)
-    cache = DashboardCache(Redis.from_url(settings.redis_url, socket_timeout=1.0,
-                                          socket_connect_timeout=1.0),
+    cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
     # One LISTEN connection for every dashboard stream of this process.

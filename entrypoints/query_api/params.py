@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, NoReturn
 
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import Parameter, ParameterKwarg
 
 from domain.errors import InvalidValue
 from domain.values import Canton
@@ -22,7 +22,7 @@ NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
 MAX_POSITION = 2**63 - 1  # notification ids are Postgres bigints
 
 
-def plain_text(max_length: int, min_length: int | None = None) -> Parameter:
+def plain_text(max_length: int, min_length: int | None = None) -> ParameterKwarg:
     """A text query parameter: at most `max_length` characters, no control characters."""
     return Parameter(min_length=min_length, max_length=max_length,
                      pattern=NO_CONTROL_CHARACTERS, required=False,
