@@ -33,6 +33,7 @@ log = structlog.get_logger()
 FEED_APPLICATION_NAME = "cis-position-feed"  # how the listener shows in pg_stat_activity
 _QUEUE_SIZE = 64
 _HEARTBEAT_SECONDS = 30.0  # a silent connection is checked this often
+_SETUP_SECONDS = 5.0  # connecting, LISTEN and the first positions
 _RECONNECT_DELAYS = (0.2, 5.0)  # first and longest wait before reconnecting
 
 
@@ -155,20 +156,24 @@ class PositionFeed:
             delay = min(delay * 2, _RECONNECT_DELAYS[1])
 
     async def _listen_once(self) -> None:
-        async with await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, connect_timeout=5,
-            application_name=FEED_APPLICATION_NAME,
-        ) as conn:
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
-            self._listening.set()
-            await self._announce_positions(conn)
+        # Bounded: a Postgres that accepts connections but does not answer (paused,
+        # overloaded) must not hold the feed forever; the loop tries again.
+        async with asyncio.timeout(_SETUP_SECONDS):
+            conn = await psycopg.AsyncConnection.connect(
+                self._url, autocommit=True, connect_timeout=_SETUP_SECONDS,
+                application_name=FEED_APPLICATION_NAME)
+        async with conn:
+            async with asyncio.timeout(_SETUP_SECONDS):
+                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                self._listening.set()
+                await self._announce_positions(conn)
             while True:
                 async for notify in conn.notifies(timeout=_HEARTBEAT_SECONDS):
                     moved = _parse(notify.payload)
                     if moved is not None:
                         self._publish(moved)
                 # Quiet for a while: make sure the connection is still there.
-                async with asyncio.timeout(5):
+                async with asyncio.timeout(_SETUP_SECONDS):
                     await conn.execute("SELECT 1")
 
     async def _announce_positions(self, conn: psycopg.AsyncConnection) -> None:

@@ -8,56 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import psycopg
-import uvicorn
 
-from adapters.embedded.process import free_port
 from adapters.postgres.position_feed import FEED_APPLICATION_NAME
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from entrypoints.http.auth import Role
-from entrypoints.query_api.app import create_query_app
 from tests.factories import registration
-
-Lines = AsyncIterator[str]
-
-
-@asynccontextmanager
-async def _serving(settings: Settings) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_query_app(settings), host="127.0.0.1",
-                                           port=port, log_config=None, access_log=False))
-    serving = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}/api/v1/dashboards/stream"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 15)
-
-
-async def _open(stack: AsyncExitStack, client: httpx.AsyncClient, url: str,
-                headers: dict[str, str]) -> tuple[httpx.Response, Lines]:
-    response = await stack.enter_async_context(client.stream("GET", url, headers=headers))
-    lines = response.aiter_lines()
-    if response.status_code == 200:
-        assert (await asyncio.wait_for(anext(lines), 10)).startswith(": listening")
-    return response, lines
-
-
-async def _reaches(lines: Lines, position: int) -> bool:
-    async for line in lines:
-        if (line.startswith("data:") and '"position"' in line
-                and int(line.rsplit(":", 1)[1].strip(" }")) >= position):
-            return True
-    return False
+from tests.sse import open_stream, reaches, serving_query_api
 
 
 async def _backends(settings: Settings) -> tuple[int, int]:
@@ -78,16 +40,16 @@ async def _backends(settings: Settings) -> tuple[int, int]:
 async def test_many_streams_share_one_listen_connection_and_all_get_every_move(
     settings: Settings, app: CustomerIntelligence, projectors: None, bearer: Any
 ) -> None:
-    async with _serving(settings) as url, AsyncExitStack() as stack, httpx.AsyncClient(
+    async with serving_query_api(settings) as url, AsyncExitStack() as stack, httpx.AsyncClient(
         timeout=10, limits=httpx.Limits(max_connections=50)
     ) as client:
         before, _ = await _backends(settings)
-        streams = [await _open(stack, client, url, bearer(role, f"{role.value}-{n}"))
+        streams = [await open_stream(stack, client, url, bearer(role, f"{role.value}-{n}"))
                    for role in Role for n in range(4)]  # 20 streams, 20 callers, all roles
         during, listeners = await _backends(settings)
         written = await asyncio.to_thread(app.register_customer, **registration())
         reached = await asyncio.wait_for(asyncio.gather(
-            *[_reaches(lines, written.position) for _, lines in streams]), 20)
+            *[reaches(lines, written.position) for _, lines in streams]), 20)
     assert all(response.status_code == 200 for response, _ in streams)
     assert during - before <= 2  # the feed (and at most one pool connection), not 20
     assert listeners == 1
@@ -99,22 +61,24 @@ async def test_streams_past_a_cap_are_refused_and_a_closed_stream_frees_its_slot
 ) -> None:
     capped = dataclasses.replace(settings, streams_per_subject=2, streams_total=3)
     sara, tom, ugo = (bearer(Role.SALESPERSON, name) for name in ("sara", "tom", "ugo"))
-    async with _serving(capped) as url, httpx.AsyncClient(timeout=10) as client:
+    async with serving_query_api(capped) as url, httpx.AsyncClient(timeout=10) as client:
         async with AsyncExitStack() as stack:
-            first = [await _open(stack, client, url, sara) for _ in range(2)]
+            first = [await open_stream(stack, client, url, sara) for _ in range(2)]
             async with AsyncExitStack() as third_stack:
-                over_own, _ = await _open(third_stack, client, url, sara)
+                over_own, _ = await open_stream(third_stack, client, url, sara)
                 over_own_body = await over_own.aread()
-            await _open(stack, client, url, tom)  # the third and last of the process
+            # The third and last of the process. Kept referenced: a collected line
+            # iterator would close its stream and free the slot.
+            last = await open_stream(stack, client, url, tom)
             async with AsyncExitStack() as full_stack:
-                over_total, _ = await _open(full_stack, client, url, ugo)
+                over_total, _ = await open_stream(full_stack, client, url, ugo)
                 await over_total.aread()
-            assert [response.status_code for response, _ in first] == [200, 200]
+            assert [response.status_code for response, _ in [*first, last]] == [200] * 3
         # All closed: the slots come back once the server sees the streams end.
         async with asyncio.timeout(10):
             while True:
                 async with AsyncExitStack() as again_stack:
-                    again, _ = await _open(again_stack, client, url, sara)
+                    again, _ = await open_stream(again_stack, client, url, sara)
                     if again.status_code == 200:
                         break
                 await asyncio.sleep(0.1)
@@ -128,10 +92,10 @@ async def test_the_feed_reconnects_when_its_connection_drops(
     settings: Settings, app: CustomerIntelligence, projectors: None, bearer: Any
 ) -> None:
     assert settings.database_url
-    async with _serving(settings) as url, AsyncExitStack() as stack, httpx.AsyncClient(
+    async with serving_query_api(settings) as url, AsyncExitStack() as stack, httpx.AsyncClient(
         timeout=10
     ) as client:
-        _, lines = await _open(stack, client, url, bearer(Role.SALES_MANAGER, "mia"))
+        _, lines = await open_stream(stack, client, url, bearer(Role.SALES_MANAGER, "mia"))
         async with await psycopg.AsyncConnection.connect(settings.database_url,
                                                          autocommit=True) as conn:
             await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -140,4 +104,4 @@ async def test_the_feed_reconnects_when_its_connection_drops(
             while (await _backends(settings))[1] != 1:  # reconnected
                 await asyncio.sleep(0.05)
         written = await asyncio.to_thread(app.register_customer, **registration())
-        assert await asyncio.wait_for(_reaches(lines, written.position), 15)
+        assert await asyncio.wait_for(reaches(lines, written.position), 15)
