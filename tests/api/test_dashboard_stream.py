@@ -105,3 +105,10 @@ async def test_the_feed_reconnects_when_its_connection_drops(
                 await asyncio.sleep(0.05)
         written = await asyncio.to_thread(app.register_customer, **registration())
         assert await asyncio.wait_for(reaches(lines, written.position), 15)
+
+
+async def test_the_stream_documents_its_refusals(query_api: Any) -> None:
+    schema = (await query_api.get("/schema/openapi.json")).json()
+    answers = schema["paths"]["/api/v1/dashboards/stream"]["get"]["responses"]
+    assert {"200", "401", "429", "503"} <= set(answers)
+    assert "text/event-stream" in answers["200"]["content"]
