@@ -33,6 +33,8 @@ class Settings:
     token_max_ttl_hours: float = 24.0  # longest a bearer token may live (exp - iat)
     auth_failures_per_minute: int = 60  # requests failing auth per client address, then 429
     max_body_bytes: int = 1_048_576  # larger request bodies get 413
+    streams_per_subject: int = 5  # dashboard streams one token subject may hold open
+    streams_total: int = 200  # dashboard streams one query API process holds open
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +59,8 @@ class Settings:
             token_max_ttl_hours=_positive_hours(env, "CIS_TOKEN_MAX_TTL_HOURS", 24.0),
             auth_failures_per_minute=_positive(env, "CIS_AUTH_FAILURES_PER_MINUTE", 60),
             max_body_bytes=_positive(env, "CIS_MAX_BODY_BYTES", 1_048_576),
+            streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
+            streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
         )
 
     def has_all_urls(self) -> bool:
@@ -81,6 +85,8 @@ class Settings:
             "CIS_TOKEN_MAX_TTL_HOURS": str(self.token_max_ttl_hours),
             "CIS_AUTH_FAILURES_PER_MINUTE": str(self.auth_failures_per_minute),
             "CIS_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
+            "CIS_STREAMS_TOTAL": str(self.streams_total),
         }
         for key, value in (
             ("CIS_ZEFIX_USER", self.zefix_user),

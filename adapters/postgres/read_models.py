@@ -100,8 +100,12 @@ class ReadModels:
             return await cursor.fetchall()
 
     async def lead_score(self, customer_id: UUID) -> dict[str, Any] | None:
+        """The score with the customer's salesperson (None while the customers read
+        model has not seen the customer yet), so callers can tell whose it is."""
         return await self.one(
-            "SELECT customer_id, score, probability, contributions, position, updated_at "
-            "FROM read.lead_scores WHERE customer_id = %s",
+            "SELECT s.customer_id, s.score, s.probability, s.contributions, s.position, "
+            "s.updated_at, c.salesperson FROM read.lead_scores s "
+            "LEFT JOIN rm_customers.customers c USING (customer_id) "
+            "WHERE s.customer_id = %s",
             customer_id,
         )

@@ -2,7 +2,8 @@
 
 The position is part of the key: a new event moves the position, so the old entry is
 simply never asked for again (no TTL guessing, no stale reads). A short TTL only keeps
-Redis from filling up. When Redis is down, answers are computed from Postgres.
+Redis from filling up. When Redis is down, answers are computed from Postgres; with a
+`GuardedRedis` that costs no time once Redis is known to be down.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from adapters.redis.guarded import RedisDown
 
 __all__ = ["DashboardCache"]
 
@@ -28,6 +31,8 @@ class DashboardCache:
     async def get(self, key: str) -> bytes | None:
         try:
             return await self._redis.get(f"{self._namespace}|{key}")
+        except RedisDown:
+            return None  # known and logged once, when the circuit opened
         except (RedisError, OSError) as error:
             log.warning("dashboard cache unavailable", error=type(error).__name__)
             return None

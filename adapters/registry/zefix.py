@@ -24,17 +24,16 @@ credentials and the configured URL (which could hold them) are never logged.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal, Self
+from typing import Final, Self
 
 import httpx
 import msgspec
 import structlog
 from redis.asyncio import Redis
 
+from adapters.circuit_breaker import CircuitBreaker, CircuitState
 from domain.errors import InvalidValue
 from domain.values import CompanyUID
 
@@ -140,79 +139,6 @@ class _Failed(Exception):
 
 
 # --------------------------------------------------------------------------- #
-# Circuit breaker
-# --------------------------------------------------------------------------- #
-
-CircuitState = Literal["closed", "open", "half_open"]
-
-
-class _CircuitBreaker:
-    """Consecutive-failure breaker for one event loop (no awaits inside, so no locks)."""
-
-    def __init__(self, failure_threshold: int, recovery_timeout: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        if failure_threshold < 1:
-            raise ValueError("failure_threshold must be at least 1")
-        if recovery_timeout <= 0:
-            raise ValueError("recovery_timeout must be positive")
-        self._threshold = failure_threshold
-        self._recovery = recovery_timeout
-        self._clock = clock
-        self._state: CircuitState = "closed"
-        self._failures = 0
-        self._opened_at = 0.0
-        self._trial_running = False
-
-    @property
-    def state(self) -> CircuitState:
-        return self._state
-
-    def allow(self) -> bool:
-        """May a request go out now? In half-open, only the one trial may."""
-        if self._state == "closed":
-            return True
-        if self._state == "open":
-            if self._clock() - self._opened_at < self._recovery:
-                return False
-            self._state = "half_open"
-            self._trial_running = False
-            log.info("zefix.circuit_half_open")
-        if self._trial_running:
-            return False
-        self._trial_running = True
-        return True
-
-    def retry_after(self) -> int:
-        """Whole seconds until a request may go out again (at least 1)."""
-        if self._state == "open":
-            left = self._opened_at + self._recovery - self._clock()
-            return max(1, math.ceil(left))
-        return 1
-
-    def succeeded(self) -> None:
-        if self._state != "closed":
-            log.info("zefix.circuit_closed")
-        self._state = "closed"
-        self._failures = 0
-        self._trial_running = False
-
-    def failed(self) -> None:
-        self._failures += 1
-        self._trial_running = False
-        if self._state == "half_open" or (
-            self._state == "closed" and self._failures >= self._threshold
-        ):
-            self._state = "open"
-            self._opened_at = self._clock()
-            log.warning("zefix.circuit_opened", consecutive_failures=self._failures,
-                        recovery_seconds=self._recovery)
-
-    def abandoned(self) -> None:
-        """The request ended without an outcome (cancelled): free the trial slot."""
-        self._trial_running = False
-
-
-# --------------------------------------------------------------------------- #
 # Client
 # --------------------------------------------------------------------------- #
 
@@ -253,7 +179,7 @@ class ZefixRegistry:
         self._cache_ttl = int(cache_ttl)
         self._cache_timeout = cache_timeout
         self._cache_skipped_until = 0.0
-        self._breaker = _CircuitBreaker(failure_threshold, recovery_timeout)
+        self._breaker = CircuitBreaker("zefix", failure_threshold, recovery_timeout)
 
     @property
     def circuit_state(self) -> CircuitState:

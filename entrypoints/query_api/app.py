@@ -9,17 +9,19 @@ from litestar.di import Provide
 from prometheus_client import Gauge
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 
+from adapters.postgres.position_feed import PositionFeed
 from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
+from adapters.redis.guarded import guarded_redis
 from adapters.settings import Settings
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
 from entrypoints.query_api.dashboards import DashboardQueriesController
 from entrypoints.query_api.journey import JourneyQueriesController
-from entrypoints.query_api.stream import DashboardStream
+from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStream
 from projections.registry import READ_MODELS
+from projections.runner import POSITIONS_CHANNEL
 
 __all__ = ["create_query_app"]
 
@@ -31,14 +33,18 @@ def create_query_app(settings: Settings) -> Litestar:
     pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False,
                                timeout=3.0)
     reads = ReadModels(pool)
-    cache = DashboardCache(Redis.from_url(settings.redis_url, socket_timeout=1.0,
-                                          socket_connect_timeout=1.0),
+    cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
+
+    # One LISTEN connection for every dashboard stream of this process.
+    feed = PositionFeed(settings.database_url, POSITIONS_CHANNEL, [m.name for m in READ_MODELS],
+                        per_subject=settings.streams_per_subject, total=settings.streams_total)
 
     async def open_pool() -> None:
         await pool.open()
 
     async def close_pool() -> None:
+        await feed.aclose()
         await pool.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
@@ -55,6 +61,7 @@ def create_query_app(settings: Settings) -> Litestar:
             "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),
         },
         refresh_lag=refresh_lag,
+        state={FEED_STATE_KEY: feed},
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
-from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
 from adapters.postgres.read_models import ReadModels
@@ -19,20 +18,13 @@ from entrypoints.http.auth import Caller, Role
 from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
 from entrypoints.query_api.bodies import CustomerPage, CustomerProfile, LeadScoreBody
+from entrypoints.query_api.params import MinPosition, bad_parameter, canton_code, plain_text
 
-__all__ = ["CustomerQueries", "MinPosition", "ScoreQueries", "await_position"]
+__all__ = ["CustomerQueries", "MinPosition", "ScoreQueries", "await_position",
+           "visible_salesperson"]
 
 MIN_POSITION_TIMEOUT = 5.0
 
-MinPosition = Annotated[
-    int | None,
-    Parameter(
-        ge=0,
-        required=False,
-        description="Wait (at most 5 s) until the read model has processed this log "
-        "position, e.g. the `position` a command returned; 503 if it does not in time.",
-    ),
-]
 Req = Request[Caller, Any, Any]
 
 
@@ -58,20 +50,25 @@ class CustomerQueries(Controller):
          "cursor-paginated. Salespeople see their own customers only.")
     async def search(
         self, request: Req, reads: ReadModels,
-        canton: Annotated[str | None, Parameter(max_length=2)] = None,
+        canton: Annotated[str | None, plain_text(max_length=2)] = None,
         stage: Stage | None = None,
-        salesperson: Annotated[str | None, Parameter(max_length=100)] = None,
-        q: Annotated[str | None, Parameter(min_length=2, max_length=100)] = None,
+        salesperson: Annotated[str | None, plain_text(max_length=100)] = None,
+        q: Annotated[str | None, plain_text(min_length=2, max_length=100)] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        cursor: Annotated[str | None, plain_text(max_length=200)] = None,
         min_position: MinPosition = None,
     ) -> CustomerPage:
+        # Every parameter is checked before the first query, so a bad one is a 400 even
+        # when the read model is behind.
+        after = _decode_cursor(cursor) if cursor else None
+        code = canton_code(canton) if canton else None
         await await_position(reads, "customers", min_position)
         own = visible_salesperson(request.user)
+        if own is not None and salesperson not in (None, own):
+            return CustomerPage(items=[], next_cursor=None)  # a colleague's: none visible
         rows = await reads.search_customers(
-            canton=canton.upper() if canton else None, stage=stage.value if stage else None,
-            salesperson=own or salesperson, text=q, limit=limit + 1,
-            after=_decode_cursor(cursor) if cursor else None)
+            canton=code, stage=stage.value if stage else None,
+            salesperson=own or salesperson, text=q, limit=limit + 1, after=after)
         page = [CustomerProfile.of(row) for row in rows[:limit]]
         more = len(rows) > limit
         return CustomerPage(items=page, next_cursor=_encode_cursor(rows[limit - 1]) if more else None)
@@ -93,9 +90,12 @@ class ScoreQueries(Controller):
 
     @get("/{customer_id:uuid}", summary="A customer's lead score, explained per feature",
          responses=query_responses())
-    async def score(self, customer_id: UUID, reads: ReadModels) -> LeadScoreBody:
+    async def score(self, customer_id: UUID, request: Req, reads: ReadModels) -> LeadScoreBody:
         row = await reads.lead_score(customer_id)
-        if row is None:
+        own = visible_salesperson(request.user)
+        # A colleague's customer is answered like an unknown one: the same 404 says
+        # nothing about which ids exist.
+        if row is None or (own is not None and row["salesperson"] != own):
             raise NotFound(f"no score for customer {customer_id}")
         return LeadScoreBody(
             customer_id=row["customer_id"], score=row["score"],
@@ -105,14 +105,23 @@ class ScoreQueries(Controller):
 
 
 def _encode_cursor(row: dict[str, Any]) -> str:
-    raw = f"{row['registered_at'].isoformat()}|{row['customer_id']}"
+    return _cursor_of(row["registered_at"], row["customer_id"])
+
+
+def _cursor_of(registered_at: datetime, customer_id: UUID) -> str:
+    raw = f"{registered_at.isoformat()}|{customer_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """The keyset a cursor stands for; 400 unless it is exactly one this API gave out."""
     try:
         registered_at, customer_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(registered_at), UUID(customer_id)
+        after = datetime.fromisoformat(registered_at), UUID(customer_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationException("cursor is not one this API gave out", extra=[
-            {"key": "cursor", "message": "invalid cursor", "source": "query"}]) from None
+        bad_parameter("cursor", "is not a cursor this API gave out")
+    # Lenient parsers accept more than we write (other spellings, trailing bytes, no
+    # time zone): only the canonical form of a cursor we gave out is taken.
+    if _cursor_of(*after) != cursor:
+        bad_parameter("cursor", "is not a cursor this API gave out")
+    return after

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,12 +26,14 @@ async def dashboard_answer(
     min_position: int | None,
     compute: Callable[[], Awaitable[Any]],
     *,
+    parameters: Mapping[str, str] | None = None,
     as_of_minute: bool = False,
 ) -> Response[bytes]:
     """The dashboard as JSON with an ETag; 304 when the client's copy is current.
 
-    The cache key holds the read model's position, the request's query and what the
-    caller may see (role, and the subject for salespeople), so no one ever gets a
+    The cache key holds the read model's position, the dashboard's `parameters` (the
+    ones it declares, never whatever else a query string holds, so made-up parameters
+    cannot fill the cache) and what the caller may see (role, and the subject for salespeople), so no one ever gets a
     figure computed for someone else or before their own write. Figures that also
     depend on the clock ("new in the last 24 h") pass `as_of_minute`, which adds the
     current minute to the key.
@@ -41,8 +43,7 @@ async def dashboard_answer(
     generation = await reads.generation(read_model)
     caller = request.user
     visibility = f"{caller.role.value}:{caller.subject if caller.role is Role.SALESPERSON else '*'}"
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items())
-                     if k != "min_position")
+    query = "&".join(f"{k}={v}" for k, v in sorted((parameters or {}).items()))
     key = f"cis:dashboard:{request.url.path}?{query}|{visibility}|{read_model}.{generation}@{position}"
     if as_of_minute:
         key += datetime.now(UTC).strftime("|%Y-%m-%dT%H:%M")

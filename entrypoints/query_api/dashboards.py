@@ -75,7 +75,8 @@ class DashboardQueriesController(Controller):
             rows = await dashboards.funnel(group_by.value, visible_salesperson(request.user))
             return FunnelDashboard(group_by=group_by, groups=[_funnel_group(r) for r in rows])
 
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
+        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute,
+                                      parameters={"group_by": group_by.value})
 
     @get("/cantons", summary="Canton dashboard",
          responses=_responses(CantonsDashboard, "Customers, new in 24 h, conversion, days to "
@@ -104,7 +105,8 @@ class DashboardQueriesController(Controller):
             rows = await dashboards.test_drives(group_by.value, visible_salesperson(request.user))
             return TestDrivesDashboard(group_by=group_by, groups=[_test_drives(r) for r in rows])
 
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
+        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute,
+                                      parameters={"group_by": group_by.value})
 
     @get("/salespeople", summary="Salesperson leaderboard",
          responses=_responses(SalespeopleDashboard, "Contracts, revenue, customers, "

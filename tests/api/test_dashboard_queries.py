@@ -167,3 +167,17 @@ async def test_journey_is_hidden_from_other_salespeople(
                                   headers=bearer(Role.SALES_MANAGER, "mia"))
     assert unknown.status_code == 404
     assert (await query_api.get(path)).status_code == 401
+
+
+async def test_made_up_parameters_do_not_make_new_cache_entries(
+    query_api: Any, bearer: Any
+) -> None:
+    manager = bearer(Role.SALES_MANAGER, "mia")
+    answers = set()  # (position, etag): a position that moves meanwhile makes a new entry
+    for junk in (None, "1", "2", "x" * 50):
+        response = await query_api.get("/api/v1/dashboards/funnel", headers=manager, params={
+            "group_by": "model", **({"junk": junk} if junk else {})})
+        assert response.status_code == 200
+        answers.add((response.headers["x-read-model-position"], response.headers["etag"]))
+    positions = {position for position, _ in answers}
+    assert len(answers) == len(positions)  # one entry, whatever else the URL holds
