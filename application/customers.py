@@ -63,8 +63,9 @@ class CustomerUseCases:
                         meta: EventMeta, expected_version: int | None = None) -> Written:
         """Book a test drive; the answer's `id` is the new test drive's id."""
         test_drive_id = uuid4()
-        written = self._on_customer(customer_id, expected_version, lambda c: c.book_test_drive(
-            test_drive_id=test_drive_id, model=model, scheduled_at=scheduled_at, meta=meta))
+        written = self._change(customer_id, Customer, lambda c: c.book_test_drive(
+            test_drive_id=test_drive_id, model=model, scheduled_at=scheduled_at, meta=meta),
+            expected_version, answer_id=test_drive_id)
         return Written(test_drive_id, written.version, written.position)
 
     def complete_test_drive(self, customer_id: UUID, test_drive_id: UUID, *, rating: int,
