@@ -67,9 +67,9 @@ class CustomerUseCases:
         test_drive_id = uuid4()
         self._listed_model(model)
         now = datetime.now(UTC)
-        written = self._on_customer(customer_id, expected_version, lambda c: c.book_test_drive(
+        written = self._change(customer_id, Customer, lambda c: c.book_test_drive(
             test_drive_id=test_drive_id, model=model, scheduled_at=scheduled_at, now=now,
-            meta=meta))
+            meta=meta), expected_version, answer_id=test_drive_id)
         return Written(test_drive_id, written.version, written.position)
 
     def complete_test_drive(self, customer_id: UUID, test_drive_id: UUID, *, rating: int,

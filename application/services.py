@@ -33,6 +33,7 @@ from domain.meta import EventMeta
 __all__ = ["APPLICATION_NAME", "CustomerIntelligence", "Written"]
 
 APPLICATION_NAME = "cis"
+RERUNS_ON_CONCURRENT_WRITE = 3
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -86,7 +87,9 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Ap
         written = self._written_unchanged(customer)
         if not customer.erased:
             customer.erase_personal_data(meta=meta)
-            written = self._save(customer)
+            # The key goes in the event's transaction (the recorder's `destroy_key`): an
+            # erasure that is answered as written has destroyed it, too.
+            written = self._save(customer, destroy_key=customer_id)
         self.cipher.erase(customer_id)
         return written
 
@@ -98,14 +101,24 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Ap
         kind: type[A],
         command: Callable[[A], object],
         expected_version: int | None,
+        **save_kwargs: Any,
     ) -> Written:
-        aggregate = self._get(aggregate_id, kind)
-        if expected_version is not None and aggregate.version != expected_version:
-            raise Conflict(f"version is {aggregate.version}, not {expected_version}")
-        command(aggregate)
-        if not aggregate.pending_events:
-            return self._written_unchanged(aggregate)
-        return self._save(aggregate)
+        """Load, run, save. Without an expected version, a concurrent write to the same
+        aggregate is no conflict for the caller: the command runs again on the new
+        version (and is refused there if it no longer applies), a few times at most."""
+        for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
+            aggregate = self._get(aggregate_id, kind)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise Conflict(f"version is {aggregate.version}, not {expected_version}")
+            command(aggregate)
+            if not aggregate.pending_events:
+                return self._written_unchanged(aggregate)
+            try:
+                return self._save(aggregate, **save_kwargs)
+            except Conflict:
+                if expected_version is not None or attempt > RERUNS_ON_CONCURRENT_WRITE:
+                    raise
+        raise AssertionError("unreachable")
 
     def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
         label = kind.__name__.lower()
@@ -117,9 +130,11 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Ap
             raise NotFound(f"no {label} with id {aggregate_id}")
         return aggregate
 
-    def _save(self, *aggregates: Aggregate) -> Written:
+    def _save(self, *aggregates: Aggregate, **kwargs: Any) -> Written:
+        """Save atomically; `kwargs` reach the recorder's transaction (see
+        `adapters.postgres.recorder`: `answer_id`, `destroy_key`)."""
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **kwargs)
         except IntegrityError:
             raise Conflict("changed concurrently by another request; reload and retry") from None
         last = aggregates[-1]

@@ -6,7 +6,10 @@ import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.utils import Environment
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
+from adapters.postgres.bounded import bounded_async_connection, server_timeouts
 from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
 from application.services import APPLICATION_NAME, CustomerIntelligence
@@ -14,16 +17,30 @@ from projections.base import ReadModel, schema_of
 from projections.partition import CustomerPartition
 from projections.runner import BatchProjector
 
-__all__ = ["build_application", "build_projector", "build_tracking_recorder", "create_read_model"]
+__all__ = ["bounded_async_pool", "build_application", "build_projector", "build_tracking_recorder", "create_read_model"]
 
 
 def build_application(
-    settings: Settings, *, pool_size: int = 5, create_table: bool = False
+    settings: Settings, *, pool_size: int = 5, create_table: bool = False,
+    query_timeout: float | None = None,
 ) -> CustomerIntelligence:
+    """`query_timeout` (seconds) bounds each wait for Postgres: for the APIs."""
     assert settings.database_url, "database URL must be resolved before wiring"
     env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
-                            pool_size=pool_size, create_table=create_table)
+                            pool_size=pool_size, create_table=create_table,
+                            query_timeout=query_timeout)
     return CustomerIntelligence(env=env)
+
+
+def bounded_async_pool(database_url: str, *, max_size: int,
+                       query_timeout: float) -> AsyncConnectionPool[AsyncConnection]:
+    """An async pool for an API: waiting for a connection and for every answer of the
+    server is bounded by `query_timeout`, so a stalled Postgres means a quick 503.
+    Opened on startup, inside the server's event loop."""
+    return AsyncConnectionPool(database_url, min_size=1, max_size=max_size, open=False,
+                               timeout=query_timeout,
+                               connection_class=bounded_async_connection(query_timeout),
+                               kwargs=server_timeouts(query_timeout))
 
 
 def build_tracking_recorder(

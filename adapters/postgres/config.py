@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from psycopg.conninfo import conninfo_to_dict
 
+from adapters.postgres.factory import QUERY_TIMEOUT
+
 __all__ = ["eventsourcing_env"]
 
 
@@ -14,15 +16,18 @@ def eventsourcing_env(
     create_table: bool = False,
     pool_size: int = 5,
     max_overflow: int = 5,
+    query_timeout: float | None = None,
 ) -> dict[str, str]:
     """Environment for `Application(env=...)` and `ProjectionRunner(env=...)`.
 
     Tables are created once by the migrate step, never by several workers at once
     (concurrent CREATE TABLE fails with "tuple concurrently updated").
+    `query_timeout` bounds every wait for the server (see `adapters.postgres.bounded`),
+    also on the personal-data keys' connections.
     """
     parts = conninfo_to_dict(database_url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "adapters.postgres.factory:BoundedPostgresFactory",
         "APPLICATION_RECORDER_TOPIC": "adapters.postgres.recorder:PagedApplicationRecorder",
         "POSTGRES_DBNAME": str(parts.get("dbname", "cis")),
         "POSTGRES_HOST": str(parts.get("host", "127.0.0.1")),
@@ -38,4 +43,7 @@ def eventsourcing_env(
         "CREATE_TABLE": "y" if create_table else "n",
         # Read by CustomerIntelligence to build its personal-data cipher.
         "CIS_MASTER_KEY": master_key,
+        QUERY_TIMEOUT: "" if query_timeout is None else str(query_timeout),
+        # The library sets this one itself around its table lock (whole seconds).
+        "POSTGRES_LOCK_TIMEOUT": "0" if query_timeout is None else str(max(1, round(query_timeout))),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -17,9 +18,11 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from adapters.crypto import AESGCM, new_data_key, open_sealed, parse_master_key, seal
+from adapters.postgres.bounded import bounded_connection, server_timeouts
+from adapters.postgres.factory import QUERY_TIMEOUT
 from application.keys import PersonalDataCipher, SubjectErased
 
-__all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys"]
+__all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys", "destroy_key"]
 
 log = structlog.get_logger()
 
@@ -37,11 +40,16 @@ _ERASED = "erased"  # cache marker: known to be erased
 
 
 class PostgresDataKeys(PersonalDataCipher):
-    def __init__(self, database_url: str, master_key: bytes) -> None:
+    def __init__(self, database_url: str, master_key: bytes,
+                 query_timeout: float | None = None) -> None:
         self._url = database_url
         self._master = AESGCM(master_key)
-        self._pool = ConnectionPool(database_url, min_size=1, max_size=4, open=True,
-                                    name="cis-data-keys", timeout=3.0)
+        bounded: dict[str, Any] = {} if query_timeout is None else {
+            "connection_class": bounded_connection(query_timeout),
+            "kwargs": server_timeouts(query_timeout)}
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            database_url, min_size=1, max_size=4, open=True, name="cis-data-keys",
+            timeout=query_timeout or 3.0, **bounded)
         # Data keys prepared for AES-GCM (preparing costs more than opening a field).
         self._cache: dict[UUID, AESGCM | str] = {}
         self._lock = threading.Lock()
@@ -60,7 +68,9 @@ class PostgresDataKeys(PersonalDataCipher):
             dbname=env.get("POSTGRES_DBNAME"), user=env.get("POSTGRES_USER"),
             password=env.get("POSTGRES_PASSWORD") or None,
         )
-        return cls(url, parse_master_key(env.get("CIS_MASTER_KEY", "")))
+        timeout = env.get(QUERY_TIMEOUT)
+        return cls(url, parse_master_key(env.get("CIS_MASTER_KEY", "")),
+                   query_timeout=float(timeout) if timeout else None)
 
     def seal(self, subject: UUID, plaintext: bytes) -> bytes:
         return seal(self._create_key(subject), plaintext, subject.bytes)
@@ -112,14 +122,8 @@ class PostgresDataKeys(PersonalDataCipher):
         return key
 
     def erase(self, subject: UUID) -> bool:
-        with self._pool.connection() as conn, conn.transaction():
-            erased = conn.execute(
-                "INSERT INTO cis_data_keys (subject, wrapped, erased_at) VALUES (%s, NULL, now()) "
-                "ON CONFLICT (subject) DO UPDATE SET wrapped = NULL, erased_at = now() "
-                "WHERE cis_data_keys.erased_at IS NULL",
-                (subject,),
-            ).rowcount
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, subject.hex))
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            erased = destroy_key(cursor, subject)
         self._remember(subject, _ERASED)
         return bool(erased)
 
@@ -166,3 +170,16 @@ class PostgresDataKeys(PersonalDataCipher):
     def _evict(self, subject: UUID) -> None:
         with self._lock:
             self._cache[subject] = _ERASED
+
+
+def destroy_key(cursor: psycopg.Cursor[Any], subject: UUID) -> int:
+    """Destroy the subject's key (leaving a tombstone) and tell every process, in the
+    cursor's transaction: also the one writing the erasure event, so both or neither."""
+    erased = cursor.execute(
+        "INSERT INTO cis_data_keys (subject, wrapped, erased_at) VALUES (%s, NULL, now()) "
+        "ON CONFLICT (subject) DO UPDATE SET wrapped = NULL, erased_at = now() "
+        "WHERE cis_data_keys.erased_at IS NULL",
+        (subject,),
+    ).rowcount
+    cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, subject.hex))
+    return erased

@@ -5,24 +5,71 @@ Catching up a read model reads the whole log page by page. The library's
 `Notification` through its frozen-dataclass constructor: about 12 µs an event here,
 more than decoding it. This recorder asks for the same rows as tuples in binary format
 and fills each `Notification` the way the library's mapper fills domain events, which
-brings a page to ≈ 3 µs an event. Everything else (writing, locking, LISTEN/NOTIFY
-subscriptions, which call this method) is the library's own.
+brings a page to ≈ 3 µs an event. Reading otherwise, locking and LISTEN/NOTIFY
+subscriptions (which call this method) are the library's own.
+
+Writing is the library's too, with three additions in its transaction, passed the way
+the library passes a process application's tracking record (keyword arguments of
+`save`, read in `_insert_events`): the answer of the command under an idempotency claim
+(`current_claim`), so the events land only with it; a data key to destroy with the
+erasure event (`destroy_key`); and the id the command reports (`answer_id`). A write
+is never retried here: after a lost COMMIT a retry cannot know whether the first landed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import Notification
+import psycopg
+from eventsourcing.persistence import DatabaseError, Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.rows import tuple_row
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-__all__ = ["PagedApplicationRecorder"]
+from adapters.postgres.idempotency import CLAIM_LOST, current_claim, record_claimed_write
+from adapters.postgres.keys import destroy_key
+
+__all__ = ["ClaimLost", "PagedApplicationRecorder"]
+
+# The library's write, without its retry decorator.
+_library_insert_events = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
+
+
+class ClaimLost(Exception):
+    """The command's idempotency claim was given up or taken over: nothing was written."""
 
 
 class PagedApplicationRecorder(PostgresApplicationRecorder):
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        try:
+            return _library_insert_events(self, stored_events, **kwargs)  # type: ignore[no-any-return]
+        except DatabaseError as error:
+            if getattr(error.__cause__, "sqlstate", None) == CLAIM_LOST:
+                raise ClaimLost(str(error)) from None
+            raise
+
+    def _insert_events(self, curs: psycopg.Cursor[DictRow],
+                       stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        subject: UUID | None = kwargs.get("destroy_key")
+        if subject is not None:
+            destroy_key(curs, subject)
+
+    def _fetch_ids_after_insert_events(self, curs: psycopg.Cursor[DictRow],
+                                       stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        claim = current_claim.get()
+        if claim is not None and ids:
+            last = stored_events[-1]
+            answer_id = kwargs.get("answer_id") or last.originator_id
+            assert isinstance(answer_id, UUID)
+            record_claimed_write(curs, claim, answer_id, last.originator_version, ids[-1])
+        return ids
+
     def select_notifications(
         self,
         start: int | None,

@@ -13,7 +13,7 @@ __all__ = ["create_own_tables"]
 
 _STATEMENTS = [
     CREATE_KEY_TABLE,
-    CREATE_IDEMPOTENCY_TABLE,
+    *CREATE_IDEMPOTENCY_TABLE,
     "CREATE SCHEMA IF NOT EXISTS read",
     """
     CREATE TABLE IF NOT EXISTS read.lead_scores (

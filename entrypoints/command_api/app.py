@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.di import Provide
-from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from adapters.postgres.idempotency import IdempotencyStore
 from adapters.registry.zefix import ZefixRegistry
 from adapters.settings import Settings
-from entrypoints.bootstrap import build_application
+from entrypoints.bootstrap import bounded_async_pool, build_application
 from entrypoints.command_api.customers import CustomerCommands
 from entrypoints.command_api.dsg import DsgCommands
 from entrypoints.command_api.reference import ReferenceCommands
@@ -22,16 +21,22 @@ from entrypoints.http.idempotency import IdempotencyMiddleware
 
 __all__ = ["create_command_app"]
 
+# Bounds on every wait for Postgres, so that a command answers within about 5 s even
+# when Postgres stalls: claim (1.5) + the command's deadline (3, commanding.py) +
+# giving the claim up (1.5) when the deadline passed.
+QUERY_TIMEOUT_SECONDS = 2.0
+CLAIM_TIMEOUT_SECONDS = 1.5
+
 
 def create_command_app(settings: Settings) -> Litestar:
     assert settings.database_url and settings.redis_url
-    cis = build_application(settings, pool_size=10)
+    cis = build_application(settings, pool_size=10, query_timeout=QUERY_TIMEOUT_SECONDS)
     registry_cache = Redis.from_url(settings.redis_url)
     registry = ZefixRegistry(settings.zefix_url, registry_cache, username=settings.zefix_user,
                              password=settings.zefix_password)
     # Opened on startup, inside the server's event loop.
-    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=5, open=False,
-                               timeout=3.0)
+    pool = bounded_async_pool(settings.database_url, max_size=5,
+                              query_timeout=CLAIM_TIMEOUT_SECONDS)
 
     async def open_pool() -> None:
         await pool.open()

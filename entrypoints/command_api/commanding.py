@@ -11,6 +11,8 @@ from uuid import UUID
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException, ValidationException
 
+from adapters.postgres.recorder import ClaimLost
+from application.errors import Conflict
 from application.services import CustomerIntelligence
 from application.written import Written
 from domain.meta import EventMeta
@@ -23,6 +25,7 @@ __all__ = [
     "SALES_WRITERS",
     "execute",
     "expected_version",
+    "in_worker_thread",
     "meta_of",
     "optional",
     "own_customer",
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-COMMAND_TIMEOUT_SECONDS = 8.0
+COMMAND_TIMEOUT_SECONDS = 3.0
 SALES_WRITERS = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
@@ -69,10 +72,7 @@ def own_sale(cis: CustomerIntelligence, caller: Caller, sale_id: UUID) -> None:
 
 
 async def execute(*steps: Callable[[], Any]) -> WrittenBody:
-    """Run the steps (checks, then one use case) in a worker thread, in order.
-
-    The application is synchronous (psycopg pool); the event loop stays free.
-    """
+    """Run the steps (checks, then one use case) in a worker thread, in order."""
 
     def run() -> Written:
         result: Any = None
@@ -81,9 +81,22 @@ async def execute(*steps: Callable[[], Any]) -> WrittenBody:
         assert isinstance(result, Written)
         return result
 
-    try:
-        written = await asyncio.wait_for(asyncio.to_thread(run), COMMAND_TIMEOUT_SECONDS)
-    except TimeoutError:
-        # The worker thread may still finish (or fail) on its own; the caller learns now.
-        raise ServiceUnavailable("the database did not answer in time; retry shortly") from None
+    written = await in_worker_thread(run)
     return WrittenBody(id=written.id, version=written.version, position=written.position)
+
+
+async def in_worker_thread(work: Callable[[], T]) -> T:
+    """Run a command in a worker thread (the application is synchronous), bounded.
+
+    Past the deadline the thread may still be waiting for Postgres; the command's claim
+    (see `entrypoints.http.idempotency`) is then given up, so that it can no longer
+    write, before the 503 goes out.
+    """
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(work), COMMAND_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise ServiceUnavailable("the database did not answer in time; nothing was written, "
+                                 "retry shortly") from None
+    except ClaimLost:
+        raise Conflict("another request with this Idempotency-Key took this command over; "
+                       "this one wrote nothing") from None

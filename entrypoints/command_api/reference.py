@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from litestar import Controller, Request, Response, put
@@ -11,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from application.services import CustomerIntelligence
 from domain.values import Canton, ModelCode, Money
 from entrypoints.command_api import bodies as b
-from entrypoints.command_api.commanding import expected_version, meta_of
+from entrypoints.command_api.commanding import expected_version, in_worker_thread, meta_of
 from entrypoints.http.auth import Caller, Role, require_roles
 from entrypoints.http.bodies import WrittenBody
 from entrypoints.http.openapi import command_responses
@@ -34,9 +33,10 @@ class ReferenceCommands(Controller):
     async def put_model(self, code: str, data: b.PutModel, request: Req,
                         cis: CustomerIntelligence) -> Response[WrittenBody]:
         model = ModelCode.parse(code, field="code")
-        written, created = await asyncio.to_thread(
-            cis.put_model, code=model, name=data.name, list_price=Money(data.list_price),
-            meta=meta_of(request), expected_version=expected_version(request))
+        meta, version = meta_of(request), expected_version(request)
+        written, created = await in_worker_thread(lambda: cis.put_model(
+            code=model, name=data.name, list_price=Money(data.list_price), meta=meta,
+            expected_version=version))
         return _answer(written, created)
 
     @put("/incentives/{canton:str}", summary="Declare or change a cantonal EV incentive",
@@ -45,10 +45,10 @@ class ReferenceCommands(Controller):
     async def put_incentive(self, canton: str, data: b.PutIncentive, request: Req,
                             cis: CustomerIntelligence) -> Response[WrittenBody]:
         parsed = Canton.parse(canton, field="canton")
-        written, created = await asyncio.to_thread(
-            cis.put_incentive, canton=parsed, amount=Money(data.amount),
-            description=data.description, meta=meta_of(request),
-            expected_version=expected_version(request))
+        meta, version = meta_of(request), expected_version(request)
+        written, created = await in_worker_thread(lambda: cis.put_incentive(
+            canton=parsed, amount=Money(data.amount), description=data.description,
+            meta=meta, expected_version=version))
         return _answer(written, created)
 
 

@@ -1,25 +1,44 @@
-"""`Idempotency-Key` on POST: the first response is stored durably and replayed.
+"""Every command runs under an idempotency claim, so no answer about a write is a guess.
 
-A retry with the same key and the same body gets the stored response (with header
-`Idempotent-Replayed: true`); the same key with another body gets 422; a retry while
-the first request still runs gets 409. Responses of 5xx are not stored, so the client
-can retry them. Keys belong to the caller (token subject) that used them.
+`Idempotency-Key` on a POST or PUT names the claim; without one, the command gets a
+claim of its own. The transaction that writes the command's events records its answer
+in the claim (`adapters.postgres.idempotency`), so:
+
+- A retry with the same key and body gets the first answer (`Idempotent-Replayed:
+  true`); with another body, 422; while the first has not answered, 409 with
+  `Retry-After`. A claim whose process died is taken over once its lease (15 s) runs out.
+- A 5xx is answered only after the claim is given up, which makes the command unable to
+  write any more: a 503 means "not written". If the write landed after all, its real
+  answer is sent instead. If Postgres cannot even be asked, the answer is 504 with
+  problem type `OUTCOME_UNKNOWN` and the key in `Idempotency-Key`: sending the command
+  again with that key applies it at most once and answers what happened.
+
+Keys belong to the caller (token subject) that used them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
+from uuid import UUID
 
 import msgspec
+import psycopg
+import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.postgres.idempotency import IdempotencyStore
+from adapters.postgres.idempotency import Claim, IdempotencyStore, Recorded, current_claim
+from entrypoints.http.bodies import WrittenBody
 from entrypoints.http.problems import PROBLEM_JSON, Problem
 
-__all__ = ["IdempotencyMiddleware"]
+__all__ = ["OUTCOME_UNKNOWN", "IdempotencyMiddleware"]
 
+OUTCOME_UNKNOWN = "urn:cis:problem:outcome-unknown"
 _MAX_KEY = 200
+_CLAIMED_METHODS = ("POST", "PUT")
+_IMPLICIT = "~"  # prefix of the keys made for requests without one
+log = structlog.get_logger()
 
 
 class IdempotencyMiddleware:
@@ -29,68 +48,154 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        caller = getattr(scope.get("user"), "subject", None)
+        if scope["type"] != "http" or scope["method"] not in _CLAIMED_METHODS or caller is None:
+            await self.app(scope, receive, send)
+            return
         # From the app state, not a constructor argument: Litestar copies middleware
         # arguments per route, which would copy the store's (unopened) connection pool.
         store: IdempotencyStore = scope["litestar_app"].state["idempotency"]
         key = _header(scope, b"idempotency-key")
-        caller = getattr(scope.get("user"), "subject", None)
-        if scope["type"] != "http" or scope["method"] != "POST" or key is None or caller is None:
-            await self.app(scope, receive, send)
+        if key is not None and not 0 < len(key) <= _MAX_KEY:
+            await _problem(send, 400, "Bad request", "Idempotency-Key must be 1 to 200 characters")
             return
-        if not 0 < len(key) <= _MAX_KEY:
-            await _problem(send, 400, "Idempotency-Key must be 1 to 200 characters")
-            return
+        implicit = key is None
+        key = key if key is not None else _IMPLICIT + uuid.uuid4().hex
         body = await _read_body(receive)
         digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).digest()
-        recorded = await store.claim(caller, key, digest)
+        token = uuid.uuid4()
+        try:
+            recorded = await store.claim(caller, key, digest, token)
+        except psycopg.OperationalError as error:
+            # Nothing ran, so nothing was written (a claim landing late only delays a retry).
+            log.warning("command refused: claim not recorded", error=type(error).__name__)
+            await _problem(send, 503, "Service unavailable",
+                           "the database does not answer; nothing was written, retry shortly",
+                           retry_after=2)
+            return
         if recorded is not None:
             await _answer_recorded(send, recorded, digest)
             return
-        await self._run_and_record(store, scope, body, send, caller, key)
+        claim = Claim(caller, key, token, _answer_for(scope))
+        await _Run(self.app, store, claim, implicit).run(scope, body, send)
 
-    async def _run_and_record(self, store: IdempotencyStore, scope: Scope, body: bytes,
-                              send: Send, caller: str, key: str) -> None:
-        started: dict[str, Any] = {}
-        chunks: list[bytes] = []
 
+class _Run:
+    """One command under its claim: run it, then answer what really happened."""
+
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, claim: Claim,
+                 implicit: bool) -> None:
+        self.app, self.store, self.claim, self.implicit = app, store, claim, implicit
+        self.started: dict[str, Any] = {}
+        self.chunks: list[bytes] = []
+
+    async def run(self, scope: Scope, body: bytes, send: Send) -> None:
         async def replay_body() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
-                started.update(message)
+                self.started.update(message)
             elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+                self.chunks.append(message.get("body", b""))
 
+        context = current_claim.set(self.claim)
         try:
             await self.app(scope, replay_body, capture)
+        except Exception as error:
+            log.error("command failed", error=type(error).__name__, exc_info=error)
+            self.started = {"status": 500}
         finally:
-            status = int(started.get("status", 500))
-            if status >= 500:
-                await store.release(caller, key)
-            else:
-                content_type = _content_type(started.get("headers", []))
-                await store.complete(caller, key, status, content_type, b"".join(chunks))
+            current_claim.reset(context)
+        status = int(self.started.get("status", 500))
+        if status >= 500:
+            await self._settle_failure(send, status)
+        else:
+            await self._keep(send, status)
+
+    async def _keep(self, send: Send, status: int) -> None:
+        content_type = _content_type(self.started.get("headers", []))
+        body = b"".join(self.chunks)
+        claim = self.claim
+        try:
+            if self.implicit:
+                await self._send_captured(send)
+                await self.store.forget(claim.caller, claim.key, claim.token)
+                return
+            await self.store.complete(claim.caller, claim.key, claim.token, status,
+                                      content_type, body)
+        except psycopg.OperationalError as error:
+            # Its lease runs out and a retry runs it again: it wrote nothing, or its
+            # write recorded this answer already.
+            log.warning("answer not recorded", error=type(error).__name__)
+        await self._send_captured(send)
+
+    async def _settle_failure(self, send: Send, status: int) -> None:
+        claim = self.claim
+        try:
+            written = await self.store.abandon(claim.caller, claim.key, claim.token)
+        except psycopg.OperationalError as error:
+            log.error("command outcome unknown", status=status, error=type(error).__name__)
+            await _problem(send, 504, "Outcome unknown",
+                           "the database did not confirm whether this command was written; "
+                           "send it again with the same Idempotency-Key (in this answer's "
+                           "header) to apply it at most once and learn the outcome",
+                           retry_after=2, problem_type=OUTCOME_UNKNOWN,
+                           extra_headers=[(b"idempotency-key", claim.key.encode())])
+            return
+        if written is not None and written.status is not None:
+            log.warning("command failed after its write landed; answering the write",
+                        status=status)
+            await _send_recorded(send, written, replayed=False)
+            return
+        log.warning("command not written", status=status)
+        await self._send_captured(send)
+
+    async def _send_captured(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": int(self.started.get("status", 500)),
+                    "headers": self.started.get("headers", [])})
+        await send({"type": "http.response.body", "body": b"".join(self.chunks)})
 
 
-async def _answer_recorded(send: Send, recorded: Any, digest: bytes) -> None:
+def _answer_for(scope: Scope) -> Any:
+    """What this route answers for a write: its status and `WrittenBody`."""
+    status = int(getattr(scope.get("route_handler"), "status_code", None) or 200)
+
+    def answer(written_id: UUID, version: int, position: int) -> tuple[int, str, bytes]:
+        body = WrittenBody(id=written_id, version=version, position=position)
+        return status, "application/json", msgspec.json.encode(body)
+
+    return answer
+
+
+async def _answer_recorded(send: Send, recorded: Recorded, digest: bytes) -> None:
     if recorded.request_hash != digest:
-        await _problem(send, 422, "this Idempotency-Key was used with another request body")
+        await _problem(send, 422, "Idempotency key reused",
+                       "this Idempotency-Key was used with another request body")
     elif recorded.status is None:
-        await _problem(send, 409, "the first request with this Idempotency-Key is still running")
+        await _problem(send, 409, "Conflict", "the first request with this Idempotency-Key "
+                       "has not answered yet; retry shortly with the same key", retry_after=1)
     else:
-        await send({"type": "http.response.start", "status": recorded.status,
-                    "headers": [(b"content-type", (recorded.content_type or "").encode()),
-                                (b"idempotent-replayed", b"true")]})
-        await send({"type": "http.response.body", "body": recorded.body or b""})
+        await _send_recorded(send, recorded, replayed=True)
 
 
-async def _problem(send: Send, status: int, detail: str) -> None:
-    title = {400: "Bad request", 409: "Conflict", 422: "Idempotency key reused"}[status]
-    body = msgspec.json.encode(Problem(title=title, status=status, detail=detail))
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", PROBLEM_JSON.encode())]})
+async def _send_recorded(send: Send, recorded: Recorded, *, replayed: bool) -> None:
+    headers = [(b"content-type", (recorded.content_type or "").encode())]
+    if replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": recorded.status, "headers": headers})
+    await send({"type": "http.response.body", "body": recorded.body or b""})
+
+
+async def _problem(send: Send, status: int, title: str, detail: str, *,
+                   retry_after: int | None = None, problem_type: str = "about:blank",
+                   extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = msgspec.json.encode(Problem(title=title, status=status, detail=detail,
+                                       type=problem_type))
+    headers = [(b"content-type", PROBLEM_JSON.encode()), *(extra_headers or [])]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -8,13 +8,13 @@ from litestar import Litestar
 from litestar.di import Provide
 from prometheus_client import Gauge
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import AsyncConnectionPool
 
 from adapters.postgres.position_feed import PositionFeed
 from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import Settings
+from entrypoints.bootstrap import bounded_async_pool
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
 from entrypoints.query_api.dashboards import DashboardQueriesController
@@ -28,10 +28,8 @@ __all__ = ["create_query_app"]
 
 def create_query_app(settings: Settings) -> Litestar:
     assert settings.database_url and settings.redis_url
-    # Opened on startup, inside the server's event loop.
-    # timeout: how long a request waits for a connection before it answers 503.
-    pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False,
-                               timeout=3.0)
+    # Each wait for a connection or an answer ends after 2 s: a stalled Postgres is a 503.
+    pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
     reads = ReadModels(pool)
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))

@@ -5,34 +5,19 @@ The test starts a Postgres of its own, so stopping it harms no other test.
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
-from adapters.embedded.postgres import start_postgres
 from adapters.embedded.process import ServerProcess
 from adapters.settings import Settings
 from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role
-from entrypoints.migrate import migrate
 from entrypoints.query_api.app import create_query_app
 
 CUSTOMER = {"name": "Ivo Rossi", "email": "ivo@example.ch", "postal_code": "6900",
             "canton": "TI"}
-
-
-@pytest.fixture
-def own_postgres(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, ServerProcess]]:
-    server, url = start_postgres(tmp_path)
-    own = dataclasses.replace(settings, database_url=url)
-    migrate(own)
-    yield own, server
-    server.stop()
 
 
 async def test_commands_queries_and_ready_say_503_when_postgres_is_down(
