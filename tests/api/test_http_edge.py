@@ -7,12 +7,15 @@ is logged with its cause; answers carrying personal data are never stored by cac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import get
 from litestar.exceptions import ImproperlyConfiguredException
+from litestar.response import Stream
 from litestar.testing import AsyncTestClient
 
 from adapters.settings import Settings
@@ -101,6 +104,34 @@ async def test_a_500_is_a_problem_with_the_request_id_and_its_cause_is_logged(
         assert len(errors) == 1 and errors[0]["error"] == cause
         assert "Traceback" in errors[0]["exception"]
         assert _access(lines, request_id)["status"] == 500
+
+
+async def test_a_stream_failing_midway_is_logged_with_its_cause(settings: Settings,
+                                                               capfd: Any) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first"
+        raise RuntimeError("the source " + "went away")  # the joined text is in no source line
+
+    @get("/midway", exclude_from_auth=True)
+    async def midway() -> Stream:
+        return Stream(chunks())
+
+    app = build_litestar(title="t", settings=settings, handlers=[], dependencies={},
+                         extra_routes=[midway])
+    async with AsyncTestClient(app=app, raise_server_exceptions=False) as client:
+        capfd.readouterr()
+        with contextlib.suppress(Exception):  # the server can only abort the answer
+            await client.get("/midway", headers={"X-Request-ID": "midway-1"})
+    lines = _log_lines(capfd)
+
+    errors = [line for line in lines if line.get("event") == "unhandled error"
+              and line.get("request_id") == "midway-1"]
+    assert len(errors) == 1
+    # Litestar wraps what fails after the answer started; the root cause is named.
+    assert "RuntimeError" in (errors[0]["error"], errors[0]["cause"]), errors[0]["exception"]
+    assert "in chunks" in errors[0]["exception"]  # the traceback reaches our code
+    assert "the source went away" not in json.dumps(lines)
+    assert _access(lines, "midway-1")["status"] == 200
 
 
 async def test_api_answers_are_not_stored_by_caches_and_not_sniffed(
