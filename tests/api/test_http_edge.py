@@ -22,6 +22,7 @@ from adapters.settings import Settings
 from entrypoints.command_api.app import create_command_app
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.auth import Role
+from entrypoints.http.problems import ServiceUnavailable
 
 CUSTOMER = {"name": "Lina Frei", "email": "lina.frei@example.ch", "postal_code": "3011",
             "canton": "BE", "language": "de"}
@@ -104,6 +105,29 @@ async def test_a_500_is_a_problem_with_the_request_id_and_its_cause_is_logged(
         assert len(errors) == 1 and errors[0]["error"] == cause
         assert "Traceback" in errors[0]["exception"]
         assert _access(lines, request_id)["status"] == 500
+
+
+async def test_a_503_is_logged_with_its_cause(settings: Settings, capfd: Any) -> None:
+    @get("/away", exclude_from_auth=True)
+    async def away() -> None:
+        try:
+            raise ConnectionRefusedError("10.0.0.1:6379")
+        except ConnectionRefusedError as error:
+            raise ServiceUnavailable("the register does not answer") from error
+
+    app = build_litestar(title="t", settings=settings, handlers=[], dependencies={},
+                         extra_routes=[away])
+    async with AsyncTestClient(app=app) as client:
+        capfd.readouterr()
+        response = await client.get("/away")
+    lines = _log_lines(capfd)
+
+    assert response.status_code == 503 and response.headers["retry-after"]
+    request_id = response.headers["x-request-id"]
+    logged = [line for line in lines if line.get("event") == "service unavailable"
+              and line.get("request_id") == request_id]
+    assert len(logged) == 1 and logged[0]["cause"] == "ConnectionRefusedError"
+    assert _access(lines, request_id)["status"] == 503
 
 
 async def test_a_stream_failing_midway_is_logged_with_its_cause(settings: Settings,
