@@ -56,13 +56,15 @@ class HttpEdge:
                 await send_problem(send_marked, _with_id(refusal, scope, request_id))
             else:
                 await self.app(scope, limited_body(receive, self.max_body_bytes), send_marked)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the last resort: logged, answered 500
             log_unhandled(error)
-            if sent["status"]:
-                raise  # the answer is under way: only the server can end it (it aborts)
-            await send_problem(send_marked, Problem(
-                title="Internal error", status=500, detail=INTERNAL_DETAIL,
-                request_id=request_id))
+            # Once the answer is under way nothing honest can be added: returning leaves
+            # it unfinished and the server closes the connection. Not re-raised, so the
+            # server's own log line (which would quote the message) is not written.
+            if not sent["status"]:
+                await send_problem(send_marked, Problem(
+                    title="Internal error", status=500, detail=INTERNAL_DETAIL,
+                    request_id=request_id))
         finally:
             seconds = time.perf_counter() - started
             log.info("request", method=scope["method"], path=scope["path"][:_LOGGED_PATH],

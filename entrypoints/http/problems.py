@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import traceback
 from typing import Any
@@ -12,7 +13,7 @@ import psycopg_pool
 import structlog
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, LitestarException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Send
 
@@ -142,16 +143,38 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
 
 
 def log_unhandled(exc: BaseException) -> None:
-    """The one log line of a 5xx nobody planned for: the class and the traceback.
+    """The one log line of a 5xx nobody planned for: the classes and the tracebacks.
 
-    Never the message: exception texts may quote input (personal data); the traceback
-    names code lines only, and the request id ties it to the access-log line.
+    Never the messages: exception texts may quote input (personal data); tracebacks
+    name code lines only, and the request id ties the line to the access-log line.
     """
-    cause = exc.__cause__ or exc.__context__
-    trace = "".join(traceback.format_tb(exc.__traceback__))
+    chain = _chain(exc)
+    # What went wrong, past the wrappers (Litestar's "caught after response started",
+    # task groups, the cancellations they cause).
+    causes = [e for e in chain[1:] if not isinstance(
+        e, BaseExceptionGroup | asyncio.CancelledError | LitestarException)]
+    trace = "\n".join(
+        "Traceback (most recent call last):\n"
+        f"{''.join(traceback.format_tb(e.__traceback__))}{type(e).__name__}\n"
+        for e in reversed(chain))
     log.error("unhandled error", error=type(exc).__name__,
-              cause=type(cause).__name__ if cause else None,
-              exception=f"Traceback (most recent call last):\n{trace}{type(exc).__name__}")
+              cause=type(causes[-1]).__name__ if causes else None, exception=trace)
+
+
+def _chain(exc: BaseException, limit: int = 8) -> list[BaseException]:
+    """The exception, what caused it, and the members of exception groups, outside in."""
+    found: list[BaseException] = []
+    pending = [exc]
+    while pending and len(found) < limit:
+        current = pending.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        if (earlier := current.__cause__ or current.__context__) is not None:
+            pending.append(earlier)
+    return found
 
 
 async def send_problem(send: Send, problem: Problem, headers: dict[str, str] | None = None) -> None:

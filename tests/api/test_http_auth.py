@@ -16,6 +16,7 @@ import jwt
 import pytest
 from litestar.testing import AsyncTestClient
 
+from adapters.embedded.process import free_port
 from adapters.settings import Settings
 from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role, issue_token
@@ -125,3 +126,21 @@ async def test_requests_failing_authentication_are_limited_per_client_address(
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.headers["content-type"].startswith("application/problem+json")
     assert valid.status_code == 201 and health.status_code == 200
+
+
+async def test_limits_are_not_enforced_while_redis_is_away(settings: Settings, bearer: Any,
+                                                           capfd: Any) -> None:
+    no_redis = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0",
+                                   rate_limit_per_minute=1, auth_failures_per_minute=1)
+    async with AsyncTestClient(app=create_command_app(no_redis)) as client:
+        capfd.readouterr()
+        valid = [(await client.post("/api/v1/customers", json=CUSTOMER,
+                                    headers=bearer(Role.SALES_MANAGER, "no-redis"))).status_code
+                 for _ in range(4)]
+        invalid = [(await client.post("/api/v1/customers", json=CUSTOMER)).status_code
+                   for _ in range(4)]
+    logs = "".join(capfd.readouterr())
+
+    assert valid == [201] * 4 and invalid == [401] * 4
+    # Once per limit: after a failure Redis is left alone for a while, not asked again.
+    assert logs.count("rate limit store unavailable") == 2

@@ -9,24 +9,34 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
+import pytest
 from litestar import get
 from litestar.exceptions import ImproperlyConfiguredException
+from litestar.response import Stream
 from litestar.testing import AsyncTestClient
 
 from adapters.settings import Settings
 from entrypoints.command_api.app import create_command_app
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.auth import Role
+from entrypoints.http.problems import ServiceUnavailable
+from tests.api.live_server import served
 
 CUSTOMER = {"name": "Lina Frei", "email": "lina.frei@example.ch", "postal_code": "3011",
             "canton": "BE", "language": "de"}
 
 
 def _log_lines(capfd: Any) -> list[dict[str, Any]]:
+    return _parsed("".join(capfd.readouterr()))
+
+
+def _parsed(output: str) -> list[dict[str, Any]]:
     lines = []
-    for line in "".join(capfd.readouterr()).splitlines():
+    for line in output.splitlines():
         if line.startswith("{"):
             try:
                 lines.append(json.loads(line))
@@ -101,6 +111,59 @@ async def test_a_500_is_a_problem_with_the_request_id_and_its_cause_is_logged(
         assert len(errors) == 1 and errors[0]["error"] == cause
         assert "Traceback" in errors[0]["exception"]
         assert _access(lines, request_id)["status"] == 500
+
+
+async def test_a_503_is_logged_with_its_cause(settings: Settings, capfd: Any) -> None:
+    @get("/away", exclude_from_auth=True)
+    async def away() -> None:
+        try:
+            raise ConnectionRefusedError("10.0.0.1:6379")
+        except ConnectionRefusedError as error:
+            raise ServiceUnavailable("the register does not answer") from error
+
+    app = build_litestar(title="t", settings=settings, handlers=[], dependencies={},
+                         extra_routes=[away])
+    async with AsyncTestClient(app=app) as client:
+        capfd.readouterr()
+        response = await client.get("/away")
+    lines = _log_lines(capfd)
+
+    assert response.status_code == 503 and response.headers["retry-after"]
+    request_id = response.headers["x-request-id"]
+    logged = [line for line in lines if line.get("event") == "service unavailable"
+              and line.get("request_id") == request_id]
+    assert len(logged) == 1 and logged[0]["cause"] == "ConnectionRefusedError"
+    assert _access(lines, request_id)["status"] == 503
+
+
+async def test_a_stream_failing_midway_is_logged_with_its_cause(settings: Settings,
+                                                               capfd: Any) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first"
+        raise RuntimeError("the source " + "went away")  # the joined text is in no source line
+
+    @get("/midway", exclude_from_auth=True)
+    async def midway() -> Stream:
+        return Stream(chunks())
+
+    app = build_litestar(title="t", settings=settings, handlers=[], dependencies={},
+                         extra_routes=[midway])
+    async with served(app) as base, httpx.AsyncClient(timeout=10) as client:
+        capfd.readouterr()
+        # The server can only cut the answer short; the client notices, nothing hangs.
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(f"{base}/midway", headers={"X-Request-ID": "midway-1"})
+    output = "".join(capfd.readouterr())
+    lines = _parsed(output)
+
+    errors = [line for line in lines if line.get("event") == "unhandled error"
+              and line.get("request_id") == "midway-1"]
+    assert len(errors) == 1
+    # Litestar wraps what fails after the answer started; the root cause is named.
+    assert "RuntimeError" in (errors[0]["error"], errors[0]["cause"]), errors[0]["exception"]
+    assert "in chunks" in errors[0]["exception"]  # the traceback reaches our code
+    assert "the source went away" not in output  # no log line of ours or the server's
+    assert _access(lines, "midway-1")["status"] == 200
 
 
 async def test_api_answers_are_not_stored_by_caches_and_not_sniffed(
