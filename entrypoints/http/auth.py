@@ -24,6 +24,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
+from domain.errors import InvalidValue
+from domain.text import checked_salesperson
 from entrypoints.http.rate_limit import FixedWindow
 
 __all__ = ["PUBLIC_PATH", "Caller", "CisToken", "Role", "build_jwt_auth", "issue_token",
@@ -90,8 +92,14 @@ def build_jwt_auth(secret: str, *, max_ttl: timedelta) -> JWTAuth[Caller, CisTok
         if token.exp - token.iat > max_ttl:
             raise NotAuthorizedException(
                 f"the token lives longer than {max_ttl.total_seconds() / 3600:g} h")
+        # The subject becomes every event's actor and may become a salesperson: the
+        # domain's one rule for free text applies to it as to anything a person types.
         try:
-            return Caller(subject=token.sub, role=Role(token.role))
+            subject = checked_salesperson(token.sub)
+        except InvalidValue:
+            raise NotAuthorizedException("the token's subject is not valid text") from None
+        try:
+            return Caller(subject=subject, role=Role(token.role))
         except ValueError:
             return None  # unknown role: treated as not authenticated (401)
 

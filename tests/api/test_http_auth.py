@@ -144,3 +144,14 @@ async def test_limits_are_not_enforced_while_redis_is_away(settings: Settings, b
     assert valid == [201] * 4 and invalid == [401] * 4
     # Once per limit: after a failure Redis is left alone for a while, not asked again.
     assert logs.count("rate limit store unavailable") == 2
+
+
+@pytest.mark.parametrize("subject", ["evil\u0000sp", "a\u001bb", "x" * 101, "   "])
+async def test_a_token_whose_subject_is_not_text_is_401_and_writes_nothing(
+        command_api: Any, settings: Settings, subject: str) -> None:
+    # The subject becomes the event's actor and the salesperson of what it registers.
+    response = await command_api.post(
+        "/api/v1/customers", json=CUSTOMER,
+        headers={"Authorization": f"Bearer {_token(settings, sub=subject)}"})
+    assert response.status_code == 401, response.text
+    assert "subject" in response.json()["detail"]
