@@ -47,15 +47,22 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         children = [Supervised(" ".join(args), _spawner(args, resolved)) for args in WORKERS]
         for child in children:
             child.start()
+        # Supervised from the start, each child on its own budget: one that keeps
+        # failing is parked, never the rest (not even while the APIs come up).
+        supervisor = threading.Thread(
+            target=supervise, args=(children, stopping), name="supervise",
+            kwargs={"status_file": resolved.data_dir / "run" / "processes.json"})
+        supervisor.start()
         try:
             _wait_healthy(resolved, stopping)
             _write_endpoints(resolved)
             _print_welcome(resolved)
-            # Each child on its own budget: one that keeps failing is parked, not the rest.
-            supervise(children, stopping,
-                      status_file=resolved.data_dir / "run" / "processes.json")
+            while not stopping.wait(0.5):
+                pass  # the main thread keeps taking Ctrl-C
             return 0
         finally:
+            stopping.set()
+            supervisor.join()
             for child in reversed(children):
                 child.stop()
             log.info("all processes stopped")

@@ -138,9 +138,12 @@ class BatchProjector:
         """Project until `stopping` is set (or position `until` is reached); returns the
         position. `on_batch(position, count)` is called after each committed batch."""
         position = self._expected = self.position()
-        with self.tracking.datastore.transaction(commit=False) as curs:
+        with self.tracking.datastore.transaction(commit=True) as curs:
             self._skipped = stall.skipped_positions(curs, self.model.name)
-            self._stalled = self.reports_stalls and stall.has_stall(curs, self.model.name)
+            if self.reports_stalls:
+                # A stall not tied to an event (or one it is past) ended with this start.
+                stall.clear_stall(curs, self.model.name, self._expected)
+                self._stalled = stall.has_stall(curs, self.model.name)
         while not (stopping.is_set() or _reached(position, until)):
             position = self._catch_up(stopping, until, on_batch)
             if not (stopping.is_set() or _reached(position, until)):

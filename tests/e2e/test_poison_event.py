@@ -15,6 +15,7 @@ cannot handle.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from tests.e2e.test_cis_up import Stack
@@ -53,10 +55,21 @@ def _eventually(check: Any, timeout: float = 60.0) -> Any:
         time.sleep(0.2)
 
 
-def _customers_projector_pid(stack: Stack) -> int:
-    [pid] = [p.pid for p in stack.descendants()
-             if p.cmdline()[-3:] == ["project", "run", "customers"]]
-    return pid
+def _pid_of(stack: Stack, *args: str) -> int | None:
+    """The one live process of ours whose command line ends with `args`."""
+    found = []
+    for process in stack.descendants():
+        try:
+            if (process.status() != psutil.STATUS_ZOMBIE
+                    and process.cmdline()[-len(args):] == list(args)):
+                found.append(process.pid)
+        except psutil.NoSuchProcess:
+            continue  # ended while we looked
+    return found[0] if len(found) == 1 else None
+
+
+def _customers_projector_pid(stack: Stack) -> int | None:
+    return _pid_of(stack, "project", "run", "customers")
 
 
 def test_a_poison_event_stalls_only_its_read_model_and_the_system_stays_up(
@@ -129,6 +142,18 @@ def test_a_poison_event_stalls_only_its_read_model_and_the_system_stays_up(
     # Everything that does not depend on the damaged note is still there.
     kept = httpx.get(f"{query}/api/v1/customers/{customer['id']}", headers=auth).json()
     assert kept["canton"] == "TI"
+
+    # A child that dies is restarted on its own; the others are left alone.
+    api = _pid_of(stack, "api", "command")
+    journeys = _pid_of(stack, "project", "run", "journeys")
+    assert api and journeys
+    os.kill(journeys, signal.SIGKILL)
+    assert _eventually(lambda: _pid_of(stack, "project", "run", "journeys") not in
+                       (None, journeys))
+    assert _pid_of(stack, "api", "command") == api
+    assert _customers_projector_pid(stack) == projector
+    assert httpx.post(f"{command}/api/v1/customers", json=CUSTOMER,
+                      headers=auth).status_code == 201
 
     stack.stop()
     assert stack.process.returncode == 0
