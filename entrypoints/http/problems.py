@@ -107,6 +107,7 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Probl
 
 
 def _unavailable(request: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Problem]:
+    log.warning("service unavailable", detail=str(exc), path=request.url.path)
     return _problem(request, 503, "Service unavailable", str(exc),
                     headers={"Retry-After": str(exc.retry_after)})
 
@@ -117,6 +118,9 @@ def _store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if exc.status_code >= 500:  # e.g. Litestar's own 500s: every 5xx is logged with its cause
+        log.error("server error", status=exc.status_code, error=type(exc).__name__,
+                  detail=exc.detail, path=request.url.path)
     headers = dict(exc.headers or {})
     if exc.status_code == 429 and "RateLimit-Reset" in headers:
         headers["Retry-After"] = str(max(1, int(headers["RateLimit-Reset"])))
