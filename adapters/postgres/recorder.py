@@ -34,7 +34,7 @@ from adapters.postgres.keys import destroy_key
 __all__ = ["ClaimLost", "PagedApplicationRecorder"]
 
 # The library's write, without its retry decorator.
-_library_insert_events = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
+_library_insert_events = PostgresApplicationRecorder.insert_events.__wrapped__
 
 
 class ClaimLost(Exception):

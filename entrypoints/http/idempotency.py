@@ -56,8 +56,9 @@ class IdempotencyMiddleware:
         # arguments per route, which would copy the store's (unopened) connection pool.
         store: IdempotencyStore = scope["litestar_app"].state["idempotency"]
         key = _header(scope, b"idempotency-key")
-        if key is not None and not 0 < len(key) <= _MAX_KEY:
-            await _problem(send, 400, "Bad request", "Idempotency-Key must be 1 to 200 characters")
+        if key is not None and not (0 < len(key) <= _MAX_KEY and key.isprintable()):
+            await _problem(send, 400, "Bad request",
+                           "Idempotency-Key must be 1 to 200 printable characters")
             return
         implicit = key is None
         key = key if key is not None else _IMPLICIT + uuid.uuid4().hex

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psutil
 import pytest
 
 from adapters.embedded.postgres import start_postgres
@@ -23,16 +23,34 @@ def own_postgres(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings,
     own = dataclasses.replace(settings, database_url=url)
     migrate(own)
     yield own, server
-    os.killpg(server.process.pid, signal.SIGCONT)  # never leave it paused
+    resume(server)  # never leave it paused
     server.stop()
 
 
 @contextmanager
 def paused(server: ServerProcess) -> Iterator[None]:
-    """Postgres stalled (postmaster and every backend stopped), as a swapping or frozen
-    host looks: connections stay open, nothing answers."""
-    os.killpg(server.process.pid, signal.SIGSTOP)
+    """Postgres stalled, as a frozen host looks: connections stay open, nothing answers."""
+    pause(server)
     try:
         yield
     finally:
-        os.killpg(server.process.pid, signal.SIGCONT)
+        resume(server)
+
+
+def pause(server: ServerProcess) -> None:
+    # Every backend is a session of its own (Postgres calls setsid), so not one signal
+    # to a process group: the postmaster first, so it forks no more, then its children.
+    _signal_cluster(server, signal.SIGSTOP)
+
+
+def resume(server: ServerProcess) -> None:
+    _signal_cluster(server, signal.SIGCONT)
+
+
+def _signal_cluster(server: ServerProcess, sig: int) -> None:
+    with suppress(psutil.NoSuchProcess):
+        postmaster = psutil.Process(server.process.pid)
+        postmaster.send_signal(sig)
+        for child in postmaster.children(recursive=True):
+            with suppress(psutil.NoSuchProcess):
+                child.send_signal(sig)

@@ -15,14 +15,14 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import psycopg
-from litestar.testing import AsyncTestClient
 
 from adapters.embedded.process import ServerProcess
 from adapters.settings import Settings
-from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role
-from tests.faults.conftest import paused
+from tests.faults.conftest import paused, resume
+from tests.faults.servers import serve_command_api
 
 CUSTOMER = {"name": "Ivo Rossi", "email": "ivo@example.ch", "postal_code": "6900",
             "canton": "TI"}
@@ -36,13 +36,15 @@ async def test_a_retry_with_the_same_key_after_a_stall_writes_once(
 ) -> None:
     own, server = own_postgres
     headers = {**bearer(Role.SALES_MANAGER), "Idempotency-Key": "call-1"}
-    async with AsyncTestClient(app=create_command_app(own)) as commands:
-        customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
-                                        headers=bearer(Role.SALES_MANAGER))).json()["id"]
-        path = f"/api/v1/customers/{customer}/touchpoints"
+    # A real server: the in-process test client blocks the test's loop during a request.
+    with serve_command_api(own) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as commands:
+            customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
+                                            headers=bearer(Role.SALES_MANAGER))).json()["id"]
+            path = f"/api/v1/customers/{customer}/touchpoints"
 
-        first, seconds = await _stalled_command(own, server, commands, path, TOUCHPOINT, headers)
-        final = await _follow_advice(commands, path, TOUCHPOINT, headers, first)
+            first, seconds = await _stalled_command(own, server, commands, path, TOUCHPOINT, headers)
+            final = await _follow_advice(commands, path, TOUCHPOINT, headers, first)
 
     assert _events(own, customer, "TouchpointRecorded") == 1
     assert final.status_code == 200 and final.json()["version"] == 2
@@ -55,13 +57,15 @@ async def test_without_a_key_the_answer_says_how_to_retry_without_a_double_write
 ) -> None:
     own, server = own_postgres
     headers = bearer(Role.SALES_MANAGER)
-    async with AsyncTestClient(app=create_command_app(own)) as commands:
-        customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
-                                        headers=headers)).json()["id"]
-        path = f"/api/v1/customers/{customer}/touchpoints"
+    # A real server: the in-process test client blocks the test's loop during a request.
+    with serve_command_api(own) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as commands:
+            customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
+                                            headers=headers)).json()["id"]
+            path = f"/api/v1/customers/{customer}/touchpoints"
 
-        first, seconds = await _stalled_command(own, server, commands, path, TOUCHPOINT, headers)
-        final = await _follow_advice(commands, path, TOUCHPOINT, headers, first)
+            first, seconds = await _stalled_command(own, server, commands, path, TOUCHPOINT, headers)
+            final = await _follow_advice(commands, path, TOUCHPOINT, headers, first)
 
     assert _events(own, customer, "TouchpointRecorded") == 1
     assert final.status_code == 200
@@ -76,13 +80,15 @@ async def test_a_stalled_erasure_is_recorded_once_and_its_key_destroyed(
 ) -> None:
     own, server = own_postgres
     headers = {**bearer(Role.DPO), "Idempotency-Key": "erase-1"}
-    async with AsyncTestClient(app=create_command_app(own)) as commands:
-        customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
-                                        headers=bearer(Role.SALES_MANAGER))).json()["id"]
-        path = f"/api/v1/dsg/customers/{customer}/erasure"
+    # A real server: the in-process test client blocks the test's loop during a request.
+    with serve_command_api(own) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as commands:
+            customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
+                                            headers=bearer(Role.SALES_MANAGER))).json()["id"]
+            path = f"/api/v1/dsg/customers/{customer}/erasure"
 
-        first, seconds = await _stalled_command(own, server, commands, path, None, headers)
-        final = await _follow_advice(commands, path, None, headers, first)
+            first, seconds = await _stalled_command(own, server, commands, path, None, headers)
+            final = await _follow_advice(commands, path, None, headers, first)
 
     assert _events(own, customer, "PersonalDataErased") == 1
     assert final.status_code == 200
@@ -145,20 +151,13 @@ class _resume_after:
     """SIGCONT after `seconds` even if the test is stuck (paused() resumes normally)."""
 
     def __init__(self, server: ServerProcess, seconds: float) -> None:
-        self._timer = threading.Timer(seconds, lambda: _resume(server))
+        self._timer = threading.Timer(seconds, lambda: resume(server))
 
     def __enter__(self) -> None:
         self._timer.start()
 
     def __exit__(self, *_: object) -> None:
         self._timer.cancel()
-
-
-def _resume(server: ServerProcess) -> None:
-    import os
-    import signal
-
-    os.killpg(server.process.pid, signal.SIGCONT)
 
 
 def _events(own: Settings, customer: str, topic: str) -> int:
