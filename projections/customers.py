@@ -2,27 +2,31 @@
 
 Personal columns (name, e-mail, phone) hold the decrypted values for the API and are
 set to NULL by `PersonalDataErased`; canton, stage and dates stay for the dashboards.
+`CustomerQueries` reads it (and each lead score with the customer's salesperson).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ClassVar
+from uuid import UUID
 
 from psycopg import Cursor
 
 from domain import events as e
+from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
+from projections.reading import Reader, Row
 from projections.rows import load_rows, upsert_rows
 
-__all__ = ["CustomersReadModel"]
+__all__ = ["CustomerQueries", "CustomersReadModel"]
 
 _COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
             "canton", "language", "salesperson", "stage", "consents", "erased",
             "registered_at", "last_activity_at", "version", "position")
-
-
+_SELECTED = ", ".join(_COLUMNS)
 
 
 class CustomersReadModel(ReadModel):
@@ -111,7 +115,7 @@ def _registered(event: Any) -> dict[str, Any]:
         "canton": str(event.canton),
         "language": str(event.language),
         "salesperson": event.salesperson,
-        "stage": "lead",
+        "stage": Stage.LEAD.value,
         "consents": [],
         "erased": False,
         "registered_at": event.timestamp,
@@ -124,3 +128,43 @@ def _registered(event: Any) -> dict[str, Any]:
 def _shown(value: Any) -> str | None:
     """The decrypted value, or None when absent or erased (never the redaction marker)."""
     return None if value is None or value.value is None else str(value.value)
+
+
+class CustomerQueries(Reader):
+    """Profiles and searches, the stage as of now (dormant after 90 quiet days)."""
+
+    async def profile(self, customer_id: UUID) -> Row | None:
+        return await self.one(f"SELECT {_SELECTED} FROM rm_customers.customers_now "
+                              "WHERE customer_id = %s", (customer_id,))
+
+    async def search(
+        self, *, canton: str | None, stage: str | None, salesperson: str | None,
+        text: str | None, limit: int, after: tuple[datetime, UUID] | None,
+    ) -> list[Row]:
+        """Newest registrations first; `after` is the (registered_at, id) keyset cursor."""
+        conditions, params = ["true"], list[Any]()
+        for column, value in (("canton", canton), ("stage", stage), ("salesperson", salesperson)):
+            if value is not None:
+                conditions.append(f"{column} = %s")
+                params.append(value)
+        if text:
+            conditions.append("(name ILIKE %s OR email ILIKE %s OR company_name ILIKE %s)")
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * 3
+        if after is not None:
+            conditions.append("(registered_at, customer_id) < (%s, %s)")
+            params += list(after)
+        return await self.rows(
+            f"SELECT {_SELECTED} FROM rm_customers.customers_now "
+            f"WHERE {' AND '.join(conditions)} "
+            "ORDER BY registered_at DESC, customer_id DESC LIMIT %s", [*params, limit])
+
+    async def lead_score(self, customer_id: UUID) -> Row | None:
+        """The score with the customer's salesperson (None while this read model has not
+        seen the customer yet), so callers can tell whose it is. The scores are the
+        scoring consumer's table; whose customer it is, this read model's."""
+        return await self.one(
+            "SELECT s.customer_id, s.score, s.probability, s.contributions, s.position, "
+            "s.updated_at, c.salesperson FROM read.lead_scores s "
+            "LEFT JOIN rm_customers.customers c USING (customer_id) "
+            "WHERE s.customer_id = %s", (customer_id,))

@@ -14,24 +14,17 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain import events as e
-from domain.journey import DORMANT_AFTER, Journey, Stage
+from domain.journey import Journey, Stage
 from projections.base import Positioned
+from projections.journey_sql import stage_now
 from projections.rows import jsonb, load_rows, upsert_rows
 
 __all__ = ["JOURNEY_TABLES", "JourneyStates", "stage_now_view"]
 
-# The stored stage as of now: 90 quiet days make a customer dormant (before contract).
-STAGE_NOW_SQL = (
-    "CASE WHEN stage NOT IN ('contracted', 'delivered', 'lost') "
-    f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
-    "THEN 'dormant' ELSE stage END AS stage"
-)
-
-
-
 def stage_now_view(table: str, columns: Sequence[str]) -> str:
     """CREATE statement of view `<table>_now`: the table, with the stage as of now."""
-    selected = ", ".join(STAGE_NOW_SQL if column == "stage" else column for column in columns)
+    selected = ", ".join(f"{stage_now()} AS stage" if column == "stage" else column
+                         for column in columns)
     return (f"CREATE OR REPLACE VIEW {{schema}}.{table}_now AS "
             f"SELECT {selected} FROM {{schema}}.{table}")
 

@@ -7,6 +7,7 @@ erasure leaves the timeline as it was and only adds its own step.
 
 Sale and test-drive events after the first do not name the model: `subject_models`
 remembers it (sale or test drive id → model), loaded once per batch.
+`JourneyQueries` reads a customer's row (the stage as of now) with the timeline.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain import events as e
+from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
+from projections.reading import Reader, Row
 from projections.rows import jsonb, load_rows, upsert_rows
 
-__all__ = ["JourneysReadModel", "journey_step"]
+__all__ = ["JourneyQueries", "JourneysReadModel", "journey_step"]
 
 _COLUMNS = ("customer_id", "salesperson", "canton", "stage", "erased", "registered_at",
             "last_activity_at", "position")
@@ -200,7 +203,7 @@ def _col(row: Any, index: int) -> Any:
 def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
     if isinstance(event, e.CustomerRegistered):
         return {"customer_id": event.originator_id, "salesperson": event.salesperson,
-                "canton": str(event.canton), "stage": "lead", "erased": False,
+                "canton": str(event.canton), "stage": Stage.LEAD.value, "erased": False,
                 "registered_at": event.timestamp, "last_activity_at": event.timestamp,
                 "position": 0}
     if row is None:
@@ -223,3 +226,17 @@ def _step_row(customer: UUID, position: int, event: Any, step: str,
             "step": step, "sale_id": event.originator_id if is_sale else None,
             "test_drive_id": getattr(event, "test_drive_id", None),
             "details": jsonb(details)}
+
+
+class JourneyQueries(Reader):
+    async def journey(self, customer_id: UUID) -> Row | None:
+        """The customer's row (stage as of now) with `steps`, oldest first; None if unknown."""
+        row = await self.one(f"SELECT {', '.join(_COLUMNS)} FROM rm_journeys.journeys_now "
+                             "WHERE customer_id = %s", (customer_id,))
+        if row is None:
+            return None
+        steps = await self.rows(
+            "SELECT step, occurred_at, position, sale_id, test_drive_id, details "
+            "FROM rm_journeys.timeline WHERE customer_id = %s ORDER BY position",
+            (customer_id,))
+        return {**row, "steps": steps}
