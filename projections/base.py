@@ -14,16 +14,24 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
+from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-__all__ = ["PositionMoved", "Positioned", "ReadModel", "ReadModelRecorder", "schema_of"]
+__all__ = ["PositionMoved", "Positioned", "ReadModel", "ReadModelRecorder", "originator_of",
+           "schema_of"]
 
 Positioned = tuple[Any, int]  # a domain event and its position (notification id) in the log
+
+
+def originator_of(notification: Notification) -> UUID:
+    """The notification's aggregate id (the library types it `UUID | str`; ours are UUIDs)."""
+    originator = notification.originator_id
+    return originator if isinstance(originator, UUID) else UUID(originator)
 
 
 def schema_of(name: str, *, rebuild: bool = False) -> str:

@@ -80,25 +80,25 @@ class CustomersReadModel(ReadModel):
 
 
 def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
-    if isinstance(event, e.CustomerRegistered):
+    if type(event) is e.CustomerRegistered:
         return _registered(event)
     if row is None:
         return None
     row = dict(row)
-    match event:
-        case e.ContactChanged():
+    match type(event):
+        case e.ContactChanged:
             row.update(email=_shown(event.email), phone=_shown(event.phone))
-        case e.AddressChanged():
+        case e.AddressChanged:
             row.update(postal_code=str(event.postal_code), canton=str(event.canton))
-        case e.PreferencesChanged():
+        case e.PreferencesChanged:
             row.update(language=str(event.language))
-        case e.ConsentGranted():
+        case e.ConsentGranted:
             row.update(consents=sorted({*row["consents"], str(event.purpose)}))
-        case e.ConsentWithdrawn():
+        case e.ConsentWithdrawn:
             row.update(consents=[c for c in row["consents"] if c != str(event.purpose)])
-        case e.SalespersonAssigned():
+        case e.SalespersonAssigned:
             row.update(salesperson=event.salesperson)
-        case e.PersonalDataErased():
+        case e.PersonalDataErased:
             row.update(name=None, email=None, phone=None, erased=True)
     return row
 

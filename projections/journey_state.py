@@ -80,8 +80,7 @@ class JourneyStates:
                                        for c in self.changed])
 
     def _owners(self, events: Sequence[Positioned]) -> dict[UUID, UUID]:
-        opened = [(ev.originator_id, ev.customer_id) for ev, _ in events
-                  if isinstance(ev, e.SaleOpened)]
+        opened = [_sale_and_customer(ev) for ev, _ in events if type(ev) is e.SaleOpened]
         if opened:
             self.curs.executemany(
                 f"INSERT INTO {self.schema}.sale_owner (sale_id, customer_id) VALUES (%s, %s) "
@@ -95,6 +94,10 @@ class JourneyStates:
         rows = load_rows(self.curs, self.schema, "journey_state", ("customer_id", "state"),
                          "customer_id", customers)
         return {customer: _load(row["state"]) for customer, row in rows.items()}
+
+
+def _sale_and_customer(opened: Any) -> tuple[UUID, UUID]:
+    return opened.originator_id, opened.customer_id
 
 
 def _dump(journey: Journey) -> dict[str, Any]:

@@ -90,25 +90,25 @@ class JourneysReadModel(ReadModel):
 
 def journey_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]] | None:
     """The timeline step an event makes (its name and details), or None if it makes none."""
-    match event:
-        case e.CustomerRegistered():
+    match type(event):
+        case e.CustomerRegistered:
             return "registered", {"kind": str(event.kind), "canton": str(event.canton),
                                   "postal_code": str(event.postal_code),
                                   "language": str(event.language),
                                   "salesperson": event.salesperson}
-        case e.TouchpointRecorded():
+        case e.TouchpointRecorded:
             return "touchpoint", {"kind": str(event.kind), "channel": str(event.channel)}
-        case e.VehicleInterestRecorded():
+        case e.VehicleInterestRecorded:
             return "vehicle_interest", {"model": str(event.model)}
-        case e.ConsentGranted() | e.ConsentWithdrawn():
-            granted = isinstance(event, e.ConsentGranted)
+        case e.ConsentGranted | e.ConsentWithdrawn:
+            granted = type(event) is e.ConsentGranted
             return ("consent_granted" if granted else "consent_withdrawn",
                     {"purpose": str(event.purpose)})
-        case e.SalespersonAssigned():
+        case e.SalespersonAssigned:
             return "salesperson_assigned", {"salesperson": event.salesperson}
-        case e.PersonalDataErased():
+        case e.PersonalDataErased:
             return "personal_data_erased", {}
-    if isinstance(event, _TEST_DRIVE_EVENTS):
+    if type(event) in _TEST_DRIVE_EVENTS:
         return _test_drive_step(event, model)
     if type(event) in e.SALE_EVENT_TYPES:
         return _sale_step(event, model)
@@ -121,35 +121,35 @@ _TEST_DRIVE_EVENTS = (e.TestDriveBooked, e.TestDriveCompleted, e.TestDriveCancel
 
 def _test_drive_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]]:
     details: dict[str, Any] = {"model": model}
-    match event:
-        case e.TestDriveBooked():
+    match type(event):
+        case e.TestDriveBooked:
             details["scheduled_at"] = event.scheduled_at.isoformat()
             return "test_drive_booked", details
-        case e.TestDriveCompleted():
+        case e.TestDriveCompleted:
             details["rating"] = int(event.rating)
             return "test_drive_completed", details
-        case e.TestDriveCancelled():
+        case e.TestDriveCancelled:
             return "test_drive_cancelled", details
     return "test_drive_missed", details
 
 
 def _sale_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]]:
     details: dict[str, Any] = {"model": model}
-    match event:
-        case e.SaleOpened():
+    match type(event):
+        case e.SaleOpened:
             details.update(salesperson=event.salesperson, list_price=event.list_price.rappen)
             return "sale_opened", details
-        case e.SaleQuoted():
+        case e.SaleQuoted:
             details.update(price=event.price.rappen, discount=event.discount.rappen,
                            incentives=event.incentives.rappen)
             return "sale_quoted", details
-        case e.SaleReserved():
+        case e.SaleReserved:
             details.update(deposit=event.deposit.rappen)
             return "sale_reserved", details
-        case e.SaleContractSigned():
+        case e.SaleContractSigned:
             details.update(final_price=event.final_price.rappen)
             return "sale_contracted", details
-        case e.SaleDelivered():
+        case e.SaleDelivered:
             details.update(vin=str(event.vin), delivered_on=str(event.delivered_on))
             return "sale_delivered", details
     details.update(reason=str(event.reason))
@@ -168,7 +168,7 @@ class _Models:
         subject = _subject(event)
         if subject is None:
             return None
-        if isinstance(event, (e.SaleOpened, e.TestDriveBooked)):
+        if type(event) in (e.SaleOpened, e.TestDriveBooked):
             self.known[subject] = self.new[subject] = str(event.model)
         return self.known.get(subject)
 
@@ -191,7 +191,7 @@ class _Models:
 def _subject(event: Any) -> UUID | None:
     if type(event) in e.SALE_EVENT_TYPES:
         return event.originator_id  # type: ignore[no-any-return]
-    if isinstance(event, _TEST_DRIVE_EVENTS):
+    if type(event) in _TEST_DRIVE_EVENTS:
         return event.test_drive_id  # type: ignore[no-any-return]
     return None
 
@@ -201,7 +201,8 @@ def _col(row: Any, index: int) -> Any:
 
 
 def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
-    if isinstance(event, e.CustomerRegistered):
+    kind = type(event)
+    if kind is e.CustomerRegistered:
         return {"customer_id": event.originator_id, "salesperson": event.salesperson,
                 "canton": str(event.canton), "stage": Stage.LEAD.value, "erased": False,
                 "registered_at": event.timestamp, "last_activity_at": event.timestamp,
@@ -209,12 +210,12 @@ def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
     if row is None:
         return None
     row = dict(row)
-    match event:
-        case e.AddressChanged():
+    match type(event):
+        case e.AddressChanged:
             row.update(canton=str(event.canton))
-        case e.SalespersonAssigned():
+        case e.SalespersonAssigned:
             row.update(salesperson=event.salesperson)
-        case e.PersonalDataErased():
+        case e.PersonalDataErased:
             row.update(erased=True)
     return row
 

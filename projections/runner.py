@@ -41,7 +41,14 @@ from eventsourcing.utils import get_topic
 
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections import stall
-from projections.base import Positioned, PositionMoved, ReadModel, ReadModelRecorder, schema_of
+from projections.base import (
+    Positioned,
+    PositionMoved,
+    ReadModel,
+    ReadModelRecorder,
+    originator_of,
+    schema_of,
+)
 from projections.partition import CustomerPartition
 
 __all__ = ["INFRASTRUCTURE_ERRORS", "POSITIONS_CHANNEL", "BatchProjector", "PoisonEvent",
@@ -202,7 +209,7 @@ class BatchProjector:
         if self._skipped:
             notifications = [n for n in notifications if n.id not in self._skipped]
         if self.model.shows_personal_data:
-            self.app.cipher.prefetch(n.originator_id for n in notifications)
+            self.app.cipher.prefetch(originator_of(n) for n in notifications)
             to_domain_event = self.app.mapper.to_domain_event
         else:
             to_domain_event = self.app.mapper_leaving_personal_data_sealed.to_domain_event

@@ -122,7 +122,7 @@ class _Batch:
         customers = self.journeys.customers
         sales = {ev.originator_id for ev, _ in events if type(ev) in e.SALE_EVENT_TYPES}
         reassigned = {ev.originator_id for ev, _ in events
-                      if isinstance(ev, e.SalespersonAssigned)}
+                      if type(ev) is e.SalespersonAssigned}
         drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
         self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
         self.sales = load_rows(curs, schema, "sale_facts", _SALE, "sale_id", sales)
@@ -138,18 +138,19 @@ class _Batch:
         self.changed: set[tuple[str, Any]] = set()
 
     def apply(self, event: Any, position: int) -> None:
+        kind = type(event)
         customer = self.journeys.fold(event)
         if customer is None:
             return
-        if isinstance(event, e.CustomerRegistered):
+        if kind is e.CustomerRegistered:
             self.customers[customer] = _registered(event)
-        elif type(event) in e.SALE_EVENT_TYPES:
+        elif kind in e.SALE_EVENT_TYPES:
             self._sale(customer, event, position)
-        elif type(event) in _TEST_DRIVE_STATUS:
+        elif kind in _TEST_DRIVE_STATUS:
             self._test_drive(customer, event, position)
-        elif isinstance(event, e.VehicleInterestRecorded):
+        elif kind is e.VehicleInterestRecorded:
             self._model_reached(customer, str(event.model), Stage.ENGAGED)
-        elif isinstance(event, (e.AddressChanged, e.SalespersonAssigned)):
+        elif kind in (e.AddressChanged, e.SalespersonAssigned):
             self._customer_changed(customer, event)
         self._stage(customer, event, position)
 
@@ -181,10 +182,11 @@ class _Batch:
         self.changed.add(("customer", customer))
 
     def _customer_changed(self, customer: UUID, event: Any) -> None:
+        kind = type(event)
         row = self.customers.get(customer)
         if row is None:
             return
-        if isinstance(event, e.AddressChanged):
+        if kind is e.AddressChanged:
             row["canton"] = str(event.canton)
             return
         row["salesperson"] = event.salesperson
@@ -196,8 +198,9 @@ class _Batch:
                 self.changed.add(("sale", sale_id))
 
     def _sale(self, customer: UUID, event: Any, position: int) -> None:
+        kind = type(event)
         sale_id = event.originator_id
-        if isinstance(event, e.SaleOpened):
+        if kind is e.SaleOpened:
             owner = self.customers.get(customer)
             self.sales[sale_id] = {
                 "sale_id": sale_id, "customer_id": customer,
@@ -208,20 +211,21 @@ class _Batch:
         row = self.sales.get(sale_id)
         if row is None:
             return
-        row.update(status=_SALE_STATUS[type(event)].value, position=position)
-        if isinstance(event, e.SaleContractSigned):
+        row.update(status=_SALE_STATUS[kind].value, position=position)
+        if kind is e.SaleContractSigned:
             row.update(final_price=event.final_price.rappen, contracted_at=event.timestamp)
-        elif isinstance(event, e.SaleDelivered):
+        elif kind is e.SaleDelivered:
             row.update(delivered_at=event.timestamp)
-        elif isinstance(event, e.SaleCancelled):
+        elif kind is e.SaleCancelled:
             row.update(cancelled_at=event.timestamp)
         self.changed.add(("sale", sale_id))
-        if type(event) in SALE_STAGE:
-            self._model_reached(customer, row["model"], SALE_STAGE[type(event)])
+        if kind in SALE_STAGE:
+            self._model_reached(customer, row["model"], SALE_STAGE[kind])
 
     def _test_drive(self, customer: UUID, event: Any, position: int) -> None:
+        kind = type(event)
         drive_id = event.test_drive_id
-        if isinstance(event, e.TestDriveBooked):
+        if kind is e.TestDriveBooked:
             owner = self.customers.get(customer)
             if owner is None:
                 return
@@ -231,11 +235,11 @@ class _Batch:
         row = self.drives.get(drive_id)
         if row is None:
             return
-        row.update(status=_TEST_DRIVE_STATUS[type(event)].value, position=position)
-        if isinstance(event, e.TestDriveCompleted):
+        row.update(status=_TEST_DRIVE_STATUS[kind].value, position=position)
+        if kind is e.TestDriveCompleted:
             row["rating"] = int(event.rating)
         self.changed.add(("drive", drive_id))
-        if isinstance(event, (e.TestDriveBooked, e.TestDriveCompleted)):
+        if kind in (e.TestDriveBooked, e.TestDriveCompleted):
             self._model_reached(customer, row["model"], Stage.TEST_DRIVE)
 
     def _model_reached(self, customer: UUID, model: str, stage: Stage) -> None:
