@@ -138,10 +138,11 @@ class _Batch:
         self.changed: set[tuple[str, Any]] = set()
 
     def apply(self, event: Any, position: int) -> None:
-        kind = type(event)
         customer = self.journeys.fold(event)
         if customer is None:
             return
+        # By type, not isinstance: mypy would narrow the event to a bare AggregateEvent.
+        kind = type(event)
         if kind is e.CustomerRegistered:
             self.customers[customer] = _registered(event)
         elif kind in e.SALE_EVENT_TYPES:
@@ -150,8 +151,10 @@ class _Batch:
             self._test_drive(customer, event, position)
         elif kind is e.VehicleInterestRecorded:
             self._model_reached(customer, str(event.model), Stage.ENGAGED)
-        elif kind in (e.AddressChanged, e.SalespersonAssigned):
-            self._customer_changed(customer, event)
+        elif kind is e.AddressChanged:
+            self._moved(customer, str(event.canton))
+        elif kind is e.SalespersonAssigned:
+            self._reassigned(customer, event.salesperson)
         self._stage(customer, event, position)
 
     def save(self) -> None:
@@ -181,20 +184,20 @@ class _Batch:
             row["contracted_at"] = event.timestamp
         self.changed.add(("customer", customer))
 
-    def _customer_changed(self, customer: UUID, event: Any) -> None:
-        kind = type(event)
+    def _moved(self, customer: UUID, canton: str) -> None:
+        if (row := self.customers.get(customer)) is not None:
+            row["canton"] = canton
+
+    def _reassigned(self, customer: UUID, salesperson: str) -> None:
         row = self.customers.get(customer)
         if row is None:
             return
-        if kind is e.AddressChanged:
-            row["canton"] = str(event.canton)
-            return
-        row["salesperson"] = event.salesperson
+        row["salesperson"] = salesperson
         # Sales follow their customer's salesperson until they are closed; a contract
         # signed (or a sale lost) before stays with whoever had the customer then.
         for sale_id, sale in self.sales.items():
             if sale["customer_id"] == customer and sale["status"] in _OPEN_SALE_STATUSES:
-                sale["salesperson"] = event.salesperson
+                sale["salesperson"] = salesperson
                 self.changed.add(("sale", sale_id))
 
     def _sale(self, customer: UUID, event: Any, position: int) -> None:
