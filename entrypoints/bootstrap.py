@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import psycopg
-from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -48,18 +48,13 @@ def build_tracking_recorder(
 ) -> PostgresTrackingRecorder:
     """A tracking recorder whose table is `<name>_tracking` (the library's naming), in
     `schema` when given (a read model's own), else in the event store's."""
-    factory = _postgres_factory(settings, name, schema=schema, create_table=create_table)
-    return factory.tracking_recorder(PostgresTrackingRecorder)
-
-
-def _postgres_factory(settings: Settings, name: str, *, schema: str | None,
-                      create_table: bool = False) -> PostgresFactory:
     assert settings.database_url
     env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
                             pool_size=2, create_table=create_table)
     if schema is not None:
         env["POSTGRES_SCHEMA"] = schema
-    return PostgresFactory.construct(env=Environment(name, env))
+    factory = InfrastructureFactory.construct(env=Environment(name, env))
+    return factory.tracking_recorder(PostgresTrackingRecorder)
 
 
 def build_projector(
@@ -69,9 +64,9 @@ def build_projector(
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too;
     with a partition, for that partition's events only."""
     schema = schema_of(model.name, rebuild=rebuild)
-    # The read model's own recorder: the one writer of its positions.
-    tracking = _postgres_factory(settings, model.name, schema=schema).tracking_recorder(
-        ReadModelRecorder)
+    plain = build_tracking_recorder(settings, model.name, schema=schema)
+    # The read model's own recorder on that datastore: the one writer of its positions.
+    tracking = ReadModelRecorder(plain.datastore, tracking_table_name=plain.tracking_table_name)
     return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch,
                           partition=partition)
 

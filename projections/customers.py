@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
+import msgspec
 from psycopg import Cursor
 
 from domain import events as e
@@ -21,7 +22,8 @@ from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_v
 from projections.reading import Reader, Row
 from projections.rows import load_rows, upsert_rows
 
-__all__ = ["CustomerQueries", "CustomersReadModel"]
+__all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel", "LeadScoreBody",
+           "ScoredCustomer"]
 
 _COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
             "canton", "language", "salesperson", "stage", "consents", "erased",
@@ -130,17 +132,58 @@ def _shown(value: Any) -> str | None:
     return None if value is None or value.value is None else str(value.value)
 
 
+class CustomerProfile(msgspec.Struct, frozen=True):
+    """Personal fields are null after a DSG erasure; `stage` is as of now."""
+
+    id: UUID
+    kind: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    company_name: str | None
+    postal_code: str
+    canton: str
+    language: str
+    salesperson: str
+    stage: str
+    consents: list[str]
+    erased: bool
+    registered_at: datetime
+    last_activity_at: datetime
+    version: int
+    position: int
+
+    @classmethod
+    def of(cls, row: Row) -> CustomerProfile:
+        return cls(id=row["customer_id"], **{k: v for k, v in row.items() if k != "customer_id"})
+
+
+class LeadScoreBody(msgspec.Struct, frozen=True):
+    customer_id: UUID
+    score: int
+    probability: float
+    contributions: dict[str, int]
+    position: int
+    updated_at: datetime
+
+
+class ScoredCustomer(NamedTuple):
+    score: LeadScoreBody
+    salesperson: str | None  # None while this read model has not seen the customer
+
+
 class CustomerQueries(Reader):
     """Profiles and searches, the stage as of now (dormant after 90 quiet days)."""
 
-    async def profile(self, customer_id: UUID) -> Row | None:
-        return await self.one(f"SELECT {_SELECTED} FROM rm_customers.customers_now "
-                              "WHERE customer_id = %s", (customer_id,))
+    async def profile(self, customer_id: UUID) -> CustomerProfile | None:
+        row = await self.one(f"SELECT {_SELECTED} FROM rm_customers.customers_now "
+                             "WHERE customer_id = %s", (customer_id,))
+        return None if row is None else CustomerProfile.of(row)
 
     async def search(
         self, *, canton: str | None, stage: str | None, salesperson: str | None,
         text: str | None, limit: int, after: tuple[datetime, UUID] | None,
-    ) -> list[Row]:
+    ) -> list[CustomerProfile]:
         """Newest registrations first; `after` is the (registered_at, id) keyset cursor."""
         conditions, params = ["true"], list[Any]()
         for column, value in (("canton", canton), ("stage", stage), ("salesperson", salesperson)):
@@ -154,17 +197,22 @@ class CustomerQueries(Reader):
         if after is not None:
             conditions.append("(registered_at, customer_id) < (%s, %s)")
             params += list(after)
-        return await self.rows(
+        rows = await self.rows(
             f"SELECT {_SELECTED} FROM rm_customers.customers_now "
             f"WHERE {' AND '.join(conditions)} "
             "ORDER BY registered_at DESC, customer_id DESC LIMIT %s", [*params, limit])
+        return [CustomerProfile.of(row) for row in rows]
 
-    async def lead_score(self, customer_id: UUID) -> Row | None:
-        """The score with the customer's salesperson (None while this read model has not
-        seen the customer yet), so callers can tell whose it is. The scores are the
-        scoring consumer's table; whose customer it is, this read model's."""
-        return await self.one(
+    async def lead_score(self, customer_id: UUID) -> ScoredCustomer | None:
+        """The score with the customer's salesperson, so callers can tell whose it is.
+        The scores are the scoring consumer's table; whose customer it is, this read
+        model's."""
+        row = await self.one(
             "SELECT s.customer_id, s.score, s.probability, s.contributions, s.position, "
             "s.updated_at, c.salesperson FROM read.lead_scores s "
             "LEFT JOIN rm_customers.customers c USING (customer_id) "
             "WHERE s.customer_id = %s", (customer_id,))
+        if row is None:
+            return None
+        salesperson = row.pop("salesperson")
+        return ScoredCustomer(LeadScoreBody(**row), salesperson)

@@ -13,19 +13,21 @@ remembers it (sale or test drive id → model), loaded once per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+import msgspec
 from psycopg import Cursor
 
 from domain import events as e
 from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
-from projections.reading import Reader, Row
+from projections.reading import Reader
 from projections.rows import jsonb, load_rows, upsert_rows
 
-__all__ = ["JourneyQueries", "JourneysReadModel", "journey_step"]
+__all__ = ["JourneyBody", "JourneyQueries", "JourneyStep", "JourneysReadModel", "journey_step"]
 
 _COLUMNS = ("customer_id", "salesperson", "canton", "stage", "erased", "registered_at",
             "last_activity_at", "position")
@@ -229,9 +231,38 @@ def _step_row(customer: UUID, position: int, event: Any, step: str,
             "details": jsonb(details)}
 
 
+class JourneyStep(msgspec.Struct, frozen=True):
+    """One step: `step` names it (registered, touchpoint, vehicle_interest,
+    test_drive_booked|completed|cancelled|missed, sale_opened|quoted|reserved|
+    contracted|delivered|cancelled, consent_granted|withdrawn, salesperson_assigned,
+    personal_data_erased); `details` holds its facts (model, amounts in Rappen, …)."""
+
+    step: str
+    occurred_at: datetime
+    position: int
+    sale_id: UUID | None
+    test_drive_id: UUID | None
+    details: dict[str, Any]
+
+
+class JourneyBody(msgspec.Struct, frozen=True):
+    """A customer's timeline, oldest first, and the stage as of now."""
+
+    customer_id: UUID
+    stage: str
+    salesperson: str
+    canton: str
+    erased: bool
+    registered_at: datetime
+    last_activity_at: datetime
+    position: int
+    steps: list[JourneyStep]
+
+
 class JourneyQueries(Reader):
-    async def journey(self, customer_id: UUID) -> Row | None:
-        """The customer's row (stage as of now) with `steps`, oldest first; None if unknown."""
+    async def journey(self, customer_id: UUID) -> JourneyBody | None:
+        """The customer's row (stage as of now) with its steps, oldest first; None if
+        unknown."""
         row = await self.one(f"SELECT {', '.join(_COLUMNS)} FROM rm_journeys.journeys_now "
                              "WHERE customer_id = %s", (customer_id,))
         if row is None:
@@ -240,4 +271,4 @@ class JourneyQueries(Reader):
             "SELECT step, occurred_at, position, sale_id, test_drive_id, details "
             "FROM rm_journeys.timeline WHERE customer_id = %s ORDER BY position",
             (customer_id,))
-        return {**row, "steps": steps}
+        return JourneyBody(**row, steps=[JourneyStep(**step) for step in steps])

@@ -16,9 +16,9 @@ from domain.journey import Stage
 from entrypoints.http.auth import Caller, Role
 from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
-from entrypoints.query_api.bodies import CustomerPage, CustomerProfile, LeadScoreBody
+from entrypoints.query_api.bodies import CustomerPage
 from entrypoints.query_api.params import MinPosition, bad_parameter, canton_code, plain_text
-from projections.customers import CustomerQueries
+from projections.customers import CustomerProfile, CustomerQueries, LeadScoreBody
 from projections.reading import Positions
 
 __all__ = ["CustomersController", "MinPosition", "ScoresController", "await_position",
@@ -70,23 +70,23 @@ class CustomersController(Controller):
         own = visible_salesperson(request.user)
         if own is not None and salesperson not in (None, own):
             return CustomerPage(items=[], next_cursor=None)  # a colleague's: none visible
-        rows = await customers.search(
+        found = await customers.search(
             canton=code, stage=stage.value if stage else None,
             salesperson=own or salesperson, text=q, limit=limit + 1, after=after)
-        page = [CustomerProfile.of(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return CustomerPage(items=page, next_cursor=_encode_cursor(rows[limit - 1]) if more else None)
+        page = found[:limit]
+        more = len(found) > limit
+        return CustomerPage(items=page, next_cursor=_encode_cursor(page[-1]) if more else None)
 
     @get("/{customer_id:uuid}", summary="A customer's profile", responses=query_responses())
     async def profile(self, customer_id: UUID, request: Req, positions: Positions,
                       customers: CustomerQueries,
                       min_position: MinPosition = None) -> CustomerProfile:
         await await_position(positions, "customers", min_position)
-        row = await customers.profile(customer_id)
+        profile = await customers.profile(customer_id)
         own = visible_salesperson(request.user)
-        if row is None or (own is not None and row["salesperson"] != own):
+        if profile is None or (own is not None and profile.salesperson != own):
             raise NotFound(f"no customer with id {customer_id}")
-        return CustomerProfile.of(row)
+        return profile
 
 
 class ScoresController(Controller):
@@ -97,21 +97,17 @@ class ScoresController(Controller):
          responses=query_responses())
     async def score(self, customer_id: UUID, request: Req,
                     customers: CustomerQueries) -> LeadScoreBody:
-        row = await customers.lead_score(customer_id)
+        scored = await customers.lead_score(customer_id)
         own = visible_salesperson(request.user)
         # A colleague's customer is answered like an unknown one: the same 404 says
         # nothing about which ids exist.
-        if row is None or (own is not None and row["salesperson"] != own):
+        if scored is None or (own is not None and scored.salesperson != own):
             raise NotFound(f"no score for customer {customer_id}")
-        return LeadScoreBody(
-            customer_id=row["customer_id"], score=row["score"],
-            probability=row["probability"], contributions=row["contributions"],
-            position=row["position"], updated_at=row["updated_at"],
-        )
+        return scored.score
 
 
-def _encode_cursor(row: dict[str, Any]) -> str:
-    return _cursor_of(row["registered_at"], row["customer_id"])
+def _encode_cursor(last: CustomerProfile) -> str:
+    return _cursor_of(last.registered_at, last.id)
 
 
 def _cursor_of(registered_at: datetime, customer_id: UUID) -> str:

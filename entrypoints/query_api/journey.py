@@ -11,8 +11,7 @@ from application.errors import NotFound
 from entrypoints.http.auth import Caller
 from entrypoints.http.openapi import query_responses
 from entrypoints.query_api.customers import MinPosition, await_position, visible_salesperson
-from entrypoints.query_api.dashboard_bodies import JourneyBody
-from projections.journeys import JourneyQueries
+from projections.journeys import JourneyBody, JourneyQueries
 from projections.reading import Positions
 
 __all__ = ["JourneyController"]
@@ -30,8 +29,8 @@ class JourneyController(Controller):
                       positions: Positions, journeys: JourneyQueries,
                       min_position: MinPosition = None) -> JourneyBody:
         await await_position(positions, "journeys", min_position)
-        row = await journeys.journey(customer_id)
+        journey = await journeys.journey(customer_id)
         own = visible_salesperson(request.user)
-        if row is None or (own is not None and row["salesperson"] != own):
+        if journey is None or (own is not None and journey.salesperson != own):
             raise NotFound(f"no customer with id {customer_id}")
-        return JourneyBody.of(row)
+        return journey
