@@ -141,7 +141,8 @@ class _Batch:
         customer = self.journeys.fold(event)
         if customer is None:
             return
-        # By type, not isinstance: mypy would narrow the event to a bare AggregateEvent.
+        # By type, not isinstance: `domain.events` types each class as a bare
+        # AggregateEvent, so isinstance would hide the event's fields from mypy.
         kind = type(event)
         if kind is e.CustomerRegistered:
             self.customers[customer] = _registered(event)
