@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.journey import Stage
+
 __all__ = ["LeadFeatures", "LeadScore", "score_lead"]
 
 # Points per journey stage; the stage is the strongest signal of intent.
-_STAGE_POINTS = {
-    "lead": 10,
-    "engaged": 25,
-    "test_drive": 45,
-    "negotiation": 60,
-    "reserved": 75,
-    "contracted": 90,
-    "delivered": 100,
-    "lost": 0,
-    "dormant": 5,
+_STAGE_POINTS: dict[str, int] = {
+    Stage.LEAD: 10,
+    Stage.ENGAGED: 25,
+    Stage.TEST_DRIVE: 45,
+    Stage.NEGOTIATION: 60,
+    Stage.RESERVED: 75,
+    Stage.CONTRACTED: 90,
+    Stage.DELIVERED: 100,
+    Stage.LOST: 0,
+    Stage.DORMANT: 5,
 }
 
 
 @dataclass(frozen=True, slots=True)
 class LeadFeatures:
-    stage: str = "lead"
+    stage: str = Stage.LEAD
     is_business: bool = False
 
 

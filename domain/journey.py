@@ -15,7 +15,8 @@ from uuid import UUID
 
 from domain import events as e
 
-__all__ = ["DORMANT_AFTER", "Journey", "Stage", "stage_of"]
+__all__ = ["CONVERTED_STAGES", "DORMANT_AFTER", "FORWARD_STAGES", "NEVER_DORMANT",
+           "SALE_STAGE", "Journey", "Stage", "further", "stage_of"]
 
 DORMANT_AFTER = timedelta(days=90)
 
@@ -32,9 +33,16 @@ class Stage(StrEnum):
     DORMANT = "dormant"  # no activity for 90 days before contract
 
 
-_FORWARD = [Stage.LEAD, Stage.ENGAGED, Stage.TEST_DRIVE, Stage.NEGOTIATION, Stage.RESERVED,
-            Stage.CONTRACTED, Stage.DELIVERED]
-_SALE_STAGE: dict[type, Stage] = {
+# The stages a customer moves forward through, in order (lost and dormant are off it).
+FORWARD_STAGES: tuple[Stage, ...] = (
+    Stage.LEAD, Stage.ENGAGED, Stage.TEST_DRIVE, Stage.NEGOTIATION, Stage.RESERVED,
+    Stage.CONTRACTED, Stage.DELIVERED)
+# A customer who signed: counted as converted, and never dormant however quiet.
+CONVERTED_STAGES: frozenset[Stage] = frozenset({Stage.CONTRACTED, Stage.DELIVERED})
+# Where a customer stays however long nothing happens.
+NEVER_DORMANT: frozenset[Stage] = CONVERTED_STAGES | {Stage.LOST}
+# The stage a sale event puts its sale at.
+SALE_STAGE: dict[type, Stage] = {
     e.SaleOpened: Stage.NEGOTIATION,
     e.SaleQuoted: Stage.NEGOTIATION,
     e.SaleReserved: Stage.RESERVED,
@@ -63,14 +71,14 @@ class Journey:
         # Replaying the log folds every event: constructor calls, not `replace()`,
         # which costs several times more.
         kind = type(event)
-        if kind in _SALE_STAGE:
-            sales = {**self.sales, event.originator_id: _SALE_STAGE[kind]}
+        if kind in SALE_STAGE:
+            sales = {**self.sales, event.originator_id: SALE_STAGE[kind]}
             return Journey(self.activity, sales, self.cancelled, event.timestamp)
         if kind is e.SaleCancelled:
             sales = {k: v for k, v in self.sales.items() if k != event.originator_id}
             return Journey(self.activity, sales, self.cancelled + 1, event.timestamp)
         if kind in _CUSTOMER_STAGE:
-            activity = _later(self.activity, _CUSTOMER_STAGE[kind])
+            activity = further(self.activity, _CUSTOMER_STAGE[kind])
             return Journey(activity, self.sales, self.cancelled, event.timestamp)
         if kind in _QUIET:
             return self
@@ -83,7 +91,7 @@ class Journey:
             return Stage.LOST
         else:
             furthest = self.activity
-        if furthest in (Stage.CONTRACTED, Stage.DELIVERED):
+        if furthest in CONVERTED_STAGES:
             return furthest
         if self.last_activity is not None and now - self.last_activity > DORMANT_AFTER:
             return Stage.DORMANT
@@ -98,8 +106,9 @@ def stage_of(events: Iterable[Any], now: datetime) -> Stage:
     return journey.stage(now)
 
 
-_RANK = {stage: rank for rank, stage in enumerate(_FORWARD)}
+_RANK = {stage: rank for rank, stage in enumerate(FORWARD_STAGES)}
 
 
-def _later(a: Stage, b: Stage) -> Stage:
+def further(a: Stage, b: Stage) -> Stage:
+    """The later of two forward stages (the first when they are the same)."""
     return a if _RANK[a] >= _RANK[b] else b

@@ -13,7 +13,7 @@ from adapters.postgres.bounded import bounded_async_connection, server_timeouts
 from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
 from application.services import APPLICATION_NAME, CustomerIntelligence
-from projections.base import ReadModel, schema_of
+from projections.base import ReadModel, ReadModelRecorder, schema_of
 from projections.partition import CustomerPartition
 from projections.runner import BatchProjector
 
@@ -64,7 +64,9 @@ def build_projector(
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too;
     with a partition, for that partition's events only."""
     schema = schema_of(model.name, rebuild=rebuild)
-    tracking = build_tracking_recorder(settings, model.name, schema=schema)
+    plain = build_tracking_recorder(settings, model.name, schema=schema)
+    # The read model's own recorder on that datastore: the one writer of its positions.
+    tracking = ReadModelRecorder(plain.datastore, tracking_table_name=plain.tracking_table_name)
     return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch,
                           partition=partition)
 

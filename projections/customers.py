@@ -2,27 +2,33 @@
 
 Personal columns (name, e-mail, phone) hold the decrypted values for the API and are
 set to NULL by `PersonalDataErased`; canton, stage and dates stay for the dashboards.
+`CustomerQueries` reads it (and each lead score with the customer's salesperson).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, NamedTuple
+from uuid import UUID
 
+import msgspec
 from psycopg import Cursor
 
 from domain import events as e
+from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
+from projections.reading import Reader, Row
 from projections.rows import load_rows, upsert_rows
 
-__all__ = ["CustomersReadModel"]
+__all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel", "LeadScoreBody",
+           "ScoredCustomer"]
 
 _COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
             "canton", "language", "salesperson", "stage", "consents", "erased",
             "registered_at", "last_activity_at", "version", "position")
-
-
+_SELECTED = ", ".join(_COLUMNS)
 
 
 class CustomersReadModel(ReadModel):
@@ -76,25 +82,27 @@ class CustomersReadModel(ReadModel):
 
 
 def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
-    if isinstance(event, e.CustomerRegistered):
+    if type(event) is e.CustomerRegistered:
         return _registered(event)
     if row is None:
         return None
     row = dict(row)
-    match event:
-        case e.ContactChanged():
+    # By type, not by class pattern: `domain.events` types each class as a bare
+    # AggregateEvent, so a class pattern would hide the event's fields from mypy.
+    match type(event):
+        case e.ContactChanged:
             row.update(email=_shown(event.email), phone=_shown(event.phone))
-        case e.AddressChanged():
+        case e.AddressChanged:
             row.update(postal_code=str(event.postal_code), canton=str(event.canton))
-        case e.PreferencesChanged():
+        case e.PreferencesChanged:
             row.update(language=str(event.language))
-        case e.ConsentGranted():
+        case e.ConsentGranted:
             row.update(consents=sorted({*row["consents"], str(event.purpose)}))
-        case e.ConsentWithdrawn():
+        case e.ConsentWithdrawn:
             row.update(consents=[c for c in row["consents"] if c != str(event.purpose)])
-        case e.SalespersonAssigned():
+        case e.SalespersonAssigned:
             row.update(salesperson=event.salesperson)
-        case e.PersonalDataErased():
+        case e.PersonalDataErased:
             row.update(name=None, email=None, phone=None, erased=True)
     return row
 
@@ -111,7 +119,7 @@ def _registered(event: Any) -> dict[str, Any]:
         "canton": str(event.canton),
         "language": str(event.language),
         "salesperson": event.salesperson,
-        "stage": "lead",
+        "stage": Stage.LEAD.value,
         "consents": [],
         "erased": False,
         "registered_at": event.timestamp,
@@ -124,3 +132,89 @@ def _registered(event: Any) -> dict[str, Any]:
 def _shown(value: Any) -> str | None:
     """The decrypted value, or None when absent or erased (never the redaction marker)."""
     return None if value is None or value.value is None else str(value.value)
+
+
+class CustomerProfile(msgspec.Struct, frozen=True):
+    """Personal fields are null after a DSG erasure; `stage` is as of now."""
+
+    id: UUID
+    kind: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    company_name: str | None
+    postal_code: str
+    canton: str
+    language: str
+    salesperson: str
+    stage: str
+    consents: list[str]
+    erased: bool
+    registered_at: datetime
+    last_activity_at: datetime
+    version: int
+    position: int
+
+    @classmethod
+    def of(cls, row: Row) -> CustomerProfile:
+        return cls(id=row["customer_id"], **{k: v for k, v in row.items() if k != "customer_id"})
+
+
+class LeadScoreBody(msgspec.Struct, frozen=True):
+    customer_id: UUID
+    score: int
+    probability: float
+    contributions: dict[str, int]
+    position: int
+    updated_at: datetime
+
+
+class ScoredCustomer(NamedTuple):
+    score: LeadScoreBody
+    salesperson: str | None  # None while this read model has not seen the customer
+
+
+class CustomerQueries(Reader):
+    """Profiles and searches, the stage as of now (dormant after 90 quiet days)."""
+
+    async def profile(self, customer_id: UUID) -> CustomerProfile | None:
+        row = await self.one(f"SELECT {_SELECTED} FROM rm_customers.customers_now "
+                             "WHERE customer_id = %s", (customer_id,))
+        return None if row is None else CustomerProfile.of(row)
+
+    async def search(
+        self, *, canton: str | None, stage: str | None, salesperson: str | None,
+        text: str | None, limit: int, after: tuple[datetime, UUID] | None,
+    ) -> list[CustomerProfile]:
+        """Newest registrations first; `after` is the (registered_at, id) keyset cursor."""
+        conditions, params = ["true"], list[Any]()
+        for column, value in (("canton", canton), ("stage", stage), ("salesperson", salesperson)):
+            if value is not None:
+                conditions.append(f"{column} = %s")
+                params.append(value)
+        if text:
+            conditions.append("(name ILIKE %s OR email ILIKE %s OR company_name ILIKE %s)")
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * 3
+        if after is not None:
+            conditions.append("(registered_at, customer_id) < (%s, %s)")
+            params += list(after)
+        rows = await self.rows(
+            f"SELECT {_SELECTED} FROM rm_customers.customers_now "
+            f"WHERE {' AND '.join(conditions)} "
+            "ORDER BY registered_at DESC, customer_id DESC LIMIT %s", [*params, limit])
+        return [CustomerProfile.of(row) for row in rows]
+
+    async def lead_score(self, customer_id: UUID) -> ScoredCustomer | None:
+        """The score with the customer's salesperson, so callers can tell whose it is.
+        The scores are the scoring consumer's table; whose customer it is, this read
+        model's."""
+        row = await self.one(
+            "SELECT s.customer_id, s.score, s.probability, s.contributions, s.position, "
+            "s.updated_at, c.salesperson FROM read.lead_scores s "
+            "LEFT JOIN rm_customers.customers c USING (customer_id) "
+            "WHERE s.customer_id = %s", (customer_id,))
+        if row is None:
+            return None
+        salesperson = row.pop("salesperson")
+        return ScoredCustomer(LeadScoreBody(**row), salesperson)

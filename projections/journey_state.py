@@ -14,24 +14,17 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain import events as e
-from domain.journey import DORMANT_AFTER, Journey, Stage
+from domain.journey import Journey, Stage
 from projections.base import Positioned
+from projections.journey_sql import stage_now
 from projections.rows import jsonb, load_rows, upsert_rows
 
 __all__ = ["JOURNEY_TABLES", "JourneyStates", "stage_now_view"]
 
-# The stored stage as of now: 90 quiet days make a customer dormant (before contract).
-STAGE_NOW_SQL = (
-    "CASE WHEN stage NOT IN ('contracted', 'delivered', 'lost') "
-    f"AND last_activity_at < now() - interval '{DORMANT_AFTER.days} days' "
-    "THEN 'dormant' ELSE stage END AS stage"
-)
-
-
-
 def stage_now_view(table: str, columns: Sequence[str]) -> str:
     """CREATE statement of view `<table>_now`: the table, with the stage as of now."""
-    selected = ", ".join(STAGE_NOW_SQL if column == "stage" else column for column in columns)
+    selected = ", ".join(f"{stage_now()} AS stage" if column == "stage" else column
+                         for column in columns)
     return (f"CREATE OR REPLACE VIEW {{schema}}.{table}_now AS "
             f"SELECT {selected} FROM {{schema}}.{table}")
 
@@ -87,8 +80,7 @@ class JourneyStates:
                                        for c in self.changed])
 
     def _owners(self, events: Sequence[Positioned]) -> dict[UUID, UUID]:
-        opened = [(ev.originator_id, ev.customer_id) for ev, _ in events
-                  if isinstance(ev, e.SaleOpened)]
+        opened = [_sale_and_customer(ev) for ev, _ in events if type(ev) is e.SaleOpened]
         if opened:
             self.curs.executemany(
                 f"INSERT INTO {self.schema}.sale_owner (sale_id, customer_id) VALUES (%s, %s) "
@@ -102,6 +94,10 @@ class JourneyStates:
         rows = load_rows(self.curs, self.schema, "journey_state", ("customer_id", "state"),
                          "customer_id", customers)
         return {customer: _load(row["state"]) for customer, row in rows.items()}
+
+
+def _sale_and_customer(opened: Any) -> tuple[UUID, UUID]:
+    return opened.originator_id, opened.customer_id
 
 
 def _dump(journey: Journey) -> dict[str, Any]:

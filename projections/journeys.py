@@ -7,22 +7,27 @@ erasure leaves the timeline as it was and only adds its own step.
 
 Sale and test-drive events after the first do not name the model: `subject_models`
 remembers it (sale or test drive id → model), loaded once per batch.
+`JourneyQueries` reads a customer's row (the stage as of now) with the timeline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+import msgspec
 from psycopg import Cursor
 
 from domain import events as e
+from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
+from projections.reading import Reader
 from projections.rows import jsonb, load_rows, upsert_rows
 
-__all__ = ["JourneysReadModel", "journey_step"]
+__all__ = ["JourneyBody", "JourneyQueries", "JourneyStep", "JourneysReadModel", "journey_step"]
 
 _COLUMNS = ("customer_id", "salesperson", "canton", "stage", "erased", "registered_at",
             "last_activity_at", "position")
@@ -87,25 +92,27 @@ class JourneysReadModel(ReadModel):
 
 def journey_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]] | None:
     """The timeline step an event makes (its name and details), or None if it makes none."""
-    match event:
-        case e.CustomerRegistered():
+    # By type, not by class pattern: `domain.events` types each class as a bare
+    # AggregateEvent, so a class pattern would hide the event's fields from mypy.
+    match type(event):
+        case e.CustomerRegistered:
             return "registered", {"kind": str(event.kind), "canton": str(event.canton),
                                   "postal_code": str(event.postal_code),
                                   "language": str(event.language),
                                   "salesperson": event.salesperson}
-        case e.TouchpointRecorded():
+        case e.TouchpointRecorded:
             return "touchpoint", {"kind": str(event.kind), "channel": str(event.channel)}
-        case e.VehicleInterestRecorded():
+        case e.VehicleInterestRecorded:
             return "vehicle_interest", {"model": str(event.model)}
-        case e.ConsentGranted() | e.ConsentWithdrawn():
-            granted = isinstance(event, e.ConsentGranted)
+        case e.ConsentGranted | e.ConsentWithdrawn:
+            granted = type(event) is e.ConsentGranted
             return ("consent_granted" if granted else "consent_withdrawn",
                     {"purpose": str(event.purpose)})
-        case e.SalespersonAssigned():
+        case e.SalespersonAssigned:
             return "salesperson_assigned", {"salesperson": event.salesperson}
-        case e.PersonalDataErased():
+        case e.PersonalDataErased:
             return "personal_data_erased", {}
-    if isinstance(event, _TEST_DRIVE_EVENTS):
+    if type(event) in _TEST_DRIVE_EVENTS:
         return _test_drive_step(event, model)
     if type(event) in e.SALE_EVENT_TYPES:
         return _sale_step(event, model)
@@ -118,35 +125,35 @@ _TEST_DRIVE_EVENTS = (e.TestDriveBooked, e.TestDriveCompleted, e.TestDriveCancel
 
 def _test_drive_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]]:
     details: dict[str, Any] = {"model": model}
-    match event:
-        case e.TestDriveBooked():
+    match type(event):
+        case e.TestDriveBooked:
             details["scheduled_at"] = event.scheduled_at.isoformat()
             return "test_drive_booked", details
-        case e.TestDriveCompleted():
+        case e.TestDriveCompleted:
             details["rating"] = int(event.rating)
             return "test_drive_completed", details
-        case e.TestDriveCancelled():
+        case e.TestDriveCancelled:
             return "test_drive_cancelled", details
     return "test_drive_missed", details
 
 
 def _sale_step(event: Any, model: str | None) -> tuple[str, dict[str, Any]]:
     details: dict[str, Any] = {"model": model}
-    match event:
-        case e.SaleOpened():
+    match type(event):
+        case e.SaleOpened:
             details.update(salesperson=event.salesperson, list_price=event.list_price.rappen)
             return "sale_opened", details
-        case e.SaleQuoted():
+        case e.SaleQuoted:
             details.update(price=event.price.rappen, discount=event.discount.rappen,
                            incentives=event.incentives.rappen)
             return "sale_quoted", details
-        case e.SaleReserved():
+        case e.SaleReserved:
             details.update(deposit=event.deposit.rappen)
             return "sale_reserved", details
-        case e.SaleContractSigned():
+        case e.SaleContractSigned:
             details.update(final_price=event.final_price.rappen)
             return "sale_contracted", details
-        case e.SaleDelivered():
+        case e.SaleDelivered:
             details.update(vin=str(event.vin), delivered_on=str(event.delivered_on))
             return "sale_delivered", details
     details.update(reason=str(event.reason))
@@ -165,7 +172,7 @@ class _Models:
         subject = _subject(event)
         if subject is None:
             return None
-        if isinstance(event, (e.SaleOpened, e.TestDriveBooked)):
+        if type(event) in (e.SaleOpened, e.TestDriveBooked):
             self.known[subject] = self.new[subject] = str(event.model)
         return self.known.get(subject)
 
@@ -188,7 +195,7 @@ class _Models:
 def _subject(event: Any) -> UUID | None:
     if type(event) in e.SALE_EVENT_TYPES:
         return event.originator_id  # type: ignore[no-any-return]
-    if isinstance(event, _TEST_DRIVE_EVENTS):
+    if type(event) in _TEST_DRIVE_EVENTS:
         return event.test_drive_id  # type: ignore[no-any-return]
     return None
 
@@ -198,20 +205,21 @@ def _col(row: Any, index: int) -> Any:
 
 
 def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
-    if isinstance(event, e.CustomerRegistered):
+    kind = type(event)
+    if kind is e.CustomerRegistered:
         return {"customer_id": event.originator_id, "salesperson": event.salesperson,
-                "canton": str(event.canton), "stage": "lead", "erased": False,
+                "canton": str(event.canton), "stage": Stage.LEAD.value, "erased": False,
                 "registered_at": event.timestamp, "last_activity_at": event.timestamp,
                 "position": 0}
     if row is None:
         return None
     row = dict(row)
-    match event:
-        case e.AddressChanged():
+    match type(event):
+        case e.AddressChanged:
             row.update(canton=str(event.canton))
-        case e.SalespersonAssigned():
+        case e.SalespersonAssigned:
             row.update(salesperson=event.salesperson)
-        case e.PersonalDataErased():
+        case e.PersonalDataErased:
             row.update(erased=True)
     return row
 
@@ -223,3 +231,46 @@ def _step_row(customer: UUID, position: int, event: Any, step: str,
             "step": step, "sale_id": event.originator_id if is_sale else None,
             "test_drive_id": getattr(event, "test_drive_id", None),
             "details": jsonb(details)}
+
+
+class JourneyStep(msgspec.Struct, frozen=True):
+    """One step: `step` names it (registered, touchpoint, vehicle_interest,
+    test_drive_booked|completed|cancelled|missed, sale_opened|quoted|reserved|
+    contracted|delivered|cancelled, consent_granted|withdrawn, salesperson_assigned,
+    personal_data_erased); `details` holds its facts (model, amounts in Rappen, …)."""
+
+    step: str
+    occurred_at: datetime
+    position: int
+    sale_id: UUID | None
+    test_drive_id: UUID | None
+    details: dict[str, Any]
+
+
+class JourneyBody(msgspec.Struct, frozen=True):
+    """A customer's timeline, oldest first, and the stage as of now."""
+
+    customer_id: UUID
+    stage: str
+    salesperson: str
+    canton: str
+    erased: bool
+    registered_at: datetime
+    last_activity_at: datetime
+    position: int
+    steps: list[JourneyStep]
+
+
+class JourneyQueries(Reader):
+    async def journey(self, customer_id: UUID) -> JourneyBody | None:
+        """The customer's row (stage as of now) with its steps, oldest first; None if
+        unknown."""
+        row = await self.one(f"SELECT {', '.join(_COLUMNS)} FROM rm_journeys.journeys_now "
+                             "WHERE customer_id = %s", (customer_id,))
+        if row is None:
+            return None
+        steps = await self.rows(
+            "SELECT step, occurred_at, position, sale_id, test_drive_id, details "
+            "FROM rm_journeys.timeline WHERE customer_id = %s ORDER BY position",
+            (customer_id,))
+        return JourneyBody(**row, steps=[JourneyStep(**step) for step in steps])

@@ -21,6 +21,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from domain import events as e
+from projections.base import originator_of
 
 __all__ = ["CustomerPartition"]
 
@@ -54,12 +55,13 @@ class CustomerPartition:
     def _customer_of(self, notification: Notification) -> UUID | None:
         topic = notification.topic
         if topic in _CUSTOMER_TOPICS:
-            return notification.originator_id
+            return originator_of(notification)
         if topic in _SALE_TOPICS:
+            sale = originator_of(notification)
             if topic == _SALE_OPENED:
                 opened = self._decode(notification)
-                self._owners[notification.originator_id] = opened.customer_id
-            return self._owners.get(notification.originator_id)
+                self._owners[sale] = opened.customer_id
+            return self._owners.get(sale)
         return None
 
     def _holds(self, customer: UUID | None) -> bool:

@@ -37,12 +37,18 @@ import psycopg_pool
 import structlog
 from eventsourcing import persistence
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.utils import get_topic
 
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections import stall
-from projections.base import Positioned, ReadModel, schema_of
+from projections.base import (
+    Positioned,
+    PositionMoved,
+    ReadModel,
+    ReadModelRecorder,
+    originator_of,
+    schema_of,
+)
 from projections.partition import CustomerPartition
 
 __all__ = ["INFRASTRUCTURE_ERRORS", "POSITIONS_CHANNEL", "BatchProjector", "PoisonEvent",
@@ -58,10 +64,6 @@ OnBatch = Callable[[int, int], None]
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError,
     psycopg.InterfaceError, psycopg_pool.PoolTimeout, ConnectionError, TimeoutError)
-
-
-class PositionMoved(Exception):
-    """Another writer (a rebuild swapping tables in) moved this read model's position."""
 
 
 class PoisonEvent(Exception):
@@ -93,7 +95,7 @@ class BatchProjector:
         self,
         app: CustomerIntelligence,
         model: ReadModel,
-        tracking: PostgresTrackingRecorder,
+        tracking: ReadModelRecorder,
         schema: str,
         *,
         max_batch: int = MAX_BATCH,
@@ -121,8 +123,8 @@ class BatchProjector:
         table = f"{self.schema}.{self.tracking.tracking_table_name}"
         names = [_partition_tracking_name(index, count) for index in range(count)]
         self._expected = self.position()
-        with self.tracking.datastore.transaction(commit=True) as curs:
-            self._check_position_unmoved(curs)
+        with self.tracking.batch(Tracking(self.tracking_name, position),
+                                 expected=self._expected) as curs:
             rows = curs.execute(f"SELECT application_name, notification_id FROM {table} "
                                 "WHERE application_name = ANY(%s)", (names,)).fetchall()
             reached = {row["application_name"]: int(row["notification_id"]) for row in rows}
@@ -130,7 +132,6 @@ class BatchProjector:
             if behind:
                 raise PositionMoved(f"{self.model.name}: partitions {behind} are not at {position}")
             curs.execute(f"DELETE FROM {table} WHERE application_name = ANY(%s)", (names,))
-            self.tracking._insert_tracking(curs, Tracking(self.tracking_name, position))
         self._expected = position
 
     def run(self, stopping: threading.Event, *, until: int | None = None,
@@ -208,7 +209,7 @@ class BatchProjector:
         if self._skipped:
             notifications = [n for n in notifications if n.id not in self._skipped]
         if self.model.shows_personal_data:
-            self.app.cipher.prefetch(n.originator_id for n in notifications)
+            self.app.cipher.prefetch(originator_of(n) for n in notifications)
             to_domain_event = self.app.mapper.to_domain_event
         else:
             to_domain_event = self.app.mapper_leaving_personal_data_sealed.to_domain_event
@@ -255,14 +256,13 @@ class BatchProjector:
         """Apply `events` and record that the log was read through `last` (a partition's
         page may hold none of its events and still moves it on)."""
         try:
-            with self.tracking.datastore.transaction(commit=True) as curs:
-                self._check_position_unmoved(curs)
+            with self.tracking.batch(Tracking(self.tracking_name, last),
+                                     expected=self._expected) as curs:
                 if events:
                     try:
                         self.model.apply(curs, self.schema, events)
                     except Exception as error:
                         raise _ApplyFailed() from error
-                self.tracking._insert_tracking(curs, Tracking(self.tracking_name, last))
                 # The stall ends in the transaction that gets past it: never a stale one.
                 passed_stall = self._stalled and stall.clear_stall(curs, self.model.name, last)
                 # Delivered on commit: the query API's stream tells dashboards to refresh.
@@ -277,22 +277,6 @@ class BatchProjector:
             log.info("read model got past its stall", read_model=self.model.name, position=last)
         if on_batch is not None:
             on_batch(self._expected, len(events))
-
-    def _check_position_unmoved(self, curs: Any) -> None:
-        """Lock the tracking row and check it still says where this runner left off.
-
-        Anyone else who moved it (a second process, a rebuild swapped in) would make
-        this batch apply events twice or skip some: stop and re-read instead. Asked
-        twice: if a rebuild renamed the schemas while we waited for the lock, the first
-        answer comes from the old tables and only the second from the new ones.
-        """
-        query = (f"SELECT notification_id FROM {self.schema}."
-                 f"{self.tracking.tracking_table_name} WHERE application_name = %s FOR UPDATE")
-        for _ in range(2):
-            row = curs.execute(query, (self.tracking_name,), prepare=False).fetchone()
-            current = int(row["notification_id"]) if row else 0
-            if current != self._expected:
-                raise PositionMoved(f"{self.model.name} is at {current}, not {self._expected}")
 
 
 def _root_cause(error: BaseException) -> BaseException:

@@ -151,7 +151,8 @@ def stalls(conn: Connection[Any]) -> list[Stall]:
 
 async def read_stalls(database_url: str, timeout: float = 2.0) -> list[Stall]:
     """Every stalled read model, for `/ready` and `/metrics` of any process."""
-    async with await AsyncConnection.connect(database_url, connect_timeout=timeout,
+    # psycopg takes whole seconds (at least 2) whatever it is given.
+    async with await AsyncConnection.connect(database_url, connect_timeout=int(timeout),
                                              autocommit=True) as conn:
         curs = conn.cursor(row_factory=dict_row)
         await curs.execute(STALLS_QUERY)
@@ -160,7 +161,7 @@ async def read_stalls(database_url: str, timeout: float = 2.0) -> list[Stall]:
 
 async def read_failures(database_url: str, timeout: float = 2.0) -> dict[str, int]:
     """Failed attempts per read model, ever."""
-    async with await AsyncConnection.connect(database_url, connect_timeout=timeout,
+    async with await AsyncConnection.connect(database_url, connect_timeout=int(timeout),
                                              autocommit=True) as conn:
         curs = await conn.execute(FAILURES_QUERY)
         return {str(name): int(count) for name, count in await curs.fetchall()}

@@ -10,16 +10,19 @@ from prometheus_client import Gauge
 from psycopg.conninfo import conninfo_to_dict
 
 from adapters.postgres.position_feed import PositionFeed
-from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import Settings
 from entrypoints.bootstrap import bounded_async_pool
 from entrypoints.http.app_factory import build_litestar
-from entrypoints.query_api.customers import CustomerQueries, ScoreQueries
-from entrypoints.query_api.dashboards import DashboardQueriesController
-from entrypoints.query_api.journey import JourneyQueriesController
-from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStream
+from entrypoints.query_api.customers import CustomersController, ScoresController
+from entrypoints.query_api.dashboards import DashboardsController
+from entrypoints.query_api.journey import JourneyController
+from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStreamController
+from projections.customers import CustomerQueries
+from projections.dashboards import DashboardQueries
+from projections.journeys import JourneyQueries
+from projections.reading import Positions
 from projections.registry import READ_MODELS
 from projections.runner import POSITIONS_CHANNEL
 
@@ -30,7 +33,10 @@ def create_query_app(settings: Settings) -> Litestar:
     assert settings.database_url and settings.redis_url
     # Each wait for a connection or an answer ends after 2 s: a stalled Postgres is a 503.
     pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
-    reads = ReadModels(pool)
+    # Every read model's queries, all on the one pool.
+    positions = Positions(pool)
+    readers = {"positions": positions, "customers": CustomerQueries(pool),
+               "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool)}
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
@@ -46,23 +52,28 @@ def create_query_app(settings: Settings) -> Litestar:
         await pool.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
-        for name, lag in (await reads.lags([m.name for m in READ_MODELS])).items():
+        for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():
             gauge.labels(read_model=name).set(lag)
 
     return build_litestar(
         title="CIS query API",
         settings=settings,
-        handlers=[CustomerQueries, ScoreQueries, JourneyQueriesController,
-                  DashboardQueriesController, DashboardStream],
+        handlers=[CustomersController, ScoresController, JourneyController,
+                  DashboardsController, DashboardStreamController],
         dependencies={
-            "reads": Provide(lambda: reads, use_cache=True, sync_to_thread=False),
-            "cache": Provide(lambda: cache, use_cache=True, sync_to_thread=False),
+            **{name: _provide(reader) for name, reader in readers.items()},
+            "cache": _provide(cache),
         },
         refresh_lag=refresh_lag,
         state={FEED_STATE_KEY: feed},
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )
+
+
+def _provide(value: object) -> Provide:
+    """A dependency that is always the same object (built once, here)."""
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
 
 
 def _store_identity(database_url: str) -> str:

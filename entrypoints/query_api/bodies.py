@@ -1,40 +1,12 @@
-"""Query API response bodies."""
+"""Query API response bodies of its own (the read models' records are the others)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-from uuid import UUID
-
 import msgspec
 
-__all__ = ["CustomerPage", "CustomerProfile", "LeadScoreBody"]
+from projections.customers import CustomerProfile
 
-
-class CustomerProfile(msgspec.Struct, frozen=True):
-    """Personal fields are null after a DSG erasure; `stage` is as of now."""
-
-    id: UUID
-    kind: str
-    name: str | None
-    email: str | None
-    phone: str | None
-    company_name: str | None
-    postal_code: str
-    canton: str
-    language: str
-    salesperson: str
-    stage: str
-    consents: list[str]
-    erased: bool
-    registered_at: datetime
-    last_activity_at: datetime
-    version: int
-    position: int
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> CustomerProfile:
-        return cls(id=row["customer_id"], **{k: v for k, v in row.items() if k != "customer_id"})
+__all__ = ["CustomerPage"]
 
 
 class CustomerPage(msgspec.Struct, frozen=True):
@@ -42,12 +14,3 @@ class CustomerPage(msgspec.Struct, frozen=True):
 
     items: list[CustomerProfile]
     next_cursor: str | None
-
-
-class LeadScoreBody(msgspec.Struct, frozen=True):
-    customer_id: UUID
-    score: int
-    probability: float
-    contributions: dict[str, int]
-    position: int
-    updated_at: datetime

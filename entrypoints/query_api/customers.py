@@ -11,16 +11,17 @@ from uuid import UUID
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from adapters.postgres.read_models import ReadModels
 from application.errors import NotFound
 from domain.journey import Stage
 from entrypoints.http.auth import Caller, Role
 from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
-from entrypoints.query_api.bodies import CustomerPage, CustomerProfile, LeadScoreBody
+from entrypoints.query_api.bodies import CustomerPage
 from entrypoints.query_api.params import MinPosition, bad_parameter, canton_code, plain_text
+from projections.customers import CustomerProfile, CustomerQueries, LeadScoreBody
+from projections.reading import Positions
 
-__all__ = ["CustomerQueries", "MinPosition", "ScoreQueries", "await_position",
+__all__ = ["CustomersController", "MinPosition", "ScoresController", "await_position",
            "visible_salesperson"]
 
 MIN_POSITION_TIMEOUT = 5.0
@@ -28,8 +29,11 @@ MIN_POSITION_TIMEOUT = 5.0
 Req = Request[Caller, Any, Any]
 
 
-async def await_position(reads: ReadModels, read_model: str, min_position: int | None) -> None:
-    if min_position and not await reads.wait_for(read_model, min_position, MIN_POSITION_TIMEOUT):
+async def await_position(positions: Positions, read_model: str,
+                         min_position: int | None) -> None:
+    """Return once `read_model` has reached `min_position`; 503 if it does not in time."""
+    if min_position and not await positions.wait_for(read_model, min_position,
+                                                      MIN_POSITION_TIMEOUT):
         raise ServiceUnavailable(
             f"read model {read_model} has not reached position {min_position} yet",
             retry_after=1,
@@ -41,7 +45,7 @@ def visible_salesperson(caller: Caller) -> str | None:
     return caller.subject if caller.role is Role.SALESPERSON else None
 
 
-class CustomerQueries(Controller):
+class CustomersController(Controller):
     path = "/customers"
     tags = ["customers"]
 
@@ -49,7 +53,7 @@ class CustomerQueries(Controller):
          description="Filters combine; `q` searches name, e-mail and company. Newest first, "
          "cursor-paginated. Salespeople see their own customers only.")
     async def search(
-        self, request: Req, reads: ReadModels,
+        self, request: Req, positions: Positions, customers: CustomerQueries,
         canton: Annotated[str | None, plain_text(max_length=2)] = None,
         stage: Stage | None = None,
         salesperson: Annotated[str | None, plain_text(max_length=100)] = None,
@@ -62,50 +66,48 @@ class CustomerQueries(Controller):
         # when the read model is behind.
         after = _decode_cursor(cursor) if cursor else None
         code = canton_code(canton) if canton else None
-        await await_position(reads, "customers", min_position)
+        await await_position(positions, "customers", min_position)
         own = visible_salesperson(request.user)
         if own is not None and salesperson not in (None, own):
             return CustomerPage(items=[], next_cursor=None)  # a colleague's: none visible
-        rows = await reads.search_customers(
+        found = await customers.search(
             canton=code, stage=stage.value if stage else None,
             salesperson=own or salesperson, text=q, limit=limit + 1, after=after)
-        page = [CustomerProfile.of(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return CustomerPage(items=page, next_cursor=_encode_cursor(rows[limit - 1]) if more else None)
+        page = found[:limit]
+        more = len(found) > limit
+        return CustomerPage(items=page, next_cursor=_encode_cursor(page[-1]) if more else None)
 
     @get("/{customer_id:uuid}", summary="A customer's profile", responses=query_responses())
-    async def profile(self, customer_id: UUID, request: Req, reads: ReadModels,
+    async def profile(self, customer_id: UUID, request: Req, positions: Positions,
+                      customers: CustomerQueries,
                       min_position: MinPosition = None) -> CustomerProfile:
-        await await_position(reads, "customers", min_position)
-        row = await reads.customer_profile(customer_id)
+        await await_position(positions, "customers", min_position)
+        profile = await customers.profile(customer_id)
         own = visible_salesperson(request.user)
-        if row is None or (own is not None and row["salesperson"] != own):
+        if profile is None or (own is not None and profile.salesperson != own):
             raise NotFound(f"no customer with id {customer_id}")
-        return CustomerProfile.of(row)
+        return profile
 
 
-class ScoreQueries(Controller):
+class ScoresController(Controller):
     path = "/scores"
     tags = ["scores"]
 
     @get("/{customer_id:uuid}", summary="A customer's lead score, explained per feature",
          responses=query_responses())
-    async def score(self, customer_id: UUID, request: Req, reads: ReadModels) -> LeadScoreBody:
-        row = await reads.lead_score(customer_id)
+    async def score(self, customer_id: UUID, request: Req,
+                    customers: CustomerQueries) -> LeadScoreBody:
+        scored = await customers.lead_score(customer_id)
         own = visible_salesperson(request.user)
         # A colleague's customer is answered like an unknown one: the same 404 says
         # nothing about which ids exist.
-        if row is None or (own is not None and row["salesperson"] != own):
+        if scored is None or (own is not None and scored.salesperson != own):
             raise NotFound(f"no score for customer {customer_id}")
-        return LeadScoreBody(
-            customer_id=row["customer_id"], score=row["score"],
-            probability=row["probability"], contributions=row["contributions"],
-            position=row["position"], updated_at=row["updated_at"],
-        )
+        return scored.score
 
 
-def _encode_cursor(row: dict[str, Any]) -> str:
-    return _cursor_of(row["registered_at"], row["customer_id"])
+def _encode_cursor(last: CustomerProfile) -> str:
+    return _cursor_of(last.registered_at, last.id)
 
 
 def _cursor_of(registered_at: datetime, customer_id: UUID) -> str:

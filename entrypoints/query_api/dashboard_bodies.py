@@ -1,18 +1,15 @@
-"""Response bodies of the journey and dashboard queries (no personal data in any)."""
+"""Response bodies of the dashboards (no personal data in any)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
-from typing import Any
-from uuid import UUID
 
 import msgspec
 
 __all__ = [
     "CantonFigures", "CantonsDashboard", "FunnelDashboard", "FunnelGroup", "FunnelGrouping",
-    "JourneyBody", "JourneyStep", "SalespeopleDashboard", "SalespersonFigures",
+    "SalespeopleDashboard", "SalespersonFigures",
     "StageConversions", "StageCounts", "TestDriveFigures", "TestDriveGrouping",
     "TestDrivesDashboard", "rate",
 ]
@@ -33,39 +30,6 @@ class FunnelGrouping(StrEnum):
 class TestDriveGrouping(StrEnum):
     MODEL = "model"
     CANTON = "canton"
-
-
-class JourneyStep(msgspec.Struct, frozen=True):
-    """One step: `step` names it (registered, touchpoint, vehicle_interest,
-    test_drive_booked|completed|cancelled|missed, sale_opened|quoted|reserved|
-    contracted|delivered|cancelled, consent_granted|withdrawn, salesperson_assigned,
-    personal_data_erased); `details` holds its facts (model, amounts in Rappen, …)."""
-
-    step: str
-    occurred_at: datetime
-    position: int
-    sale_id: UUID | None
-    test_drive_id: UUID | None
-    details: dict[str, Any]
-
-
-class JourneyBody(msgspec.Struct, frozen=True):
-    """A customer's timeline, oldest first, and the stage as of now."""
-
-    customer_id: UUID
-    stage: str
-    salesperson: str
-    canton: str
-    erased: bool
-    registered_at: datetime
-    last_activity_at: datetime
-    position: int
-    steps: list[JourneyStep]
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> JourneyBody:
-        steps = [JourneyStep(**step) for step in row["steps"]]
-        return cls(**{**row, "steps": steps})
 
 
 class StageCounts(msgspec.Struct, frozen=True):

@@ -10,17 +10,17 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
-from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from entrypoints.http.auth import Caller, Role
 from entrypoints.query_api.customers import await_position
+from projections.reading import Positions
 
 __all__ = ["dashboard_answer"]
 
 
 async def dashboard_answer(
     request: Request[Caller, Any, Any],
-    reads: ReadModels,
+    positions: Positions,
     cache: DashboardCache,
     read_model: str,
     min_position: int | None,
@@ -38,9 +38,9 @@ async def dashboard_answer(
     depend on the clock ("new in the last 24 h") pass `as_of_minute`, which adds the
     current minute to the key.
     """
-    await await_position(reads, read_model, min_position)
-    position = await reads.position(read_model)
-    generation = await reads.generation(read_model)
+    await await_position(positions, read_model, min_position)
+    position = await positions.position(read_model)
+    generation = await positions.generation(read_model)
     caller = request.user
     visibility = f"{caller.role.value}:{caller.subject if caller.role is Role.SALESPERSON else '*'}"
     query = "&".join(f"{k}={v}" for k, v in sorted((parameters or {}).items()))

@@ -7,14 +7,11 @@ their own customers and sales only. Each answers through `dashboard_answer`, so
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 
-from adapters.postgres.dashboard_queries import DashboardQueries
-from adapters.postgres.read_models import ReadModels
 from adapters.redis.dashboard_cache import DashboardCache
 from entrypoints.http.auth import Caller
 from entrypoints.http.openapi import query_responses
@@ -35,8 +32,10 @@ from entrypoints.query_api.dashboard_bodies import (
     rate,
 )
 from entrypoints.query_api.dashboard_http import dashboard_answer
+from projections.dashboards import DashboardQueries
+from projections.reading import Positions
 
-__all__ = ["DashboardQueriesController"]
+__all__ = ["DashboardsController"]
 
 READ_MODEL = "dashboards"
 Req = Request[Caller, Any, Any]
@@ -52,22 +51,16 @@ def _responses(body: type[Any], description: str) -> dict[int, ResponseSpec]:
                               "is current", generate_examples=False)}
 
 
-def _dashboards(reads: ReadModels) -> DashboardQueries:
-    return DashboardQueries.sharing(reads)
-
-
-class DashboardQueriesController(Controller):
+class DashboardsController(Controller):
     path = "/dashboards"
-    tags: ClassVar[list[str]] = ["dashboards"]
-    dependencies: ClassVar[dict[str, Provide]] = {
-        "dashboards": Provide(_dashboards, sync_to_thread=False)}
+    tags = ["dashboards"]
 
     @get("/funnel", summary="Sales funnel",
          responses=_responses(FunnelDashboard, "Per group, customers who reached each stage "
                               "and the conversion between consecutive stages"),
          description="Group by canton, model (each customer with a model, as far as they "
          "got with it), salesperson or period (registration month YYYY-MM). " + _CACHED + _OWN)
-    async def funnel(self, request: Req, reads: ReadModels, cache: DashboardCache,
+    async def funnel(self, request: Req, positions: Positions, cache: DashboardCache,
                      dashboards: DashboardQueries,
                      group_by: FunnelGrouping = FunnelGrouping.CANTON,
                      min_position: MinPosition = None) -> Response[bytes]:
@@ -75,14 +68,14 @@ class DashboardQueriesController(Controller):
             rows = await dashboards.funnel(group_by.value, visible_salesperson(request.user))
             return FunnelDashboard(group_by=group_by, groups=[_funnel_group(r) for r in rows])
 
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute,
+        return await dashboard_answer(request, positions, cache, READ_MODEL, min_position, compute,
                                       parameters={"group_by": group_by.value})
 
     @get("/cantons", summary="Canton dashboard",
          responses=_responses(CantonsDashboard, "Customers, new in 24 h, conversion, days to "
                               "contract, revenue"),
          description=_CACHED + _OWN)
-    async def cantons(self, request: Req, reads: ReadModels, cache: DashboardCache,
+    async def cantons(self, request: Req, positions: Positions, cache: DashboardCache,
                       dashboards: DashboardQueries,
                       min_position: MinPosition = None) -> Response[bytes]:
         async def compute() -> CantonsDashboard:
@@ -90,14 +83,14 @@ class DashboardQueriesController(Controller):
             return CantonsDashboard(cantons=[_canton(r) for r in rows])
 
         # "New in the last 24 h" moves with the clock too, not only with events.
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute,
+        return await dashboard_answer(request, positions, cache, READ_MODEL, min_position, compute,
                                       as_of_minute=True)
 
     @get("/test-drives", summary="Test-drive statistics",
          responses=_responses(TestDrivesDashboard, "Booked, completed, cancelled, missed, "
                               "no-show rate, average rating"),
          description="Group by model or canton. " + _CACHED + _OWN)
-    async def test_drives(self, request: Req, reads: ReadModels, cache: DashboardCache,
+    async def test_drives(self, request: Req, positions: Positions, cache: DashboardCache,
                           dashboards: DashboardQueries,
                           group_by: TestDriveGrouping = TestDriveGrouping.MODEL,
                           min_position: MinPosition = None) -> Response[bytes]:
@@ -105,21 +98,21 @@ class DashboardQueriesController(Controller):
             rows = await dashboards.test_drives(group_by.value, visible_salesperson(request.user))
             return TestDrivesDashboard(group_by=group_by, groups=[_test_drives(r) for r in rows])
 
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute,
+        return await dashboard_answer(request, positions, cache, READ_MODEL, min_position, compute,
                                       parameters={"group_by": group_by.value})
 
     @get("/salespeople", summary="Salesperson leaderboard",
          responses=_responses(SalespeopleDashboard, "Contracts, revenue, customers, "
                               "conversion; by revenue"),
          description=_CACHED + _OWN)
-    async def salespeople(self, request: Req, reads: ReadModels, cache: DashboardCache,
+    async def salespeople(self, request: Req, positions: Positions, cache: DashboardCache,
                           dashboards: DashboardQueries,
                           min_position: MinPosition = None) -> Response[bytes]:
         async def compute() -> SalespeopleDashboard:
             rows = await dashboards.salespeople(visible_salesperson(request.user))
             return SalespeopleDashboard(salespeople=[_salesperson(r) for r in rows])
 
-        return await dashboard_answer(request, reads, cache, READ_MODEL, min_position, compute)
+        return await dashboard_answer(request, positions, cache, READ_MODEL, min_position, compute)
 
 
 def _funnel_group(row: dict[str, Any]) -> FunnelGroup:

@@ -24,9 +24,10 @@ MAX_POSITION = 2**63 - 1  # notification ids are Postgres bigints
 
 def plain_text(max_length: int, min_length: int | None = None) -> ParameterKwarg:
     """A text query parameter: at most `max_length` characters, no control characters."""
-    return Parameter(min_length=min_length, max_length=max_length,
-                     pattern=NO_CONTROL_CHARACTERS, required=False,
-                     description="Text without control characters.")
+    parameter: ParameterKwarg = Parameter(
+        min_length=min_length, max_length=max_length, pattern=NO_CONTROL_CHARACTERS,
+        required=False, description="Text without control characters.")
+    return parameter
 
 
 MinPosition = Annotated[

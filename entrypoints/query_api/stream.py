@@ -23,7 +23,7 @@ from entrypoints.http.auth import Caller
 from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
 
-__all__ = ["FEED_STATE_KEY", "DashboardStream"]
+__all__ = ["FEED_STATE_KEY", "DashboardStreamController"]
 
 FEED_STATE_KEY = "position_feed"  # where the composition root keeps the process's feed
 KEEPALIVE_SECONDS = 15.0
@@ -44,7 +44,7 @@ def _responses() -> dict[int, ResponseSpec]:
                               "(CIS_STREAMS_PER_SUBJECT); see Retry-After")}
 
 
-class DashboardStream(Controller):
+class DashboardStreamController(Controller):
     path = "/dashboards"
     tags = ["dashboards"]
 

@@ -13,6 +13,7 @@ from adapters.postgres.scores import ScoreStore
 from adapters.settings import Settings
 from application.integration_events import CustomerRegistered, IntegrationEvent
 from application.scoring import LeadFeatures, score_lead
+from domain.journey import Stage
 from entrypoints.workers.lifecycle import until_signalled
 
 __all__ = ["run_scoring"]
@@ -31,7 +32,7 @@ async def run_scoring(settings: Settings) -> None:
         async def handle(event: IntegrationEvent) -> None:
             match event:
                 case CustomerRegistered():
-                    score = score_lead(LeadFeatures(stage="lead"))
+                    score = score_lead(LeadFeatures(stage=Stage.LEAD))
                     await scores.save_once(
                         CONSUMER, event.event_id, event.customer_id, score, event.position
                     )

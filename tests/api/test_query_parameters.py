@@ -86,9 +86,10 @@ TEXT_PARAMETERS = [("/customers", name) for name in ("q", "canton", "salesperson
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Lone surrogates are left out: no client can put them into a URL (UTF-8 cannot encode them).
 @given(where=st.sampled_from(TEXT_PARAMETERS), value=st.text(st.one_of(
-    st.characters(), st.characters(max_codepoint=0xa0), st.sampled_from("\x00%_\\|=")),
-    max_size=12))
+    st.characters(exclude_categories=["Cs"]), st.characters(max_codepoint=0xa0),
+    st.sampled_from("\x00%_\\|=")), max_size=12))
 async def test_no_query_text_is_a_server_error(
     query_api: Any, bearer: Any, where: tuple[str, str], value: str
 ) -> None:

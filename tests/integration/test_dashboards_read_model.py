@@ -16,13 +16,13 @@ import pytest
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from adapters.postgres.dashboard_queries import DashboardQueries
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from domain.sale import CancelReason
 from domain.values import Canton, ModelCode, Money, PostalCode
 from domain.vin import VIN
 from entrypoints.query_api.dashboard_bodies import StageConversions, StageCounts
+from projections.dashboards import DashboardQueries
 from tests.factories import META, registration, soon
 from tests.readmodels import caught_up
 

@@ -1,4 +1,4 @@
-"""Dashboards read model: fact tables the dashboards aggregate with SQL.
+"""The dashboards' fact tables and how each batch of events changes them.
 
 - `customer_facts`: one row per customer: canton, salesperson, registration time, the
   current stage (without the time-dependent `dormant`), the furthest forward stage
@@ -23,26 +23,26 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain import events as e
-from domain.journey import Stage
+from domain.customer_facts import TestDriveStatus
+from domain.journey import CONVERTED_STAGES, FORWARD_STAGES, SALE_STAGE, Stage, further
+from domain.sale import SaleStatus
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates
 from projections.rows import load_rows, upsert_rows
 
-__all__ = ["FORWARD_STAGES", "DashboardsReadModel"]
+__all__ = ["CONVERTED_SALE_STATUSES", "DashboardsReadModel"]
 
-FORWARD_STAGES = [Stage.LEAD, Stage.ENGAGED, Stage.TEST_DRIVE, Stage.NEGOTIATION,
-                  Stage.RESERVED, Stage.CONTRACTED, Stage.DELIVERED]
-_CONVERTED = (Stage.CONTRACTED.value, Stage.DELIVERED.value)
-_RANK = {stage.value: rank for rank, stage in enumerate(FORWARD_STAGES)}
-_SALE_STAGE = {e.SaleOpened: Stage.NEGOTIATION, e.SaleQuoted: Stage.NEGOTIATION,
-               e.SaleReserved: Stage.RESERVED, e.SaleContractSigned: Stage.CONTRACTED,
-               e.SaleDelivered: Stage.DELIVERED}
-_SALE_STATUS = {e.SaleOpened: "open", e.SaleQuoted: "quoted", e.SaleReserved: "reserved",
-                e.SaleContractSigned: "contracted", e.SaleDelivered: "delivered",
-                e.SaleCancelled: "cancelled"}
-_OPEN_SALE_STATUSES = ("open", "quoted", "reserved")
-_TEST_DRIVE_STATUS = {e.TestDriveBooked: "booked", e.TestDriveCompleted: "completed",
-                      e.TestDriveCancelled: "cancelled", e.TestDriveMissed: "missed"}
+_SALE_STATUS = {e.SaleOpened: SaleStatus.OPEN, e.SaleQuoted: SaleStatus.QUOTED,
+                e.SaleReserved: SaleStatus.RESERVED, e.SaleContractSigned: SaleStatus.CONTRACTED,
+                e.SaleDelivered: SaleStatus.DELIVERED, e.SaleCancelled: SaleStatus.CANCELLED}
+# A sale counts as converted (contracts, revenue) once its stage is a converted one.
+CONVERTED_SALE_STATUSES = frozenset(
+    _SALE_STATUS[event] for event, stage in SALE_STAGE.items() if stage in CONVERTED_STAGES)
+_OPEN_SALE_STATUSES = frozenset({SaleStatus.OPEN, SaleStatus.QUOTED, SaleStatus.RESERVED})
+_TEST_DRIVE_STATUS = {e.TestDriveBooked: TestDriveStatus.BOOKED,
+                      e.TestDriveCompleted: TestDriveStatus.COMPLETED,
+                      e.TestDriveCancelled: TestDriveStatus.CANCELLED,
+                      e.TestDriveMissed: TestDriveStatus.MISSED}
 
 _CUSTOMER = ("customer_id", "canton", "salesperson", "registered_at", "stage", "furthest_stage",
              "contracted_at", "lost", "position")
@@ -122,7 +122,7 @@ class _Batch:
         customers = self.journeys.customers
         sales = {ev.originator_id for ev, _ in events if type(ev) in e.SALE_EVENT_TYPES}
         reassigned = {ev.originator_id for ev, _ in events
-                      if isinstance(ev, e.SalespersonAssigned)}
+                      if type(ev) is e.SalespersonAssigned}
         drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
         self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
         self.sales = load_rows(curs, schema, "sale_facts", _SALE, "sale_id", sales)
@@ -141,16 +141,21 @@ class _Batch:
         customer = self.journeys.fold(event)
         if customer is None:
             return
-        if isinstance(event, e.CustomerRegistered):
+        # By type, not isinstance: `domain.events` types each class as a bare
+        # AggregateEvent, so isinstance would hide the event's fields from mypy.
+        kind = type(event)
+        if kind is e.CustomerRegistered:
             self.customers[customer] = _registered(event)
-        elif type(event) in e.SALE_EVENT_TYPES:
+        elif kind in e.SALE_EVENT_TYPES:
             self._sale(customer, event, position)
-        elif type(event) in _TEST_DRIVE_STATUS:
+        elif kind in _TEST_DRIVE_STATUS:
             self._test_drive(customer, event, position)
-        elif isinstance(event, e.VehicleInterestRecorded):
+        elif kind is e.VehicleInterestRecorded:
             self._model_reached(customer, str(event.model), Stage.ENGAGED)
-        elif isinstance(event, (e.AddressChanged, e.SalespersonAssigned)):
-            self._customer_changed(customer, event)
+        elif kind is e.AddressChanged:
+            self._moved(customer, str(event.canton))
+        elif kind is e.SalespersonAssigned:
+            self._reassigned(customer, event.salesperson)
         self._stage(customer, event, position)
 
     def save(self) -> None:
@@ -172,32 +177,34 @@ class _Batch:
             return  # never saw this customer registered
         stage = self.journeys.stage(customer)
         row.update(stage=stage.value, lost=stage is Stage.LOST, position=position)
-        if stage.value in _RANK:
-            row["furthest_stage"] = _later(row["furthest_stage"], stage.value)
-        if stage.value not in _CONVERTED:
+        if stage in FORWARD_STAGES:
+            row["furthest_stage"] = _later(row["furthest_stage"], stage)
+        if stage not in CONVERTED_STAGES:
             row["contracted_at"] = None
         elif row["contracted_at"] is None:
             row["contracted_at"] = event.timestamp
         self.changed.add(("customer", customer))
 
-    def _customer_changed(self, customer: UUID, event: Any) -> None:
+    def _moved(self, customer: UUID, canton: str) -> None:
+        if (row := self.customers.get(customer)) is not None:
+            row["canton"] = canton
+
+    def _reassigned(self, customer: UUID, salesperson: str) -> None:
         row = self.customers.get(customer)
         if row is None:
             return
-        if isinstance(event, e.AddressChanged):
-            row["canton"] = str(event.canton)
-            return
-        row["salesperson"] = event.salesperson
+        row["salesperson"] = salesperson
         # Sales follow their customer's salesperson until they are closed; a contract
         # signed (or a sale lost) before stays with whoever had the customer then.
         for sale_id, sale in self.sales.items():
             if sale["customer_id"] == customer and sale["status"] in _OPEN_SALE_STATUSES:
-                sale["salesperson"] = event.salesperson
+                sale["salesperson"] = salesperson
                 self.changed.add(("sale", sale_id))
 
     def _sale(self, customer: UUID, event: Any, position: int) -> None:
+        kind = type(event)
         sale_id = event.originator_id
-        if isinstance(event, e.SaleOpened):
+        if kind is e.SaleOpened:
             owner = self.customers.get(customer)
             self.sales[sale_id] = {
                 "sale_id": sale_id, "customer_id": customer,
@@ -208,20 +215,21 @@ class _Batch:
         row = self.sales.get(sale_id)
         if row is None:
             return
-        row.update(status=_SALE_STATUS[type(event)], position=position)
-        if isinstance(event, e.SaleContractSigned):
+        row.update(status=_SALE_STATUS[kind].value, position=position)
+        if kind is e.SaleContractSigned:
             row.update(final_price=event.final_price.rappen, contracted_at=event.timestamp)
-        elif isinstance(event, e.SaleDelivered):
+        elif kind is e.SaleDelivered:
             row.update(delivered_at=event.timestamp)
-        elif isinstance(event, e.SaleCancelled):
+        elif kind is e.SaleCancelled:
             row.update(cancelled_at=event.timestamp)
         self.changed.add(("sale", sale_id))
-        if type(event) in _SALE_STAGE:
-            self._model_reached(customer, row["model"], _SALE_STAGE[type(event)])
+        if kind in SALE_STAGE:
+            self._model_reached(customer, row["model"], SALE_STAGE[kind])
 
     def _test_drive(self, customer: UUID, event: Any, position: int) -> None:
+        kind = type(event)
         drive_id = event.test_drive_id
-        if isinstance(event, e.TestDriveBooked):
+        if kind is e.TestDriveBooked:
             owner = self.customers.get(customer)
             if owner is None:
                 return
@@ -231,11 +239,11 @@ class _Batch:
         row = self.drives.get(drive_id)
         if row is None:
             return
-        row.update(status=_TEST_DRIVE_STATUS[type(event)], position=position)
-        if isinstance(event, e.TestDriveCompleted):
+        row.update(status=_TEST_DRIVE_STATUS[kind].value, position=position)
+        if kind is e.TestDriveCompleted:
             row["rating"] = int(event.rating)
         self.changed.add(("drive", drive_id))
-        if isinstance(event, (e.TestDriveBooked, e.TestDriveCompleted)):
+        if kind in (e.TestDriveBooked, e.TestDriveCompleted):
             self._model_reached(customer, row["model"], Stage.TEST_DRIVE)
 
     def _model_reached(self, customer: UUID, model: str, stage: Stage) -> None:
@@ -244,7 +252,7 @@ class _Batch:
         key = (customer, model)
         row = self.models.setdefault(key, {"customer_id": customer, "model": model,
                                            "furthest_stage": Stage.LEAD.value})
-        row["furthest_stage"] = _later(row["furthest_stage"], stage.value)
+        row["furthest_stage"] = _later(row["furthest_stage"], stage)
         self.changed.add(("model", key))
 
 
@@ -255,5 +263,6 @@ def _registered(event: Any) -> dict[str, Any]:
             "contracted_at": None, "lost": False, "position": 0}
 
 
-def _later(a: str, b: str) -> str:
-    return max(a, b, key=_RANK.__getitem__)
+def _later(stored: str, reached: Stage) -> str:
+    """The further of a stored stage and one reached now, as stored."""
+    return further(Stage(stored), reached).value

@@ -1,25 +1,24 @@
-"""Dashboards computed with SQL aggregates over the `rm_dashboards` fact tables
-(and, next to them, the journey timeline of `rm_journeys`).
+"""The dashboards' figures: SQL aggregates over the `rm_dashboards` fact tables.
 
 Every query takes `salesperson`: None for the whole company, a subject to count only
 that salesperson's customers (customer figures, test drives) and sales (contracts,
-revenue). Rates are fractions rounded to 3 decimals, null when the base is 0.
+revenue). Stage lists and conditions come from `domain.journey` (via `journey_sql`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from domain.customer_facts import TestDriveStatus
+from domain.journey import CONVERTED_STAGES, FORWARD_STAGES
+from projections.base import schema_of
+from projections.dashboards.facts import CONVERTED_SALE_STATUSES
+from projections.journey_sql import FORWARD_STAGE_VALUES, literal, one_of
+from projections.reading import Reader, Row
 
-from psycopg.rows import dict_row
+__all__ = ["DashboardQueries"]
 
-from adapters.postgres.read_models import ReadModels
-
-__all__ = ["FUNNEL_STAGES", "DashboardQueries", "JourneyQueries"]
-
-FUNNEL_STAGES = ("lead", "engaged", "test_drive", "negotiation", "reserved", "contracted",
-                 "delivered")
-_S = "rm_dashboards"
-_CONVERTED = "('contracted', 'delivered')"
+_S = schema_of("dashboards")
+_CONVERTED = one_of(CONVERTED_STAGES)
+_CONVERTED_SALES = one_of(CONVERTED_SALE_STATUSES)
 _MINE = "(%(salesperson)s::text IS NULL OR {column} = %(salesperson)s::text)"
 
 # How a customer is grouped for the funnel, and from where its furthest stage comes.
@@ -33,33 +32,24 @@ _FUNNEL_GROUPS = {
               "m.furthest_stage"),
 }
 _TEST_DRIVE_GROUPS = {"model": "t.model", "canton": "t.canton"}
+_DRIVES = {status: literal(status) for status in TestDriveStatus}
 
 
-class DashboardQueries(ReadModels):
-    """The dashboards' figures; shares the query API's connection pool."""
+class DashboardQueries(Reader):
+    """The dashboards' figures; rates are computed by the caller from these counts."""
 
-    @classmethod
-    def sharing(cls, reads: ReadModels) -> DashboardQueries:
-        return cls(reads._pool)  # a ReadModels reading the same pool
-
-    async def rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        async with self._pool.connection() as conn:
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(query, params)
-            return await cursor.fetchall()
-
-    async def funnel(self, group_by: str, salesperson: str | None) -> list[dict[str, Any]]:
-        """Per group: how many customers reached each stage (`reached_<stage>`)."""
+    async def funnel(self, group_by: str, salesperson: str | None) -> list[Row]:
+        """Per group: how many customers reached each forward stage (a column each)."""
         group, source, furthest = _FUNNEL_GROUPS[group_by]
         reached = ", ".join(
             f"count(*) FILTER (WHERE array_position(%(stages)s::text[], {furthest}) >= {i + 1})"
-            f" AS {stage}" for i, stage in enumerate(FUNNEL_STAGES))
+            f" AS {stage.value}" for i, stage in enumerate(FORWARD_STAGES))
         return await self.rows(
             f"SELECT {group} AS grp, {reached} FROM {source} "
             f"WHERE {_MINE.format(column='c.salesperson')} GROUP BY 1 ORDER BY 1",
-            {"stages": list(FUNNEL_STAGES), "salesperson": salesperson})
+            {"stages": FORWARD_STAGE_VALUES, "salesperson": salesperson})
 
-    async def cantons(self, salesperson: str | None) -> list[dict[str, Any]]:
+    async def cantons(self, salesperson: str | None) -> list[Row]:
         return await self.rows(f"""
             WITH c AS (
                 SELECT canton, count(*) AS customers,
@@ -72,7 +62,7 @@ class DashboardQueries(ReadModels):
                 WHERE {_MINE.format(column='salesperson')} GROUP BY canton),
             s AS (
                 SELECT canton, sum(final_price) AS revenue FROM {_S}.sale_facts
-                WHERE status IN {_CONVERTED} AND canton IS NOT NULL
+                WHERE status IN {_CONVERTED_SALES} AND canton IS NOT NULL
                   AND {_MINE.format(column='salesperson')} GROUP BY canton)
             SELECT canton, coalesce(customers, 0) AS customers,
                    coalesce(new_last_24h, 0) AS new_last_24h, coalesce(converted, 0) AS converted,
@@ -81,23 +71,25 @@ class DashboardQueries(ReadModels):
             FROM c FULL JOIN s USING (canton) ORDER BY canton""",
             {"salesperson": salesperson})
 
-    async def test_drives(self, group_by: str, salesperson: str | None) -> list[dict[str, Any]]:
+    async def test_drives(self, group_by: str, salesperson: str | None) -> list[Row]:
         group = _TEST_DRIVE_GROUPS[group_by]
         return await self.rows(f"""
             SELECT {group} AS grp, count(*) AS booked,
-                   count(*) FILTER (WHERE t.status = 'completed') AS completed,
-                   count(*) FILTER (WHERE t.status = 'cancelled') AS cancelled,
-                   count(*) FILTER (WHERE t.status = 'missed') AS missed,
+                   count(*) FILTER (WHERE t.status = {_DRIVES[TestDriveStatus.COMPLETED]})
+                       AS completed,
+                   count(*) FILTER (WHERE t.status = {_DRIVES[TestDriveStatus.CANCELLED]})
+                       AS cancelled,
+                   count(*) FILTER (WHERE t.status = {_DRIVES[TestDriveStatus.MISSED]}) AS missed,
                    round(avg(t.rating), 2)::float8 AS average_rating
             FROM {_S}.test_drive_facts t JOIN {_S}.customer_facts c USING (customer_id)
             WHERE {_MINE.format(column='c.salesperson')} GROUP BY 1 ORDER BY 1""",
             {"salesperson": salesperson})
 
-    async def salespeople(self, salesperson: str | None) -> list[dict[str, Any]]:
+    async def salespeople(self, salesperson: str | None) -> list[Row]:
         return await self.rows(f"""
             WITH s AS (
                 SELECT salesperson, count(*) AS contracts, sum(final_price) AS revenue
-                FROM {_S}.sale_facts WHERE status IN {_CONVERTED} GROUP BY salesperson),
+                FROM {_S}.sale_facts WHERE status IN {_CONVERTED_SALES} GROUP BY salesperson),
             c AS (
                 SELECT salesperson, count(*) AS customers_assigned,
                        count(*) FILTER (WHERE stage IN {_CONVERTED}) AS converted
@@ -110,28 +102,3 @@ class DashboardQueries(ReadModels):
             WHERE {_MINE.format(column='salesperson')}
             ORDER BY revenue DESC, salesperson""",
             {"salesperson": salesperson})
-
-
-class JourneyQueries(ReadModels):
-    """A customer's journey from `rm_journeys` (kept next to the dashboards' queries)."""
-
-    @classmethod
-    def sharing(cls, reads: ReadModels) -> JourneyQueries:
-        return cls(reads._pool)  # a ReadModels reading the same pool
-
-    async def journey(self, customer_id: Any) -> dict[str, Any] | None:
-        """The customer's row (stage as of now) with `steps`, oldest first; None if unknown."""
-        async with self._pool.connection() as conn:
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(
-                "SELECT customer_id, salesperson, canton, stage, erased, registered_at, "
-                "last_activity_at, position FROM rm_journeys.journeys_now "
-                "WHERE customer_id = %s", (customer_id,))
-            row = await cursor.fetchone()
-            if row is None:
-                return None
-            await cursor.execute(
-                "SELECT step, occurred_at, position, sale_id, test_drive_id, details "
-                "FROM rm_journeys.timeline WHERE customer_id = %s ORDER BY position",
-                (customer_id,))
-            return {**row, "steps": await cursor.fetchall()}
