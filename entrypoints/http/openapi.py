@@ -21,7 +21,10 @@ _MEANING = {
     422: "A value the domain refuses (problem details name the field), or an "
          "Idempotency-Key reused with another body",
     429: "Rate limit exceeded; see Retry-After",
-    503: "A dependency is down or a read model is behind; see Retry-After",
+    503: "A dependency is down or a read model is behind; nothing was written; see "
+         "Retry-After",
+    504: "Outcome unknown (urn:cis:problem:outcome-unknown): Postgres stalled while the "
+         "command was written; send it again with the answer's Idempotency-Key",
 }
 
 
@@ -55,5 +58,5 @@ def document_shared_answers(app: Litestar, prefix: str = "/api/") -> None:
                 continue
             codes = [400, 401, 429]
             if handler.http_methods & {"POST", "PUT", "PATCH"}:
-                codes += [413, 415]
+                codes += [413, 415, 504]  # every write runs under an idempotency claim
             handler.responses = {**_specs(*codes), **(handler.responses or {})}

@@ -75,6 +75,13 @@ async def test_the_schema_declares_public_ops_and_shared_answers(
     for path, op in api_ops:
         assert op["security"] == [{"BearerToken": []}], path
         assert {"400", "401", "429"} <= set(op["responses"]), path
+    writes = [(path, method, op) for path, item in spec["paths"].items()
+              if path.startswith("/api/") for method, op in item.items()
+              if method in ("post", "put", "patch")]
+    for path, method, op in writes:
+        # Every write runs under an idempotency claim: its outcome may be unknown (504).
+        assert "504" in op["responses"], (method, path)
+    assert bool(writes) == (which == "command")
     if which == "query":
         stream = spec["paths"]["/api/v1/dashboards/stream"]["get"]["responses"]
         assert {"401", "429"} <= set(stream)
