@@ -17,7 +17,7 @@ from litestar.exceptions import HTTPException, LitestarException, ValidationExce
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Send
 
-from application.errors import Conflict, NotFound
+from application.errors import Conflict, Forbidden, NotFound
 from domain.errors import (
     CustomerErased,
     DomainError,
@@ -103,6 +103,10 @@ def _invalid_value(request: Request[Any, Any, Any], exc: InvalidValue) -> Respon
 
 def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     return _problem(request, 404, "Not found", str(exc))
+
+
+def _forbidden(request: Request[Any, Any, Any], exc: Forbidden) -> Response[Problem]:
+    return _problem(request, 403, "Forbidden", str(exc))
 
 
 def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
@@ -206,6 +210,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     psycopg.OperationalError: _store_down,
     psycopg_pool.PoolTimeout: _store_down,
     NotFound: _not_found,
+    Forbidden: _forbidden,
     UnknownTestDrive: _not_found,
     CustomerErased: _conflict,
     DomainError: _domain,
