@@ -101,15 +101,14 @@ class Settings:
             "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
             "CIS_STREAMS_TOTAL": str(self.streams_total),
         }
-        for key, value in (
+        optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
             ("CIS_ZEFIX_PASSWORD", self.zefix_password),
             ("CIS_DATABASE_URL", self.database_url),
             ("CIS_NATS_URL", self.nats_url),
             ("CIS_REDIS_URL", self.redis_url),
-        ):
-            if value:
-                env[key] = value
+        )
+        env.update({key: value for key, value in optional if value})
         return env
 
 

@@ -68,7 +68,7 @@ class AggregateStore(Application[UUID]):
     def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
         label = kind.__name__.lower()
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"no {label} with id {aggregate_id}") from None
         if not isinstance(aggregate, kind):

@@ -139,7 +139,8 @@ def _decode_only(app: CustomerIntelligence) -> float:
     notifications = app.recorder.select_notifications(start=0, limit=10**9,
                                                       inclusive_of_start=False)
     started = time.perf_counter()
-    app.cipher.prefetch(n.originator_id for n in notifications)
+    app.cipher.prefetch(n.originator_id for n in notifications
+                        if isinstance(n.originator_id, uuid.UUID))
     for notification in notifications:
         app.mapper.to_domain_event(notification)
     return len(notifications) / (time.perf_counter() - started)

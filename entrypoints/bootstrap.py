@@ -66,11 +66,15 @@ def build_tracking_recorder(
     if schema is not None:
         env["POSTGRES_SCHEMA"] = schema
     factory = InfrastructureFactory.construct(env=Environment(name, env))
-    return factory.tracking_recorder(PostgresTrackingRecorder)
+    recorder = factory.tracking_recorder(PostgresTrackingRecorder)
+    if not isinstance(recorder, PostgresTrackingRecorder):
+        raise TypeError(f"expected a Postgres tracking recorder, not {type(recorder).__name__}")
+    return recorder
 
 
 def build_projector(
-    settings: ResolvedSettings, model: ReadModel, app: CustomerIntelligence, *, rebuild: bool = False,
+    settings: ResolvedSettings, model: ReadModel, app: CustomerIntelligence, *,
+    rebuild: bool = False,
     partition: CustomerPartition | None = None,
 ) -> BatchProjector:
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too;
@@ -81,7 +85,8 @@ def build_projector(
                           partition=partition)
 
 
-def create_read_model(settings: ResolvedSettings, model: ReadModel, *, rebuild: bool = False) -> None:
+def create_read_model(settings: ResolvedSettings, model: ReadModel, *,
+                      rebuild: bool = False) -> None:
     """Create the model's schema, tables and tracking table (idempotent)."""
     schema = schema_of(model.name, rebuild=rebuild)
     with psycopg.connect(settings.database_url) as conn:

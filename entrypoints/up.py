@@ -90,7 +90,8 @@ def _spawner(args: tuple[str, ...], settings: ResolvedSettings) -> Callable[[], 
     return lambda: ServerProcess(" ".join(args), argv, None, env=env)
 
 
-def _wait_healthy(settings: ResolvedSettings, stopping: threading.Event, timeout: float = 60.0) -> None:
+def _wait_healthy(settings: ResolvedSettings, stopping: threading.Event,
+                  timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     for port in (settings.command_port, settings.query_port):
         url = f"http://{settings.host}:{port}/health"

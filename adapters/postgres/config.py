@@ -41,5 +41,6 @@ def eventsourcing_env(
         "CREATE_TABLE": "y" if create_table else "n",
         QUERY_TIMEOUT: "" if query_timeout is None else str(query_timeout),
         # The library sets this one itself around its table lock (whole seconds).
-        "POSTGRES_LOCK_TIMEOUT": "0" if query_timeout is None else str(max(1, round(query_timeout))),
+        "POSTGRES_LOCK_TIMEOUT": "0" if query_timeout is None
+        else str(max(1, round(query_timeout))),
     }

@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, LitestarException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Send
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Send
 
 from application.errors import Conflict, Forbidden, NotFound
 from domain.errors import (
@@ -183,10 +183,12 @@ def _chain(exc: BaseException, limit: int = 8) -> list[BaseException]:
 
 async def send_problem(send: Send, problem: Problem, headers: dict[str, str] | None = None) -> None:
     """A problem answer written straight to ASGI, for layers that run outside Litestar."""
-    await send({"type": "http.response.start", "status": problem.status,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                            *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]})
-    await send({"type": "http.response.body", "body": msgspec.json.encode(problem)})
+    await send(HTTPResponseStartEvent(
+        type="http.response.start", status=problem.status,
+        headers=[(b"content-type", PROBLEM_JSON.encode()),
+                 *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]))
+    await send(HTTPResponseBodyEvent(type="http.response.body",
+                                     body=msgspec.json.encode(problem), more_body=False))
 
 
 def _title(status: int) -> str:
