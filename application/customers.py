@@ -13,20 +13,12 @@ from uuid import UUID, uuid4
 from application.acting import Actor, require_assigned
 from application.aggregate_store import AggregateStore
 from application.written import Written
+from domain import values
 from domain.customer import Customer
 from domain.customer_facts import Budget, Channel, ConsentPurpose, TouchpointKind
 from domain.ids import CustomerID
 from domain.meta import EventMeta
-from domain.values import (
-    Canton,
-    CompanyUID,
-    Email,
-    Language,
-    ModelCode,
-    PersonName,
-    Phone,
-    PostalCode,
-)
+from domain.values import Canton, Email, Language, ModelCode, Phone, PostalCode
 
 __all__ = ["NOT_ASSIGNED", "CustomerUseCases"]
 
@@ -35,10 +27,11 @@ NOT_ASSIGNED = "this customer is assigned to another salesperson"
 
 class CustomerUseCases(AggregateStore):
     def register_customer(
-        self, *, name: PersonName, email: Email, postal_code: PostalCode, canton: Canton,
+        self, *, name: values.PersonName, email: Email, postal_code: PostalCode, canton: Canton,
         language: Language, salesperson: str, meta: EventMeta, phone: Phone | None = None,
         street: str | None = None, company_name: str | None = None,
-        company_uid: CompanyUID | None = None, company_contact: PersonName | None = None,
+        company_uid: values.CompanyUID | None = None,
+        company_contact: values.PersonName | None = None,
     ) -> Written:
         """Register a customer under a new id (see `Customer.register`)."""
         customer = Customer.register(

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from adapters.postgres.config import eventsourcing_env
 from adapters.settings import ResolvedSettings
-from application.services import CustomerIntelligence
+from application.services import APPLICATION_NAME, CustomerIntelligence
 from domain.customer import Customer
 from domain.customer_facts import Channel, TouchpointKind
 from domain.ids import CustomerID
@@ -153,6 +153,8 @@ def _library_runner(own: ResolvedSettings, head: int) -> float:
 
     class WithDataKeys(CustomerIntelligence):
         """The library's runner builds the application from an environment only."""
+
+        name = APPLICATION_NAME  # else the library names it (and its tables) after the class
 
         def __init__(self, env: EnvType | None = None) -> None:
             super().__init__(env, cipher=data_keys(own))

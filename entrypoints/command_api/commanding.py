@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from litestar import Request
 from litestar.exceptions import ValidationException
@@ -22,6 +22,7 @@ from entrypoints.http.request_id import current_request_id
 
 __all__ = [
     "SALES_WRITERS",
+    "ByCaller",
     "actor_of",
     "as_caller",
     "execute",
@@ -70,12 +71,21 @@ async def execute(command: Callable[[], Written]) -> WrittenBody:
     return WrittenBody(id=written.id, version=written.version, position=written.position)
 
 
+class ByCaller(TypedDict):
+    """What every command on an existing aggregate takes from the request."""
+
+    meta: EventMeta
+    expected_version: int | None
+    acting_as: Actor
+
+
 async def as_caller(request: Request[Caller, Any, Any],
-                    use_case: Callable[[int | None, Actor], Written]) -> WrittenBody:
+                    use_case: Callable[[ByCaller], Written]) -> WrittenBody:
     """Run a use case on an existing aggregate with the caller's expected version
     (`If-Match`) and as the caller: it checks who may act on what it loaded."""
-    version, actor = expected_version(request), actor_of(request.user)
-    return await execute(lambda: use_case(version, actor))
+    by = ByCaller(meta=meta_of(request), expected_version=expected_version(request),
+                  acting_as=actor_of(request.user))
+    return await execute(lambda: use_case(by))
 
 
 async def in_worker_thread(work: Callable[[], T]) -> T:

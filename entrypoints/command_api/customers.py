@@ -73,18 +73,16 @@ class CustomerCommands(Controller):
                       cis: CustomerIntelligence) -> WrittenBody:
         email = Email.parse(data.email, field="email")
         phone = optional(Phone.parse, data.phone, "phone")
-        return await as_caller(request, lambda version, actor: cis.change_contact(
-            customer_id, email=email, phone=phone, meta=meta_of(request),
-            expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.change_contact(
+            customer_id, email=email, phone=phone, **by))
 
     @post("/{customer_id:uuid}/address", summary="Change the address", **ON_CUSTOMER)
     async def address(self, customer_id: UUID, data: b.ChangeAddress, request: Req,
                       cis: CustomerIntelligence) -> WrittenBody:
         postal_code = PostalCode.parse(data.postal_code, field="postal_code")
         canton = Canton.parse(data.canton, field="canton")
-        return await as_caller(request, lambda version, actor: cis.change_address(
-            customer_id, street=data.street, postal_code=postal_code, canton=canton,
-            meta=meta_of(request), expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.change_address(
+            customer_id, street=data.street, postal_code=postal_code, canton=canton, **by))
 
     @post("/{customer_id:uuid}/preferences", summary="Change language and budget",
           **ON_CUSTOMER)
@@ -95,42 +93,37 @@ class CustomerCommands(Controller):
         if data.budget_min is not None or data.budget_max is not None:
             budget = Budget(Money(data.budget_min or 0),
                             None if data.budget_max is None else Money(data.budget_max))
-        return await as_caller(request, lambda version, actor: cis.change_preferences(
-            customer_id, language=language, budget=budget, meta=meta_of(request),
-            expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.change_preferences(
+            customer_id, language=language, budget=budget, **by))
 
     @post("/{customer_id:uuid}/interests", summary="Record interest in a model", **ON_CUSTOMER)
     async def interest(self, customer_id: UUID, data: b.RecordInterest, request: Req,
                        cis: CustomerIntelligence) -> WrittenBody:
         model = ModelCode.parse(data.model, field="model")
-        return await as_caller(request, lambda version, actor: cis.record_vehicle_interest(
-            customer_id, model=model, meta=meta_of(request), expected_version=version,
-            acting_as=actor))
+        return await as_caller(request, lambda by: cis.record_vehicle_interest(
+            customer_id, model=model, **by))
 
     @post("/{customer_id:uuid}/touchpoints", summary="Record a touchpoint", **ON_CUSTOMER)
     async def touchpoint(self, customer_id: UUID, data: b.RecordTouchpoint, request: Req,
                          cis: CustomerIntelligence) -> WrittenBody:
-        return await as_caller(request, lambda version, actor: cis.record_touchpoint(
-            customer_id, kind=data.kind, channel=data.channel, note=data.note,
-            meta=meta_of(request), expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.record_touchpoint(
+            customer_id, kind=data.kind, channel=data.channel, note=data.note, **by))
 
     @post("/{customer_id:uuid}/consents", summary="Grant or withdraw a consent",
           **ON_CUSTOMER)
     async def consent(self, customer_id: UUID, data: b.GiveConsent, request: Req,
                       cis: CustomerIntelligence) -> WrittenBody:
         use_case = cis.grant_consent if data.granted else cis.withdraw_consent
-        return await as_caller(request, lambda version, actor: use_case(
-            customer_id, purpose=data.purpose, meta=meta_of(request), expected_version=version,
-            acting_as=actor))
+        return await as_caller(request, lambda by: use_case(
+            customer_id, purpose=data.purpose, **by))
 
     @post("/{customer_id:uuid}/assignment", summary="Assign a salesperson",
           guards=[require_roles(Role.SALES_MANAGER, Role.ADMIN)], status_code=200,
           responses=command_responses(), description="Roles: sales_manager, admin.")
     async def assignment(self, customer_id: UUID, data: b.AssignSalesperson, request: Req,
                          cis: CustomerIntelligence) -> WrittenBody:
-        return await as_caller(request, lambda version, actor: cis.assign_salesperson(
-            customer_id, salesperson=data.salesperson, meta=meta_of(request),
-            expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.assign_salesperson(
+            customer_id, salesperson=data.salesperson, **by))
 
 
 def _salesperson_for(caller: Caller, named: str | None) -> str:

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, put
 from litestar.openapi.datastructures import ResponseSpec
 
 from application.services import CustomerIntelligence
+from application.written import Written
 from domain.values import Canton, ModelCode, Money
 from entrypoints.command_api import bodies as b
 from entrypoints.command_api.commanding import expected_version, in_worker_thread, meta_of
@@ -53,6 +54,6 @@ class ReferenceCommands(Controller):
         return _answer(written, created)
 
 
-def _answer(written: Any, created: bool) -> Response[WrittenBody]:
+def _answer(written: Written, created: bool) -> Response[WrittenBody]:
     body = WrittenBody(id=written.id, version=written.version, position=written.position)
     return Response(body, status_code=201 if created else 200)

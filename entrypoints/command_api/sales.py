@@ -53,36 +53,31 @@ class SaleCommands(Controller):
     async def quote(self, sale_id: UUID, data: b.QuoteSale, request: Req,
                     cis: CustomerIntelligence) -> WrittenBody:
         incentives = None if data.incentives is None else Money(data.incentives)
-        return await as_caller(request, lambda version, actor: cis.quote_sale(
+        return await as_caller(request, lambda by: cis.quote_sale(
             sale_id, price=Money(data.price), discount=Money(data.discount),
-            incentives=incentives, meta=meta_of(request), expected_version=version,
-            acting_as=actor))
+            incentives=incentives, **by))
 
     @post("/{sale_id:uuid}/reserve", summary="Reserve against a deposit", **STEP)
     async def reserve(self, sale_id: UUID, data: b.ReserveSale, request: Req,
                       cis: CustomerIntelligence) -> WrittenBody:
-        return await as_caller(request, lambda version, actor: cis.reserve_sale(
-            sale_id, deposit=Money(data.deposit), meta=meta_of(request),
-            expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.reserve_sale(
+            sale_id, deposit=Money(data.deposit), **by))
 
     @post("/{sale_id:uuid}/contract", summary="Record the signed contract", **STEP)
     async def contract(self, sale_id: UUID, data: b.SignContract, request: Req,
                        cis: CustomerIntelligence) -> WrittenBody:
-        return await as_caller(request, lambda version, actor: cis.sign_contract(
-            sale_id, final_price=Money(data.final_price), meta=meta_of(request),
-            expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.sign_contract(
+            sale_id, final_price=Money(data.final_price), **by))
 
     @post("/{sale_id:uuid}/deliver", summary="Record the delivery", **STEP)
     async def deliver(self, sale_id: UUID, data: b.DeliverSale, request: Req,
                       cis: CustomerIntelligence) -> WrittenBody:
         vin = VIN.parse(data.vin, field="vin")
-        return await as_caller(request, lambda version, actor: cis.deliver_sale(
-            sale_id, vin=vin, delivered_on=data.delivered_on, meta=meta_of(request),
-            expected_version=version, acting_as=actor))
+        return await as_caller(request, lambda by: cis.deliver_sale(
+            sale_id, vin=vin, delivered_on=data.delivered_on, **by))
 
     @post("/{sale_id:uuid}/cancel", summary="Cancel before delivery", **STEP)
     async def cancel(self, sale_id: UUID, data: b.CancelSale, request: Req,
                      cis: CustomerIntelligence) -> WrittenBody:
-        return await as_caller(request, lambda version, actor: cis.cancel_sale(
-            sale_id, reason=data.reason, meta=meta_of(request), expected_version=version,
-            acting_as=actor))
+        return await as_caller(request, lambda by: cis.cancel_sale(
+            sale_id, reason=data.reason, **by))
