@@ -23,7 +23,8 @@ def own_postgres(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings,
     own = dataclasses.replace(settings, database_url=url)
     migrate(own)
     yield own, server
-    os.killpg(server.process.pid, signal.SIGCONT)  # never leave it paused
+    if server.process.poll() is None:  # the test may have stopped it already
+        os.killpg(server.process.pid, signal.SIGCONT)  # never leave it paused
     server.stop()
 
 
