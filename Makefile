@@ -25,10 +25,10 @@ test: $(STAMP) ## the whole suite against real servers (embedded unless URLs are
 test-fast: $(STAMP) ## everything but the end-to-end tests that start `cis up`
 	$(BIN)/python -m pytest -m "not e2e"
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, with the rule set in pyproject.toml
 	$(BIN)/ruff check domain application adapters projections entrypoints tests
 
-typecheck: $(STAMP) ## mypy --strict on the domain
+typecheck: $(STAMP) ## mypy --strict on every package (domain, application, adapters, projections, entrypoints)
 	$(BIN)/mypy
 
 clean: ## remove the virtualenv and local data (.cis)

@@ -1,14 +1,19 @@
-"""Typed settings, read once from the environment in each composition root."""
+"""Typed settings, read once from the environment in each composition root.
+
+`Settings` is what the environment says: a server URL may be missing (then `cis up`
+and the one-shot commands start an embedded server). `ResolvedSettings` is what
+every composition root takes: each URL is there, so no code checks it again.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings"]
+__all__ = ["ResolvedSettings", "Settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +69,18 @@ class Settings:
         )
 
     def has_all_urls(self) -> bool:
-        return bool(self.database_url and self.nats_url and self.redis_url)
+        return self.resolved() is not None
 
-    def with_urls(self, database_url: str, nats_url: str, redis_url: str) -> Settings:
-        return replace(self, database_url=database_url, nats_url=nats_url, redis_url=redis_url)
+    def resolved(self) -> ResolvedSettings | None:
+        """These settings with every URL, or None while one is missing."""
+        if self.database_url and self.nats_url and self.redis_url:
+            return self.with_urls(self.database_url, self.nats_url, self.redis_url)
+        return None
+
+    def with_urls(self, database_url: str, nats_url: str, redis_url: str) -> ResolvedSettings:
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return ResolvedSettings(**{**fields, "database_url": database_url,
+                                   "nats_url": nats_url, "redis_url": redis_url})
 
     def as_env(self) -> dict[str, str]:
         """The environment a child process needs to see the same settings."""
@@ -88,16 +101,24 @@ class Settings:
             "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
             "CIS_STREAMS_TOTAL": str(self.streams_total),
         }
-        for key, value in (
+        optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
             ("CIS_ZEFIX_PASSWORD", self.zefix_password),
             ("CIS_DATABASE_URL", self.database_url),
             ("CIS_NATS_URL", self.nats_url),
             ("CIS_REDIS_URL", self.redis_url),
-        ):
-            if value:
-                env[key] = value
+        )
+        env.update({key: value for key, value in optional if value})
         return env
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSettings(Settings):
+    """Settings whose server URLs are all known (configured, or embedded servers')."""
+
+    database_url: str
+    nats_url: str
+    redis_url: str
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

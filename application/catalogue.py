@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from application.aggregate_store import AggregateStore
 from application.errors import NotFound
 from application.written import Written
 from domain.catalogue import CantonIncentive, VehicleModel
-from domain.errors import InvalidTransition
 from domain.meta import EventMeta
 from domain.values import Canton, ModelCode, Money
 
 __all__ = ["CatalogueUseCases"]
 
 
-class CatalogueUseCases:
-    """Mixed into the Application; `_change`, `_get` and `_save` come from there."""
-
-    _change: Any
-    _get: Any
-    _save: Any
-    _written_unchanged: Any
-
+class CatalogueUseCases(AggregateStore):
     def put_model(self, *, code: ModelCode, name: str, list_price: Money, meta: EventMeta,
                   expected_version: int | None = None) -> tuple[Written, bool]:
         """List the model, or change it; True when it was created."""
@@ -34,10 +25,10 @@ class CatalogueUseCases:
             name=name, list_price=list_price, meta=meta), expected_version), False
 
     def get_model(self, code: ModelCode) -> VehicleModel:
-        return self._get(VehicleModel.id_for(code), VehicleModel)  # type: ignore[no-any-return]
+        return self._get(VehicleModel.id_for(code), VehicleModel)
 
     def withdraw_model(self, code: ModelCode, *, meta: EventMeta) -> Written:
-        return self._change(VehicleModel.id_for(code), VehicleModel,  # type: ignore[no-any-return]
+        return self._change(VehicleModel.id_for(code), VehicleModel,
                             lambda m: m.withdraw(meta=meta), None)
 
     def put_incentive(self, *, canton: Canton, amount: Money, description: str,
@@ -50,13 +41,3 @@ class CatalogueUseCases:
                                                       description=description, meta=meta)), True
         return self._change(CantonIncentive.id_for(canton), CantonIncentive, lambda i: i.change(
             amount=amount, description=description, meta=meta), expected_version), False
-
-    def _listed_model(self, code: ModelCode) -> VehicleModel:
-        """The model, if it is on sale: NotFound when unknown, InvalidTransition when withdrawn."""
-        try:
-            model: VehicleModel = self._get(VehicleModel.id_for(code), VehicleModel)
-        except NotFound:
-            raise NotFound(f"model {code} is not in the catalogue") from None
-        if model.withdrawn:
-            raise InvalidTransition(f"model {code} was withdrawn from sale")
-        return model

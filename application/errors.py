@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ApplicationError", "Conflict", "NotFound"]
+__all__ = ["ApplicationError", "Conflict", "Forbidden", "NotFound"]
 
 
 class ApplicationError(Exception):
@@ -15,3 +15,7 @@ class NotFound(ApplicationError):
 
 class Conflict(ApplicationError):
     """The aggregate changed since the caller read it (expected version mismatch)."""
+
+
+class Forbidden(ApplicationError):
+    """The actor may not act on this aggregate (e.g. another salesperson's customer)."""

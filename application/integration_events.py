@@ -185,7 +185,7 @@ IntegrationEvent = (
     | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
 )
 DECODER = msgspec.json.Decoder(IntegrationEvent)
-_AGGREGATE = {_Customer: "customer", _Sale: "sale", _Model: "vehicle_model",
+_AGGREGATE: dict[type[_Base], str] = {_Customer: "customer", _Sale: "sale", _Model: "vehicle_model",
               _Incentive: "canton_incentive"}
 
 

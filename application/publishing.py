@@ -11,7 +11,7 @@ from domain import events as e
 __all__ = ["to_integration_event"]
 
 
-def to_integration_event(event: Any, position: int) -> Any:
+def to_integration_event(event: Any, position: int) -> i.IntegrationEvent | None:
     """The public, PII-free form of a domain event; None for an unknown event class."""
     common: dict[str, Any] = {
         "event_id": event_id(event.originator_id, event.originator_version),
@@ -26,7 +26,7 @@ def to_integration_event(event: Any, position: int) -> Any:
     return _reference(event, common)
 
 
-def _customer(event: Any, c: dict[str, Any]) -> Any:
+def _customer(event: Any, c: dict[str, Any]) -> i.IntegrationEvent | None:
     match event:
         case e.CustomerRegistered():
             return i.CustomerRegistered(**c, kind=str(event.kind), canton=str(event.canton),
@@ -67,7 +67,7 @@ def _customer(event: Any, c: dict[str, Any]) -> Any:
     return None
 
 
-def _sale(event: Any, c: dict[str, Any]) -> Any:
+def _sale(event: Any, c: dict[str, Any]) -> i.IntegrationEvent | None:
     match event:
         case e.SaleOpened():
             return i.SaleOpened(**c, customer_id=event.customer_id, model=str(event.model),
@@ -87,7 +87,7 @@ def _sale(event: Any, c: dict[str, Any]) -> Any:
     return None
 
 
-def _reference(event: Any, c: dict[str, Any]) -> Any:
+def _reference(event: Any, c: dict[str, Any]) -> i.IntegrationEvent | None:
     match event:
         case e.ModelListed():
             return i.ModelListed(**c, model_id=event.originator_id, model=str(event.code),

@@ -1,24 +1,20 @@
 """The CIS application: one event-sourced Application, one ordered log for all aggregates.
 
-Each use case loads an aggregate, checks the caller's expected version, runs one
-command and saves atomically; a concurrent write to the same aggregate surfaces as
-`Conflict`, never as a lost update.
+Each use case loads an aggregate, checks who acts and the caller's expected version,
+runs one command and saves atomically; a concurrent write to the same aggregate
+surfaces as `Conflict`, never as a lost update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoder
+from eventsourcing.utils import EnvType
 
+from application.acting import Actor
 from application.catalogue import CatalogueUseCases
 from application.customers import CustomerUseCases
-from application.errors import Conflict, NotFound
 from application.keys import PersonalDataCipher
 from application.sales import SaleUseCases
 from application.transcodings import (
@@ -30,27 +26,26 @@ from application.transcodings import (
 from application.written import Written
 from domain.meta import EventMeta
 
-__all__ = ["APPLICATION_NAME", "CustomerIntelligence", "Written"]
+__all__ = ["APPLICATION_NAME", "Actor", "CustomerIntelligence", "Written"]
 
 APPLICATION_NAME = "cis"
-RERUNS_ON_CONCURRENT_WRITE = 3
-A = TypeVar("A", bound=Aggregate)
 
 
-class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Application[UUID]):
-    """Use cases on Customer and Sale aggregates, stored in one application log.
+class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases):
+    """Use cases on Customer, Sale and catalogue aggregates, stored in one application log.
 
-    The personal-data cipher is named by the environment variable
-    `PERSONAL_DATA_CIPHER_TOPIC` and built from the same environment, the way the
-    library builds its own ciphers, so the projection runner can construct us too.
+    `cipher` seals and opens the personal fields of events (crypto-shredding); the
+    application owns it from here on and closes it on `close`.
     """
 
     name = APPLICATION_NAME
 
-    def construct_transcoder(self) -> Any:
-        cipher_class = resolve_topic(self.env.get("PERSONAL_DATA_CIPHER_TOPIC",
-                                                  "adapters.postgres.keys:PostgresDataKeys"))
-        self.cipher: PersonalDataCipher = cipher_class.from_env(self.env)
+    def __init__(self, env: EnvType | None = None, *, cipher: PersonalDataCipher) -> None:
+        # Before the library's constructor: it builds the transcoder, which needs it.
+        self.cipher = cipher
+        super().__init__(env)
+
+    def construct_transcoder(self) -> Transcoder:
         transcoder = MsgspecJSONTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
@@ -92,54 +87,3 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Ap
             written = self._save(customer, destroy_key=customer_id)
         self.cipher.erase(customer_id)
         return written
-
-    # -- shared ------------------------------------------------------------------
-
-    def _change(
-        self,
-        aggregate_id: UUID,
-        kind: type[A],
-        command: Callable[[A], object],
-        expected_version: int | None,
-        **save_kwargs: Any,
-    ) -> Written:
-        """Load, run, save. Without an expected version, a concurrent write to the same
-        aggregate is no conflict for the caller: the command runs again on the new
-        version (and is refused there if it no longer applies), a few times at most."""
-        for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
-            aggregate = self._get(aggregate_id, kind)
-            if expected_version is not None and aggregate.version != expected_version:
-                raise Conflict(f"version is {aggregate.version}, not {expected_version}")
-            command(aggregate)
-            if not aggregate.pending_events:
-                return self._written_unchanged(aggregate)
-            try:
-                return self._save(aggregate, **save_kwargs)
-            except Conflict:
-                if expected_version is not None or attempt > RERUNS_ON_CONCURRENT_WRITE:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
-        label = kind.__name__.lower()
-        try:
-            aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no {label} with id {aggregate_id}") from None
-        if not isinstance(aggregate, kind):
-            raise NotFound(f"no {label} with id {aggregate_id}")
-        return aggregate
-
-    def _save(self, *aggregates: Aggregate, **kwargs: Any) -> Written:
-        """Save atomically; `kwargs` reach the recorder's transaction (see
-        `adapters.postgres.recorder`: `answer_id`, `destroy_key`)."""
-        try:
-            recordings = self.save(*aggregates, **kwargs)
-        except IntegrityError:
-            raise Conflict("changed concurrently by another request; reload and retry") from None
-        last = aggregates[-1]
-        return Written(last.id, last.version, recordings[-1].notification.id)
-
-    def _written_unchanged(self, aggregate: Aggregate) -> Written:
-        """For a command that changed nothing: the current version and log head."""
-        return Written(aggregate.id, aggregate.version, self.recorder.max_notification_id() or 0)

@@ -129,7 +129,8 @@ class Sale(Aggregate):
         self._require("reserve", SaleStatus.QUOTED)
         if deposit == Money.zero():
             raise InvalidValue("deposit", "must be more than zero")
-        assert self.quoted_price is not None  # set whenever the status is quoted
+        if self.quoted_price is None:  # set whenever the status is quoted
+            raise AssertionError("a quoted sale has a quoted price")
         if deposit > self.quoted_price:
             raise InvalidValue("deposit", "must not exceed the quoted price")
         self._reserved(deposit=deposit, meta=meta)

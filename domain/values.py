@@ -95,7 +95,8 @@ CANTON_CODES: Final[tuple[str, ...]] = (
 
 # Official names in the four national languages, plus the usual English name.
 _CANTON_NAMES: Final[Mapping[str, Mapping[Language, str]]] = {
-    code: dict(zip((Language.DE, Language.FR, Language.IT, Language.RM, Language.EN), names))
+    code: dict(zip((Language.DE, Language.FR, Language.IT, Language.RM, Language.EN), names,
+                   strict=True))
     for code, names in {
         "AG": ("Aargau", "Argovie", "Argovia", "Argovia", "Aargau"),
         "AI": (

@@ -26,17 +26,23 @@ import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import EnvType
 from tqdm import tqdm
 
 from adapters.postgres.config import eventsourcing_env
-from adapters.settings import Settings
-from application.services import CustomerIntelligence
+from adapters.settings import ResolvedSettings
+from application.services import APPLICATION_NAME, CustomerIntelligence
 from domain.customer import Customer
 from domain.customer_facts import Channel, TouchpointKind
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
-from entrypoints.bootstrap import build_application, build_projector, create_read_model
+from entrypoints.bootstrap import (
+    build_application,
+    build_projector,
+    create_read_model,
+    data_keys,
+)
 from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from projections.registry import READ_MODELS
@@ -55,7 +61,7 @@ class PositionOnly(Projection[PostgresTrackingRecorder]):
         self.view.insert_tracking(tracking)
 
 
-def catch_up(settings: Settings, events: int) -> None:
+def catch_up(settings: ResolvedSettings, events: int) -> None:
     own = _fresh_database(settings)
     try:
         _measure(own, events)
@@ -63,7 +69,7 @@ def catch_up(settings: Settings, events: int) -> None:
         _drop_database(settings, own)
 
 
-def _measure(own: Settings, events: int) -> None:
+def _measure(own: ResolvedSettings, events: int) -> None:
     migrate(own)
     app = build_application(own, pool_size=3)
     try:
@@ -95,8 +101,7 @@ def _measure(own: Settings, events: int) -> None:
         print(f"  {name:<14} {alone:>10,.0f} {shared:>10,.0f}   x{shared / alone:.2f}")
 
 
-def _fresh_database(settings: Settings) -> Settings:
-    assert settings.database_url
+def _fresh_database(settings: ResolvedSettings) -> ResolvedSettings:
     name = f"cis_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -104,8 +109,7 @@ def _fresh_database(settings: Settings) -> Settings:
     return dataclasses.replace(settings, database_url=url)
 
 
-def _drop_database(settings: Settings, own: Settings) -> None:
-    assert settings.database_url and own.database_url
+def _drop_database(settings: ResolvedSettings, own: ResolvedSettings) -> None:
     name = psycopg.conninfo.conninfo_to_dict(own.database_url)["dbname"]
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -135,33 +139,41 @@ def _decode_only(app: CustomerIntelligence) -> float:
     notifications = app.recorder.select_notifications(start=0, limit=10**9,
                                                       inclusive_of_start=False)
     started = time.perf_counter()
-    app.cipher.prefetch(n.originator_id for n in notifications)
+    app.cipher.prefetch(n.originator_id for n in notifications
+                        if isinstance(n.originator_id, uuid.UUID))
     for notification in notifications:
         app.mapper.to_domain_event(notification)
     return len(notifications) / (time.perf_counter() - started)
 
 
-def _library_runner(own: Settings, head: int) -> float:
+def _library_runner(own: ResolvedSettings, head: int) -> float:
     """Over the first 10,000 events at most: at its pace the whole log would take long."""
-    assert own.database_url
-    env = eventsourcing_env(own.database_url, master_key=own.master_key, create_table=True)
+    env = eventsourcing_env(own.database_url, create_table=True)
     until = min(head, LIBRARY_RUNNER_EVENTS)
+
+    class WithDataKeys(CustomerIntelligence):
+        """The library's runner builds the application from an environment only."""
+
+        name = APPLICATION_NAME  # else the library names it (and its tables) after the class
+
+        def __init__(self, env: EnvType | None = None) -> None:
+            super().__init__(env, cipher=data_keys(own))
+
     started = time.perf_counter()
-    with ProjectionRunner(application_class=CustomerIntelligence, projection_class=PositionOnly,
+    with ProjectionRunner(application_class=WithDataKeys, projection_class=PositionOnly,
                           view_class=PostgresTrackingRecorder, env=env) as runner:
         runner.wait(until, timeout=3600)
     return until / (time.perf_counter() - started)
 
 
-def _rebuild(own: Settings, name: str, processes: int, head: int) -> float:
+def _rebuild(own: ResolvedSettings, name: str, processes: int, head: int) -> float:
     started = time.perf_counter()
     rebuild(own, name, processes=processes)
     return head / (time.perf_counter() - started)
 
 
-def _together(own: Settings, head: int, run: Any) -> float:
+def _together(own: ResolvedSettings, head: int, run: Any) -> float:
     """Every read model from position 0 into fresh (rebuild) tables, all at once."""
-    assert own.database_url
     for model in READ_MODELS:
         with psycopg.connect(own.database_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS rm_{model.name}_next CASCADE")
@@ -171,11 +183,11 @@ def _together(own: Settings, head: int, run: Any) -> float:
     return head / (time.perf_counter() - started)
 
 
-def _in_threads(own: Settings, head: int) -> None:
+def _in_threads(own: ResolvedSettings, head: int) -> None:
     _project_fresh(own, [model.name for model in READ_MODELS], head)
 
 
-def _in_processes(own: Settings, head: int) -> None:
+def _in_processes(own: ResolvedSettings, head: int) -> None:
     spawn = multiprocessing.get_context("spawn")  # a new interpreter, as `cis up` starts
     workers = [spawn.Process(target=_project_fresh, args=(own, [model.name], head))
                for model in READ_MODELS]
@@ -187,7 +199,7 @@ def _in_processes(own: Settings, head: int) -> None:
             raise RuntimeError(f"a bench projector process failed ({worker.exitcode})")
 
 
-def _project_fresh(own: Settings, names: list[str], head: int) -> None:
+def _project_fresh(own: ResolvedSettings, names: list[str], head: int) -> None:
     """Project the named read models to `head` in this process, a thread each."""
     app = build_application(own, pool_size=2 * len(names))
     projectors = [build_projector(own, model, app, rebuild=True)
@@ -208,7 +220,7 @@ def _project_fresh(own: Settings, names: list[str], head: int) -> None:
         app.close()
 
 
-def _ours(own: Settings, model: Any, head: int) -> float:
+def _ours(own: ResolvedSettings, model: Any, head: int) -> float:
     app = build_application(own, pool_size=2)
     projector = build_projector(own, model, app)
     try:

@@ -9,27 +9,41 @@ from eventsourcing.utils import Environment
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.crypto import parse_master_key
 from adapters.postgres.bounded import bounded_async_connection, server_timeouts
 from adapters.postgres.config import eventsourcing_env
-from adapters.settings import Settings
+from adapters.postgres.keys import PostgresDataKeys
+from adapters.settings import ResolvedSettings
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import ReadModel, ReadModelRecorder, schema_of
 from projections.partition import CustomerPartition
 from projections.runner import BatchProjector
 
-__all__ = ["bounded_async_pool", "build_application", "build_projector", "build_tracking_recorder", "create_read_model"]
+__all__ = [
+    "bounded_async_pool",
+    "build_application",
+    "build_projector",
+    "build_tracking_recorder",
+    "create_read_model",
+    "data_keys",
+]
 
 
 def build_application(
-    settings: Settings, *, pool_size: int = 5, create_table: bool = False,
+    settings: ResolvedSettings, *, pool_size: int = 5, create_table: bool = False,
     query_timeout: float | None = None,
 ) -> CustomerIntelligence:
     """`query_timeout` (seconds) bounds each wait for Postgres: for the APIs."""
-    assert settings.database_url, "database URL must be resolved before wiring"
-    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
-                            pool_size=pool_size, create_table=create_table,
+    env = eventsourcing_env(settings.database_url, pool_size=pool_size,
+                            create_table=create_table, query_timeout=query_timeout)
+    return CustomerIntelligence(env=env, cipher=data_keys(settings, query_timeout=query_timeout))
+
+
+def data_keys(settings: ResolvedSettings, *, query_timeout: float | None = None
+              ) -> PostgresDataKeys:
+    """The personal-data cipher: per-customer keys in Postgres, under the master key."""
+    return PostgresDataKeys(settings.database_url, parse_master_key(settings.master_key),
                             query_timeout=query_timeout)
-    return CustomerIntelligence(env=env)
 
 
 def bounded_async_pool(database_url: str, *, max_size: int,
@@ -44,21 +58,23 @@ def bounded_async_pool(database_url: str, *, max_size: int,
 
 
 def build_tracking_recorder(
-    settings: Settings, name: str, *, schema: str | None = None, create_table: bool = False
+    settings: ResolvedSettings, name: str, *, schema: str | None = None, create_table: bool = False
 ) -> PostgresTrackingRecorder:
     """A tracking recorder whose table is `<name>_tracking` (the library's naming), in
     `schema` when given (a read model's own), else in the event store's."""
-    assert settings.database_url
-    env = eventsourcing_env(settings.database_url, master_key=settings.master_key,
-                            pool_size=2, create_table=create_table)
+    env = eventsourcing_env(settings.database_url, pool_size=2, create_table=create_table)
     if schema is not None:
         env["POSTGRES_SCHEMA"] = schema
     factory = InfrastructureFactory.construct(env=Environment(name, env))
-    return factory.tracking_recorder(PostgresTrackingRecorder)
+    recorder = factory.tracking_recorder(PostgresTrackingRecorder)
+    if not isinstance(recorder, PostgresTrackingRecorder):
+        raise TypeError(f"expected a Postgres tracking recorder, not {type(recorder).__name__}")
+    return recorder
 
 
 def build_projector(
-    settings: Settings, model: ReadModel, app: CustomerIntelligence, *, rebuild: bool = False,
+    settings: ResolvedSettings, model: ReadModel, app: CustomerIntelligence, *,
+    rebuild: bool = False,
     partition: CustomerPartition | None = None,
 ) -> BatchProjector:
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too;
@@ -71,9 +87,9 @@ def build_projector(
                           partition=partition)
 
 
-def create_read_model(settings: Settings, model: ReadModel, *, rebuild: bool = False) -> None:
+def create_read_model(settings: ResolvedSettings, model: ReadModel, *,
+                      rebuild: bool = False) -> None:
     """Create the model's schema, tables and tracking table (idempotent)."""
-    assert settings.database_url
     schema = schema_of(model.name, rebuild=rebuild)
     with psycopg.connect(settings.database_url) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

@@ -10,10 +10,12 @@ import psycopg
 import uvicorn
 
 from adapters.logging import configure_logging
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings, Settings
 from entrypoints.http.auth import Role, issue_token
 
 __all__ = ["main"]
+# Commands that use servers already running (configured, or those of a running `cis up`).
+ON_RUNNING_SERVERS = ("api", "project", "relay", "consume")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,10 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         # Next to a running `cis up`: use its servers, never start a second Postgres
         # on the same data directory.
         settings = _urls_of_running_stack(settings)
-    if args.command in ("api", "project", "relay", "consume") and not settings.has_all_urls():
-        print("cis: set CIS_DATABASE_URL, CIS_NATS_URL and CIS_REDIS_URL, "
-              "or use `cis up` to start embedded servers", file=sys.stderr)
-        return 2
+    if args.command in ON_RUNNING_SERVERS:
+        resolved = settings.resolved()
+        if resolved is None:
+            print("cis: set CIS_DATABASE_URL, CIS_NATS_URL and CIS_REDIS_URL, "
+                  "or use `cis up` to start embedded servers", file=sys.stderr)
+            return 2
+        return _on_running_servers(args, resolved)
     match args.command:
         case "up":
             from entrypoints.up import run_up
@@ -113,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
 
             with embedded_stack(settings) as resolved:
                 migrate(resolved)
+    return 0
+
+
+def _on_running_servers(args: argparse.Namespace, settings: ResolvedSettings) -> int:
+    """The commands that never start a server of their own."""
+    match args.command:
         case "api":
             _serve_api(args.which, settings)
         case "project":
@@ -128,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _project(args: argparse.Namespace, settings: Settings) -> int:
+def _project(args: argparse.Namespace, settings: ResolvedSettings) -> int:
     from entrypoints import project_admin
     from entrypoints.workers.projector import main as run_projectors
     from projections.registry import READ_MODELS, read_model
@@ -162,7 +173,7 @@ def _project(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _skip(args: argparse.Namespace, settings: Settings, name: str) -> int:
+def _skip(args: argparse.Namespace, settings: ResolvedSettings, name: str) -> int:
     import getpass
 
     from entrypoints import project_admin
@@ -197,7 +208,7 @@ def _urls_of_running_stack(settings: Settings) -> Settings:
                               settings.redis_url or endpoints["redis_url"])
 
 
-def _serve_api(which: str, settings: Settings) -> None:
+def _serve_api(which: str, settings: ResolvedSettings) -> None:
     if which == "command":
         from entrypoints.command_api.app import create_command_app
 

@@ -8,7 +8,9 @@ Nothing here is real: names are "Demo Kunde N", e-mails are at example.ch, the m
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from tqdm import tqdm
 
@@ -53,7 +55,7 @@ def _journey(cis: CustomerIntelligence, rng: random.Random, number: int) -> None
         meta=META).id
     model = ModelCode.parse(rng.choice(MODELS)[0])
     depth = rng.choices(range(7), weights=[20, 25, 20, 12, 8, 8, 7])[0]
-    steps = [
+    steps: list[Callable[[], object]] = [
         lambda: cis.record_touchpoint(customer, kind=rng.choice(list(TouchpointKind)),
                                       channel=rng.choice(list(Channel)), note=None, meta=META),
         lambda: cis.record_vehicle_interest(customer, model=model, meta=META),
@@ -71,21 +73,21 @@ def _today_at_ten() -> datetime:
     return datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
 
 
-def _test_drive(cis: CustomerIntelligence, rng: random.Random, customer: object,
+def _test_drive(cis: CustomerIntelligence, rng: random.Random, customer: UUID,
                 model: ModelCode) -> None:
     when = _today_at_ten() + timedelta(days=rng.randrange(-28, 32))
-    drive = cis.book_test_drive(customer, model=model, scheduled_at=when, meta=META).id  # type: ignore[arg-type]
+    drive = cis.book_test_drive(customer, model=model, scheduled_at=when, meta=META).id
     outcome = rng.random()
     if outcome < 0.7:
-        cis.complete_test_drive(customer, drive, rating=rng.randint(3, 5), notes=None,  # type: ignore[arg-type]
+        cis.complete_test_drive(customer, drive, rating=rng.randint(3, 5), notes=None,
                                 meta=META)
     elif outcome < 0.85:
-        cis.mark_test_drive_missed(customer, drive, meta=META)  # type: ignore[arg-type]
+        cis.mark_test_drive_missed(customer, drive, meta=META)
 
 
-def _sale(cis: CustomerIntelligence, rng: random.Random, customer: object, model: ModelCode,
+def _sale(cis: CustomerIntelligence, rng: random.Random, customer: UUID, model: ModelCode,
           depth: int) -> None:
-    sale = cis.open_sale(customer_id=customer, model=model, meta=META).id  # type: ignore[arg-type]
+    sale = cis.open_sale(customer_id=customer, model=model, meta=META).id
     listed = cis.get_model(model).list_price
     discount = Money.chf(rng.randrange(0, 3_000, 100))
     try:

@@ -8,7 +8,7 @@ import nats
 
 from adapters.nats.streams import ensure_streams
 from adapters.postgres.schema import create_own_tables
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import build_application, build_tracking_recorder, create_read_model
 from projections.registry import READ_MODELS
 from projections.stall import STALL_TABLES
@@ -16,8 +16,7 @@ from projections.stall import STALL_TABLES
 __all__ = ["migrate"]
 
 
-def migrate(settings: Settings) -> None:
-    assert settings.database_url and settings.nats_url
+def migrate(settings: ResolvedSettings) -> None:
     # The data-key table first (the app needs it); the stall tables before any projector.
     create_own_tables(settings.database_url, STALL_TABLES)
     build_application(settings, pool_size=1, create_table=True).close()

@@ -6,18 +6,21 @@ import multiprocessing
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from multiprocessing.process import BaseProcess
 
 import psycopg
 import structlog
 from tqdm import tqdm
 
 from adapters.nats.relay import RELAY
-from adapters.settings import Settings
-from application.services import APPLICATION_NAME
+from adapters.settings import ResolvedSettings
+from application.services import APPLICATION_NAME, CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from projections.base import ReadModel, schema_of
 from projections.partition import CustomerPartition
 from projections.registry import READ_MODELS, read_model
+from projections.runner import BatchProjector
 from projections.stall import record_skip, stalls
 
 __all__ = ["SkipRefused", "rebuild", "skip", "status"]
@@ -25,9 +28,8 @@ __all__ = ["SkipRefused", "rebuild", "skip", "status"]
 log = structlog.get_logger()
 
 
-def status(settings: Settings) -> None:
+def status(settings: ResolvedSettings) -> None:
     """Each read model's position, the log head and the lag, as a table."""
-    assert settings.database_url
     with psycopg.connect(settings.database_url) as conn:
         head = conn.execute("SELECT coalesce(max(notification_id), 0) FROM cis_events"
                             ).fetchone()[0]  # type: ignore[index]
@@ -49,11 +51,10 @@ class SkipRefused(Exception):
     """`cis project skip` was asked for something it must not do; says why."""
 
 
-def skip(settings: Settings, name: str, position: int, *, by: str, reason: str) -> None:
+def skip(settings: ResolvedSettings, name: str, position: int, *, by: str, reason: str) -> None:
     """Let read model `name` (or the relay) pass over the event at `position` from now on
     (and in every rebuild). The event stays in the log; the skip is recorded with who, when and why.
     If the read model stands right before the event, its position moves past it now."""
-    assert settings.database_url
     if name == RELAY:
         tracking = f"{RELAY}_tracking"  # in the event store's schema
     else:
@@ -69,7 +70,7 @@ def skip(settings: Settings, name: str, position: int, *, by: str, reason: str) 
         now = conn.execute(f"SELECT notification_id FROM {tracking} "
                            "WHERE application_name = %s FOR UPDATE", (APPLICATION_NAME,)
                            ).fetchone()
-        at = int(now[0]) if now else 0  # type: ignore[call-overload]
+        at = int(now[0]) if now else 0
         if at >= position:
             raise SkipRefused(f"{name} is at {at}, already past the event at {position}")
         record_skip(conn, name, position, event_type, by, reason)
@@ -84,7 +85,7 @@ def skip(settings: Settings, name: str, position: int, *, by: str, reason: str) 
                 event_type=event_type, skipped_by=by)
 
 
-def rebuild(settings: Settings, name: str, *, processes: int = 1) -> None:
+def rebuild(settings: ResolvedSettings, name: str, *, processes: int = 1) -> None:
     """Project from position 0 into fresh tables, then swap them in atomically.
 
     Readers keep reading the old tables until the swap; the swap renames schemas in one
@@ -93,7 +94,6 @@ def rebuild(settings: Settings, name: str, *, processes: int = 1) -> None:
     With `processes` > 1, a read model partitioned by customer is caught up by that many
     processes, each taking the events of its share of the customers.
     """
-    assert settings.database_url
     model = read_model(name)
     live, fresh = schema_of(name), schema_of(name, rebuild=True)
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
@@ -112,30 +112,31 @@ def rebuild(settings: Settings, name: str, *, processes: int = 1) -> None:
         app.close()
 
 
-def _catch_up(projector: object, app: object, name: str) -> None:
-    head = app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+def _catch_up(projector: BatchProjector, app: CustomerIntelligence, name: str) -> None:
+    head = app.recorder.max_notification_id() or 0
     started = time.monotonic()
     with tqdm(total=head, desc=f"rebuild {name}", unit="ev", unit_scale=True,
               file=sys.stderr) as bar:
         def advance(position: int, _count: int) -> None:
             bar.update(position - bar.n)
 
-        projector.run(threading.Event(), until=head, on_batch=advance)  # type: ignore[attr-defined]
+        projector.run(threading.Event(), until=head, on_batch=advance)
     _log_caught_up(name, head, started)
 
 
 def _log_caught_up(name: str, head: int, started: float, **details: object) -> None:
     elapsed = time.monotonic() - started
     log.info("rebuild caught up", read_model=name, events=head, **details,
-             seconds=round(elapsed, 1), events_per_second=round(head / elapsed) if elapsed else None)
+             seconds=round(elapsed, 1),
+             events_per_second=round(head / elapsed) if elapsed else None)
 
 
-def _catch_up_in_partitions(settings: Settings, model: ReadModel, projector: object,
-                            app: object, processes: int) -> None:
+def _catch_up_in_partitions(settings: ResolvedSettings, model: ReadModel,
+                            projector: BatchProjector, app: CustomerIntelligence,
+                            processes: int) -> None:
     """Each partition in a process of its own, up to the head as it is now; then the
     read model takes over their common position (the rest is caught up by `_swap`)."""
-    assert settings.database_url
-    head = app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+    head = app.recorder.max_notification_id() or 0
     started = time.monotonic()
     spawn = multiprocessing.get_context("spawn")  # fresh interpreters, not forks of threads
     workers = [spawn.Process(target=_project_partition, name=f"rebuild-{model.name}-{index}",
@@ -152,11 +153,11 @@ def _catch_up_in_partitions(settings: Settings, model: ReadModel, projector: obj
     if failed:
         raise RuntimeError(f"rebuild of {model.name} failed in {', '.join(failed)}; "
                            "the live tables are untouched")
-    projector.merge_partitions(processes, head)  # type: ignore[attr-defined]
+    projector.merge_partitions(processes, head)
     _log_caught_up(model.name, head, started, processes=processes)
 
 
-def _project_partition(settings: Settings, name: str, index: int, count: int,
+def _project_partition(settings: ResolvedSettings, name: str, index: int, count: int,
                        head: int) -> None:
     """In a worker process: one partition of the rebuild, from 0 to `head`."""
     app = build_application(settings, pool_size=2)
@@ -171,10 +172,9 @@ def _project_partition(settings: Settings, name: str, index: int, count: int,
         app.close()
 
 
-def _show_progress(settings: Settings, name: str, workers: list[multiprocessing.Process],
+def _show_progress(settings: ResolvedSettings, name: str, workers: Sequence[BaseProcess],
                    head: int) -> None:
     """The slowest partition's position, until every worker has ended."""
-    assert settings.database_url
     query = (f"SELECT count(*), min(notification_id) "
              f"FROM {schema_of(name, rebuild=True)}.{name}_tracking WHERE application_name LIKE %s")
     with tqdm(total=head, desc=f"rebuild {name} ({len(workers)} processes)", unit="ev",
@@ -187,18 +187,17 @@ def _show_progress(settings: Settings, name: str, workers: list[multiprocessing.
                 return
             time.sleep(0.5)
             row = conn.execute(query, (f"{APPLICATION_NAME}#%",)).fetchone()
-            started = row is not None and row[0] == len(workers)  # type: ignore[index]
-            bar.update((min(row[1], head) if started else 0) - bar.n)  # type: ignore[index]
+            started = row is not None and row[0] == len(workers)
+            bar.update((min(row[1], head) if row is not None and started else 0) - bar.n)
 
 
-def _swap(settings: Settings, projector: object, app: object, live: str, fresh: str,
-          name: str) -> None:
-    assert settings.database_url
+def _swap(settings: ResolvedSettings, projector: BatchProjector, app: CustomerIntelligence,
+          live: str, fresh: str, name: str) -> None:
     with psycopg.connect(settings.database_url) as conn:
         # Hold the live position: the live projector cannot commit a batch meanwhile.
         conn.execute(f"SELECT 1 FROM {live}.{name}_tracking FOR UPDATE")
-        head = app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
-        projector.run(threading.Event(), until=head)  # type: ignore[attr-defined]
+        head = app.recorder.max_notification_id() or 0
+        projector.run(threading.Event(), until=head)
         conn.execute(f"ALTER SCHEMA {live} RENAME TO {live}_old")
         conn.execute(f"ALTER SCHEMA {fresh} RENAME TO {live}")
         conn.commit()

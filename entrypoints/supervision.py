@@ -90,7 +90,8 @@ class Supervised:
                             restarts_in_window=len(self.restarts))
                 self.start()
             return
-        assert self.child is not None
+        if self.child is None:  # running or stopping: it was started
+            raise AssertionError(f"{self.name} has no child in state {self.state}")
         code = self.child.process.poll()
         if code is None:
             return

@@ -15,7 +15,7 @@ import structlog
 
 from adapters.embedded.process import ServerProcess
 from adapters.embedded.stack import embedded_stack
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings, Settings
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
 from entrypoints.supervision import Supervised, supervise
@@ -68,7 +68,7 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
             log.info("all processes stopped")
 
 
-def _load_demo_once(settings: Settings) -> None:
+def _load_demo_once(settings: ResolvedSettings) -> None:
     from entrypoints.bootstrap import build_application
     from entrypoints.demo import load_demo
 
@@ -82,7 +82,7 @@ def _load_demo_once(settings: Settings) -> None:
         cis.close()
 
 
-def _spawner(args: tuple[str, ...], settings: Settings) -> Callable[[], ServerProcess]:
+def _spawner(args: tuple[str, ...], settings: ResolvedSettings) -> Callable[[], ServerProcess]:
     import os
 
     env = {**os.environ, **settings.as_env()}
@@ -90,7 +90,8 @@ def _spawner(args: tuple[str, ...], settings: Settings) -> Callable[[], ServerPr
     return lambda: ServerProcess(" ".join(args), argv, None, env=env)
 
 
-def _wait_healthy(settings: Settings, stopping: threading.Event, timeout: float = 60.0) -> None:
+def _wait_healthy(settings: ResolvedSettings, stopping: threading.Event,
+                  timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     for port in (settings.command_port, settings.query_port):
         url = f"http://{settings.host}:{port}/health"
@@ -105,7 +106,7 @@ def _wait_healthy(settings: Settings, stopping: threading.Event, timeout: float 
             time.sleep(0.1)
 
 
-def _write_endpoints(settings: Settings) -> None:
+def _write_endpoints(settings: ResolvedSettings) -> None:
     """Where everything listens, for tools and tests: <data dir>/run/endpoints.json."""
     endpoints = {
         "command_api": f"http://{settings.host}:{settings.command_port}",
@@ -119,7 +120,7 @@ def _write_endpoints(settings: Settings) -> None:
     path.write_text(json.dumps(endpoints, indent=2))
 
 
-def _print_welcome(settings: Settings) -> None:
+def _print_welcome(settings: ResolvedSettings) -> None:
     token = issue_token(settings.jwt_secret, subject="dev", role=Role.SALES_MANAGER,
                         ttl=timedelta(days=1))
     base = f"http://{settings.host}"

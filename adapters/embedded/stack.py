@@ -11,7 +11,7 @@ from adapters.embedded.nats import start_nats
 from adapters.embedded.postgres import start_postgres
 from adapters.embedded.process import ServerProcess
 from adapters.embedded.redis import start_redis
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings, Settings
 
 __all__ = ["embedded_stack"]
 
@@ -19,7 +19,7 @@ log = structlog.get_logger()
 
 
 @contextmanager
-def embedded_stack(settings: Settings) -> Iterator[Settings]:
+def embedded_stack(settings: Settings) -> Iterator[ResolvedSettings]:
     """Yield settings with every URL filled in; stop what we started on exit."""
     started: list[ServerProcess] = []
     try:

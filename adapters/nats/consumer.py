@@ -9,6 +9,7 @@ for it, and an unacknowledged message is simply delivered again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -61,10 +62,8 @@ async def _wait_out(stopping: asyncio.Event, durable: str, error: BaseException,
     delay = backoff.next_delay()
     log.warning("consumer cannot reach NATS; retrying", consumer=durable,
                 error=type(error).__name__, retry_in_seconds=delay)
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), timeout=delay)
-    except TimeoutError:
-        pass
 
 
 async def _process(js: JetStreamContext, durable: str, handle: Handler, message: Msg) -> None:

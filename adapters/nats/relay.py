@@ -23,7 +23,6 @@ import msgspec
 import nats.errors
 import psycopg
 import structlog
-from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from nats.js import JetStreamContext
@@ -31,6 +30,7 @@ from nats.js import JetStreamContext
 from adapters.backoff import Backoff
 from application.integration_events import subject_of
 from application.publishing import to_integration_event
+from application.services import CustomerIntelligence
 from projections import stall
 from projections.runner import INFRASTRUCTURE_ERRORS
 
@@ -42,6 +42,7 @@ RELAY = "relay"  # its name in the stall table
 _BATCH = 256
 _PUBLISH_TIMEOUT = 5.0
 _PUBLISH_ERRORS = (nats.errors.Error, TimeoutError)
+_STALL_UNRECORDED: tuple[type[BaseException], ...] = (psycopg.Error, *INFRASTRUCTURE_ERRORS)
 
 
 class _Unreadable(Exception):
@@ -54,13 +55,14 @@ class _Unreadable(Exception):
 
 class Relay:
     def __init__(
-        self, app: Application[Any], tracking: PostgresTrackingRecorder, js: JetStreamContext
+        self, app: CustomerIntelligence, tracking: PostgresTrackingRecorder, js: JetStreamContext
     ) -> None:
         self._app = app
         self._tracking = tracking
         self._js = js
         self._encoder = msgspec.json.Encoder()
-        self._mapper = getattr(app, "mapper_leaving_personal_data_sealed", app.mapper)
+        # Integration events carry no personal data: the relay never opens any.
+        self._mapper = app.mapper_leaving_personal_data_sealed
         self._stalled = False
         self._backoff = Backoff(first=1.0, cap=60.0)  # between attempts to read the log
 
@@ -111,7 +113,7 @@ class Relay:
                     item = (self._mapper.to_domain_event(notification),
                             Tracking(self._app.name, notification.id))
                     asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-                    notification = None
+                    notification = None  # noqa: PLW2901 - handed over, not the one that fails
         except Exception as error:  # noqa: BLE001 - handed to the publisher, which stalls
             unreadable = _Unreadable(error, notification)
             if not loop.is_closed():
@@ -184,7 +186,7 @@ class Relay:
         attempts = None
         try:
             attempts = await asyncio.to_thread(self._record_stall, position, event_type, error)
-        except (psycopg.Error, *INFRASTRUCTURE_ERRORS) as unrecorded:
+        except _STALL_UNRECORDED as unrecorded:
             log.warning("could not record the stall", reader=RELAY,
                         error=type(unrecorded).__name__)
         log.error("relay stalled", position=position, event_type=event_type, error=error,

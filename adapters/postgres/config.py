@@ -12,7 +12,6 @@ __all__ = ["eventsourcing_env"]
 def eventsourcing_env(
     database_url: str,
     *,
-    master_key: str,
     create_table: bool = False,
     pool_size: int = 5,
     max_overflow: int = 5,
@@ -22,8 +21,7 @@ def eventsourcing_env(
 
     Tables are created once by the migrate step, never by several workers at once
     (concurrent CREATE TABLE fails with "tuple concurrently updated").
-    `query_timeout` bounds every wait for the server (see `adapters.postgres.bounded`),
-    also on the personal-data keys' connections.
+    `query_timeout` bounds every wait for the server (see `adapters.postgres.bounded`).
     """
     parts = conninfo_to_dict(database_url)
     return {
@@ -41,9 +39,8 @@ def eventsourcing_env(
         "POSTGRES_CONNECT_TIMEOUT": "2",
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y" if create_table else "n",
-        # Read by CustomerIntelligence to build its personal-data cipher.
-        "CIS_MASTER_KEY": master_key,
         QUERY_TIMEOUT: "" if query_timeout is None else str(query_timeout),
         # The library sets this one itself around its table lock (whole seconds).
-        "POSTGRES_LOCK_TIMEOUT": "0" if query_timeout is None else str(max(1, round(query_timeout))),
+        "POSTGRES_LOCK_TIMEOUT": "0" if query_timeout is None
+        else str(max(1, round(query_timeout))),
     }

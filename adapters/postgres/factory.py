@@ -27,5 +27,6 @@ class BoundedPostgresFactory(PostgresFactory):
             # The pool is built but not opened yet: its connections will be bounded.
             pool = self.datastore.pool
             pool.connection_class = bounded_connection(float(seconds))
-            assert isinstance(pool.kwargs, dict)
+            if not isinstance(pool.kwargs, dict):
+                raise TypeError("the library's pool keeps its connection kwargs in a dict")
             pool.kwargs.update(server_timeouts(float(seconds)))

@@ -9,7 +9,7 @@ connection is down, the cache is bypassed, so an erased key never outlives its r
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -17,9 +17,8 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
-from adapters.crypto import AESGCM, new_data_key, open_sealed, parse_master_key, seal
+from adapters.crypto import AESGCM, new_data_key, open_sealed, seal
 from adapters.postgres.bounded import bounded_connection, server_timeouts
-from adapters.postgres.factory import QUERY_TIMEOUT
 from application.keys import PersonalDataCipher, SubjectErased
 
 __all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys", "destroy_key"]
@@ -59,18 +58,6 @@ class PostgresDataKeys(PersonalDataCipher):
                                           daemon=True)
         self._listener.start()
         self._listening.wait(timeout=5)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> PostgresDataKeys:
-        """Built by the application from its environment, like the library's ciphers."""
-        url = psycopg.conninfo.make_conninfo(
-            host=env.get("POSTGRES_HOST"), port=env.get("POSTGRES_PORT"),
-            dbname=env.get("POSTGRES_DBNAME"), user=env.get("POSTGRES_USER"),
-            password=env.get("POSTGRES_PASSWORD") or None,
-        )
-        timeout = env.get(QUERY_TIMEOUT)
-        return cls(url, parse_master_key(env.get("CIS_MASTER_KEY", "")),
-                   query_timeout=float(timeout) if timeout else None)
 
     def seal(self, subject: UUID, plaintext: bytes) -> bytes:
         return seal(self._create_key(subject), plaintext, subject.bytes)

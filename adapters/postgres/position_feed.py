@@ -160,7 +160,7 @@ class PositionFeed:
         # overloaded) must not hold the feed forever; the loop tries again.
         async with asyncio.timeout(_SETUP_SECONDS):
             conn = await psycopg.AsyncConnection.connect(
-                self._url, autocommit=True, connect_timeout=_SETUP_SECONDS,
+                self._url, autocommit=True, connect_timeout=round(_SETUP_SECONDS),
                 application_name=FEED_APPLICATION_NAME)
         async with conn:
             async with asyncio.timeout(_SETUP_SECONDS):

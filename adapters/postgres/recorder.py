@@ -66,7 +66,8 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
         if claim is not None and ids:
             last = stored_events[-1]
             answer_id = kwargs.get("answer_id") or last.originator_id
-            assert isinstance(answer_id, UUID)
+            if not isinstance(answer_id, UUID):
+                raise TypeError(f"answer_id must be a UUID, not {type(answer_id).__name__}")
             record_claimed_write(curs, claim, answer_id, last.originator_version, ids[-1])
         return ids
 
@@ -83,7 +84,8 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
         """The library's page of the log; `where` adds a condition (SQL, parameters)."""
         statement, params = self._page_query(start, limit, stop, topics, inclusive_of_start,
                                              where)
-        with self.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as curs:
+        with self.datastore.get_connection() as conn, \
+                conn.cursor(binary=True, row_factory=tuple_row) as curs:
             curs.execute(statement, params, prepare=True)
             return [_notification(row) for row in curs.fetchall()]
 
@@ -103,14 +105,14 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
             conditions.append(SQL("topic = ANY(%s)"))
             params.append(list(topics))
         if where is not None:
-            conditions.append(SQL(where[0]))  # type: ignore[arg-type]
+            conditions.append(SQL(where[0]))
             params.extend(where[1])
-        where = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
+        clause = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
         statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {schema}.{table}{where} ORDER BY notification_id LIMIT %s"
         ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name), where=where)
+                 table=Identifier(self.events_table_name), where=clause)
         return statement, [*params, limit]
 
 

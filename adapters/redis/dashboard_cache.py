@@ -8,6 +8,8 @@ Redis from filling up. When Redis is down, answers are computed from Postgres; w
 
 from __future__ import annotations
 
+import contextlib
+
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -30,15 +32,15 @@ class DashboardCache:
 
     async def get(self, key: str) -> bytes | None:
         try:
-            return await self._redis.get(f"{self._namespace}|{key}")
+            cached = await self._redis.get(f"{self._namespace}|{key}")
         except RedisDown:
             return None  # known and logged once, when the circuit opened
         except (RedisError, OSError) as error:
             log.warning("dashboard cache unavailable", error=type(error).__name__)
             return None
+        # A client without decode_responses answers bytes; a str would be one with it.
+        return cached.encode() if isinstance(cached, str) else cached
 
     async def put(self, key: str, body: bytes) -> None:
-        try:
+        with contextlib.suppress(RedisError, OSError):  # logged on read; answered anyway
             await self._redis.set(f"{self._namespace}|{key}", body, ex=_TTL_SECONDS)
-        except (RedisError, OSError):
-            pass  # already logged on read; the answer is served anyway

@@ -51,7 +51,8 @@ class GuardedRedis(Redis):
         if self._breaker.state != "closed":
             raise RedisDown("Redis is unreachable; not asked until it answers again")
         try:
-            result = await super().execute_command(*args, **options)
+            # redis-py leaves execute_command untyped.
+            result = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         except _UNREACHABLE:
             self._breaker.failed()
             self._start_probe()
@@ -76,7 +77,7 @@ class GuardedRedis(Redis):
             if not self._breaker.allow():  # not yet time for the trial
                 continue
             try:
-                await super().execute_command("PING")
+                await super().execute_command("PING")  # type: ignore[no-untyped-call]
             except _UNREACHABLE:
                 self._breaker.failed()
             except BaseException:
@@ -92,7 +93,8 @@ def guarded_redis(url: str, *, timeout: float = 1.0, failure_threshold: int = 1,
     while Redis is known to be down (after `failure_threshold` consecutive failures)."""
     client = GuardedRedis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
                                    retry=Retry(NoBackoff(), 0))
-    assert isinstance(client, GuardedRedis)
+    if not isinstance(client, GuardedRedis):  # from_url builds the class it is called on
+        raise TypeError(f"expected a GuardedRedis, not {type(client).__name__}")
     client._breaker = CircuitBreaker("redis", failure_threshold, probe_interval)
     client._probe_interval = probe_interval
     client._probe = None

@@ -6,16 +6,16 @@ from litestar import Litestar
 from litestar.di import Provide
 from redis.asyncio import Redis
 
+from adapters.company_register.zefix import ZefixRegistry
 from adapters.postgres.idempotency import IdempotencyStore
-from adapters.registry.zefix import ZefixRegistry
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import bounded_async_pool, build_application
+from entrypoints.command_api.bookings import TestDriveCommands
+from entrypoints.command_api.company_lookup import CompanyLookup
 from entrypoints.command_api.customers import CustomerCommands
 from entrypoints.command_api.dsg import DsgCommands
 from entrypoints.command_api.reference import ReferenceCommands
-from entrypoints.command_api.registry import RegistryQueries
 from entrypoints.command_api.sales import SaleCommands
-from entrypoints.command_api.test_drives import TestDriveCommands
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.idempotency import IdempotencyMiddleware
 
@@ -28,12 +28,12 @@ QUERY_TIMEOUT_SECONDS = 2.0
 CLAIM_TIMEOUT_SECONDS = 1.5
 
 
-def create_command_app(settings: Settings) -> Litestar:
-    assert settings.database_url and settings.redis_url
+def create_command_app(settings: ResolvedSettings) -> Litestar:
     cis = build_application(settings, pool_size=10, query_timeout=QUERY_TIMEOUT_SECONDS)
-    registry_cache = Redis.from_url(settings.redis_url)
-    registry = ZefixRegistry(settings.zefix_url, registry_cache, username=settings.zefix_user,
-                             password=settings.zefix_password)
+    register_cache = Redis.from_url(settings.redis_url)
+    company_register = ZefixRegistry(settings.zefix_url, register_cache,
+                                     username=settings.zefix_user,
+                                     password=settings.zefix_password)
     # Opened on startup, inside the server's event loop.
     pool = bounded_async_pool(settings.database_url, max_size=5,
                               query_timeout=CLAIM_TIMEOUT_SECONDS)
@@ -43,18 +43,18 @@ def create_command_app(settings: Settings) -> Litestar:
 
     async def close() -> None:
         await pool.close()
-        await registry.aclose()
-        await registry_cache.aclose()
+        await company_register.aclose()
+        await register_cache.aclose()
         cis.close()
 
     return build_litestar(
         title="CIS command API",
         settings=settings,
         handlers=[CustomerCommands, TestDriveCommands, SaleCommands, ReferenceCommands,
-                  DsgCommands, RegistryQueries],
+                  DsgCommands, CompanyLookup],
         dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False)},
         api_middleware=[IdempotencyMiddleware],
-        state={"idempotency": IdempotencyStore(pool), "registry": registry},
+        state={"idempotency": IdempotencyStore(pool), "company_register": company_register},
         on_startup=[open_pool],
         on_shutdown=[close],
     )

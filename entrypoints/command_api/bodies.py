@@ -47,7 +47,7 @@ class _Body(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pass
 
 
-class RegisterCustomer(_Body):
+class RegisterCustomer(_Body, frozen=True):
     """A private customer, or a business one when company_name and company_uid are given.
     `salesperson` defaults to the caller; only managers and admins may name another."""
 
@@ -59,61 +59,62 @@ class RegisterCustomer(_Body):
     phone: Annotated[str, msgspec.Meta(max_length=30, examples=["+41 44 668 18 00"])] | None = None
     street: Text200 | None = None
     company_name: Text200 | None = None
-    company_uid: Annotated[str, msgspec.Meta(max_length=30, examples=["CHE-109.322.551"])] | None = None
+    company_uid: (Annotated[str, msgspec.Meta(max_length=30, examples=["CHE-109.322.551"])]
+                  | None) = None
     company_contact: Text200 | None = None
     salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
 
 
-class ChangeContact(_Body):
+class ChangeContact(_Body, frozen=True):
     email: Annotated[str, msgspec.Meta(max_length=254)]
     phone: Annotated[str, msgspec.Meta(max_length=30)] | None = None
 
 
-class ChangeAddress(_Body):
+class ChangeAddress(_Body, frozen=True):
     postal_code: Annotated[str, msgspec.Meta(max_length=10)]
     canton: Annotated[str, msgspec.Meta(max_length=10)]
     street: Text200 | None = None
 
 
-class ChangePreferences(_Body):
+class ChangePreferences(_Body, frozen=True):
     language: Annotated[str, msgspec.Meta(max_length=10)]
     budget_min: Rappen | None = None
     budget_max: Rappen | None = None
 
 
-class RecordInterest(_Body):
+class RecordInterest(_Body, frozen=True):
     model: Code
 
 
-class RecordTouchpoint(_Body):
+class RecordTouchpoint(_Body, frozen=True):
     kind: TouchpointKind
     channel: Channel
     note: Note | None = None
 
 
-class GiveConsent(_Body):
+class GiveConsent(_Body, frozen=True):
     """Grant (`granted: true`) or withdraw (`granted: false`) a consent."""
 
     purpose: ConsentPurpose
     granted: bool
 
 
-class AssignSalesperson(_Body):
+class AssignSalesperson(_Body, frozen=True):
     salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
-class BookTestDrive(_Body):
+class BookTestDrive(_Body, frozen=True):
     model: Code
     scheduled_at: Annotated[datetime, msgspec.Meta(
         tz=True, description="with a time zone; at most 30 days ago and 730 days ahead")]
 
 
-class CompleteTestDrive(_Body):
+class CompleteTestDrive(_Body, frozen=True):
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
     notes: Note | None = None
 
 
-class OpenSale(_Body):
+class OpenSale(_Body, frozen=True):
     """Opens at the catalogue's list price. `salesperson` (recorded on the sale) defaults
     to the customer's; who may act on the sale is always the customer's salesperson."""
 
@@ -122,7 +123,7 @@ class OpenSale(_Body):
     salesperson: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
 
 
-class QuoteSale(_Body):
+class QuoteSale(_Body, frozen=True):
     """Without `incentives`, the customer's cantonal incentive applies."""
 
     price: Rappen
@@ -130,29 +131,29 @@ class QuoteSale(_Body):
     incentives: Rappen | None = None
 
 
-class ReserveSale(_Body):
+class ReserveSale(_Body, frozen=True):
     deposit: Rappen
 
 
-class SignContract(_Body):
+class SignContract(_Body, frozen=True):
     final_price: Rappen
 
 
-class DeliverSale(_Body):
+class DeliverSale(_Body, frozen=True):
     vin: Annotated[str, msgspec.Meta(max_length=17, min_length=17)]
     delivered_on: date
 
 
-class CancelSale(_Body):
+class CancelSale(_Body, frozen=True):
     reason: CancelReason
 
 
-class PutModel(_Body):
+class PutModel(_Body, frozen=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     list_price: Rappen
 
 
-class PutIncentive(_Body):
+class PutIncentive(_Body, frozen=True):
     amount: Rappen
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 

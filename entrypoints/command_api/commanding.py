@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
-from uuid import UUID
+from typing import Any, TypedDict, TypeVar
 
 from litestar import Request
-from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.exceptions import ValidationException
 
 from adapters.postgres.recorder import ClaimLost
+from application.acting import Actor
 from application.errors import Conflict
-from application.services import CustomerIntelligence
 from application.written import Written
 from domain.meta import EventMeta
 from entrypoints.http.auth import Caller, Role
@@ -23,13 +22,14 @@ from entrypoints.http.request_id import current_request_id
 
 __all__ = [
     "SALES_WRITERS",
+    "ByCaller",
+    "actor_of",
+    "as_caller",
     "execute",
     "expected_version",
     "in_worker_thread",
     "meta_of",
     "optional",
-    "own_customer",
-    "own_sale",
 ]
 
 T = TypeVar("T")
@@ -59,30 +59,33 @@ def optional(parse: Callable[..., T], raw: Any, field: str) -> T | None:
     return None if raw is None else parse(raw, field=field)
 
 
-def own_customer(cis: CustomerIntelligence, caller: Caller, customer_id: UUID) -> None:
-    """Salespeople act on the customers assigned to them only."""
-    if caller.role is Role.SALESPERSON and cis.get_customer(customer_id).salesperson != caller.subject:
-        raise PermissionDeniedException("this customer is assigned to another salesperson")
+def actor_of(caller: Caller) -> Actor:
+    """Salespeople act on the customers assigned to them (and their sales) only; the use
+    case checks it on the aggregate it changes."""
+    return Actor(caller.subject, assigned_customers_only=caller.role is Role.SALESPERSON)
 
 
-def own_sale(cis: CustomerIntelligence, caller: Caller, sale_id: UUID) -> None:
-    """Salespeople act on the sales of the customers assigned to them only."""
-    if caller.role is Role.SALESPERSON and cis.sale_owner(sale_id) != caller.subject:
-        raise PermissionDeniedException("this sale's customer is assigned to another salesperson")
-
-
-async def execute(*steps: Callable[[], Any]) -> WrittenBody:
-    """Run the steps (checks, then one use case) in a worker thread, in order."""
-
-    def run() -> Written:
-        result: Any = None
-        for step in steps:
-            result = step()
-        assert isinstance(result, Written)
-        return result
-
-    written = await in_worker_thread(run)
+async def execute(command: Callable[[], Written]) -> WrittenBody:
+    """Run one use case in a worker thread and answer what it wrote."""
+    written = await in_worker_thread(command)
     return WrittenBody(id=written.id, version=written.version, position=written.position)
+
+
+class ByCaller(TypedDict):
+    """What every command on an existing aggregate takes from the request."""
+
+    meta: EventMeta
+    expected_version: int | None
+    acting_as: Actor
+
+
+async def as_caller(request: Request[Caller, Any, Any],
+                    use_case: Callable[[ByCaller], Written]) -> WrittenBody:
+    """Run a use case on an existing aggregate with the caller's expected version
+    (`If-Match`) and as the caller: it checks who may act on what it loaded."""
+    by = ByCaller(meta=meta_of(request), expected_version=expected_version(request),
+                  acting_as=actor_of(request.user))
+    return await execute(lambda: use_case(by))
 
 
 async def in_worker_thread(work: Callable[[], T]) -> T:

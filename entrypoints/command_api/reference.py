@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, put
 from litestar.openapi.datastructures import ResponseSpec
 
 from application.services import CustomerIntelligence
+from application.written import Written
 from domain.values import Canton, ModelCode, Money
 from entrypoints.command_api import bodies as b
 from entrypoints.command_api.commanding import expected_version, in_worker_thread, meta_of
@@ -25,7 +26,8 @@ RESPONSES = {**command_responses(),
 
 class ReferenceCommands(Controller):
     tags = ["reference data"]
-    before_request = b.refuse_coerced_values
+    # Litestar's documented form; it calls the function without binding it.
+    before_request = b.refuse_coerced_values  # type: ignore[assignment]
     guards = [require_roles(Role.ADMIN)]
 
     @put("/catalog/models/{code:str}", summary="List or change a vehicle model",
@@ -52,6 +54,6 @@ class ReferenceCommands(Controller):
         return _answer(written, created)
 
 
-def _answer(written: Any, created: bool) -> Response[WrittenBody]:
+def _answer(written: Written, created: bool) -> Response[WrittenBody]:
     body = WrittenBody(id=written.id, version=written.version, position=written.position)
     return Response(body, status_code=201 if created else 200)

@@ -20,7 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from prometheus_client import Gauge
 
 from adapters.redis.guarded import guarded_redis
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from entrypoints.http.auth import build_jwt_auth
 from entrypoints.http.edge import HttpEdge
 from entrypoints.http.health import health, ready
@@ -37,7 +37,7 @@ __all__ = ["build_litestar"]
 def build_litestar(
     *,
     title: str,
-    settings: Settings,
+    settings: ResolvedSettings,
     handlers: Sequence[Any],
     dependencies: dict[str, Provide],
     api_middleware: Sequence[Any] = (),
@@ -48,7 +48,6 @@ def build_litestar(
     refresh_lag: Callable[[Gauge], Awaitable[None]] | None = None,
 ) -> Litestar:
     """`api_middleware` wraps the /api/v1 routes inside auth, so it knows the caller."""
-    assert settings.redis_url
     jwt_auth = build_jwt_auth(settings.jwt_secret,
                               max_ttl=timedelta(hours=settings.token_max_ttl_hours))
     # Only /api/v1 needs a token; /health, /ready, /metrics and /schema are public, and

@@ -133,6 +133,7 @@ def require_roles(*roles: Role) -> Any:
             raise NotAuthorizedException("a valid bearer token is required")
         if caller.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
-            raise PermissionDeniedException(f"role {caller.role.value} may not do this; needs {names}")
+            raise PermissionDeniedException(
+                f"role {caller.role.value} may not do this; needs {names}")
 
     return guard

@@ -14,7 +14,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from adapters.health import check_dependencies
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from projections.stall import read_stalls
 
 __all__ = ["health", "ready"]
@@ -28,8 +28,7 @@ async def health() -> dict[str, str]:
 @get("/ready", exclude_from_auth=True, tags=["ops"],
      summary="Postgres, NATS and Redis answer; stalled read models are named")
 async def ready(state: State) -> Response[dict[str, object]]:
-    settings: Settings = state.settings
-    assert settings.database_url and settings.nats_url and settings.redis_url
+    settings: ResolvedSettings = state.settings
     checks = await check_dependencies(settings.database_url, settings.nats_url, settings.redis_url)
     ok = all(value == "ok" for value in checks.values())
     stalled: list[dict[str, object]] = []

@@ -26,7 +26,17 @@ from uuid import UUID
 import msgspec
 import psycopg
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPRequestEvent,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 from adapters.postgres.idempotency import Claim, IdempotencyStore, Recorded, current_claim
 from entrypoints.http.bodies import WrittenBody
@@ -49,7 +59,8 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         caller = getattr(scope.get("user"), "subject", None)
-        if scope["type"] != "http" or scope["method"] not in _CLAIMED_METHODS or caller is None:
+        if (scope["type"] != ScopeType.HTTP or scope["method"] not in _CLAIMED_METHODS
+                or caller is None):
             await self.app(scope, receive, send)
             return
         # From the app state, not a constructor argument: Litestar copies middleware
@@ -91,8 +102,8 @@ class _Run:
         self.chunks: list[bytes] = []
 
     async def run(self, scope: Scope, body: bytes, send: Send) -> None:
-        async def replay_body() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
+        async def replay_body() -> HTTPRequestEvent:
+            return HTTPRequestEvent(type="http.request", body=body, more_body=False)
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -147,15 +158,17 @@ class _Run:
         if written is not None and written.status is not None:
             log.warning("command failed after its write landed; answering the write",
                         status=status)
-            await _send_recorded(send, written, replayed=False)
+            await _send_recorded(send, written, written.status, replayed=False)
             return
         log.warning("command not written", status=status)
         await self._send_captured(send)
 
     async def _send_captured(self, send: Send) -> None:
-        await send({"type": "http.response.start", "status": int(self.started.get("status", 500)),
-                    "headers": self.started.get("headers", [])})
-        await send({"type": "http.response.body", "body": b"".join(self.chunks)})
+        await send(HTTPResponseStartEvent(type="http.response.start",
+                                          status=int(self.started.get("status", 500)),
+                                          headers=self.started.get("headers", [])))
+        await send(HTTPResponseBodyEvent(type="http.response.body", body=b"".join(self.chunks),
+                                         more_body=False))
 
 
 def _answer_for(scope: Scope) -> Any:
@@ -177,15 +190,19 @@ async def _answer_recorded(send: Send, recorded: Recorded, digest: bytes) -> Non
         await _problem(send, 409, "Conflict", "the first request with this Idempotency-Key "
                        "has not answered yet; retry shortly with the same key", retry_after=1)
     else:
-        await _send_recorded(send, recorded, replayed=True)
+        await _send_recorded(send, recorded, recorded.status, replayed=True)
 
 
-async def _send_recorded(send: Send, recorded: Recorded, *, replayed: bool) -> None:
+async def _send_recorded(send: Send, recorded: Recorded, status: int, *,
+                         replayed: bool) -> None:
+    """`status`: the recorded one (a record that has answered has one)."""
     headers = [(b"content-type", (recorded.content_type or "").encode())]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))
-    await send({"type": "http.response.start", "status": recorded.status, "headers": headers})
-    await send({"type": "http.response.body", "body": recorded.body or b""})
+    await send(HTTPResponseStartEvent(type="http.response.start", status=status,
+                                      headers=headers))
+    await send(HTTPResponseBodyEvent(type="http.response.body", body=recorded.body or b"",
+                                     more_body=False))
 
 
 async def _problem(send: Send, status: int, title: str, detail: str, *,
@@ -196,14 +213,17 @@ async def _problem(send: Send, status: int, title: str, detail: str, *,
     headers = [(b"content-type", PROBLEM_JSON.encode()), *(extra_headers or [])]
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send(HTTPResponseStartEvent(type="http.response.start", status=status,
+                                      headers=headers))
+    await send(HTTPResponseBodyEvent(type="http.response.body", body=body, more_body=False))
 
 
 async def _read_body(receive: Receive) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         message = await receive()
+        if message["type"] != "http.request":  # the client went away: the body ends
+            return b"".join(parts)
         parts.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(parts)

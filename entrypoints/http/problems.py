@@ -15,9 +15,9 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, LitestarException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Send
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Send
 
-from application.errors import Conflict, NotFound
+from application.errors import Conflict, Forbidden, NotFound
 from domain.errors import (
     CustomerErased,
     DomainError,
@@ -105,6 +105,10 @@ def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     return _problem(request, 404, "Not found", str(exc))
 
 
+def _forbidden(request: Request[Any, Any, Any], exc: Forbidden) -> Response[Problem]:
+    return _problem(request, 403, "Forbidden", str(exc))
+
+
 def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     return _problem(request, 409, "Conflict", str(exc))
 
@@ -179,10 +183,12 @@ def _chain(exc: BaseException, limit: int = 8) -> list[BaseException]:
 
 async def send_problem(send: Send, problem: Problem, headers: dict[str, str] | None = None) -> None:
     """A problem answer written straight to ASGI, for layers that run outside Litestar."""
-    await send({"type": "http.response.start", "status": problem.status,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                            *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]})
-    await send({"type": "http.response.body", "body": msgspec.json.encode(problem)})
+    await send(HTTPResponseStartEvent(
+        type="http.response.start", status=problem.status,
+        headers=[(b"content-type", PROBLEM_JSON.encode()),
+                 *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]))
+    await send(HTTPResponseBodyEvent(type="http.response.body",
+                                     body=msgspec.json.encode(problem), more_body=False))
 
 
 def _title(status: int) -> str:
@@ -206,6 +212,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     psycopg.OperationalError: _store_down,
     psycopg_pool.PoolTimeout: _store_down,
     NotFound: _not_found,
+    Forbidden: _forbidden,
     UnknownTestDrive: _not_found,
     CustomerErased: _conflict,
     DomainError: _domain,

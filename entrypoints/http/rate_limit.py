@@ -16,6 +16,7 @@ from typing import Any
 
 import redis.exceptions
 import structlog
+from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
@@ -67,7 +68,7 @@ class CallerRateLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         subject: Any = getattr(scope.get("user"), "subject", None)
-        if scope["type"] == "http" and subject is not None:
+        if scope["type"] == ScopeType.HTTP and subject is not None:
             window: FixedWindow = scope["litestar_app"].state["caller_limit"]
             retry_after = await window.hit(f"sub:{subject}")
             if retry_after is not None:

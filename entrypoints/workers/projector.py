@@ -23,7 +23,7 @@ import psycopg
 import structlog
 
 from adapters.backoff import Backoff
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector
 from projections import stall
@@ -36,14 +36,14 @@ __all__ = ["main", "project"]
 log = structlog.get_logger()
 
 
-def main(settings: Settings, models: Sequence[ReadModel] = READ_MODELS) -> None:
+def main(settings: ResolvedSettings, models: Sequence[ReadModel] = READ_MODELS) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     project(settings, models, stopping)
 
 
-def project(settings: Settings, models: Sequence[ReadModel], stopping: threading.Event,
+def project(settings: ResolvedSettings, models: Sequence[ReadModel], stopping: threading.Event,
             *, backoff: Backoff | None = None) -> None:
     """Project `models` until `stopping` is set, each in a thread of its own."""
     app = build_application(settings, pool_size=2 + 2 * len(models))
@@ -61,9 +61,8 @@ def project(settings: Settings, models: Sequence[ReadModel], stopping: threading
     log.info("projectors stopped")
 
 
-def _run_while_elected(settings: Settings, app: CustomerIntelligence, model: ReadModel,
+def _run_while_elected(settings: ResolvedSettings, app: CustomerIntelligence, model: ReadModel,
                        stopping: threading.Event, backoff: Backoff) -> None:
-    assert settings.database_url
     while not stopping.is_set():
         try:
             with psycopg.connect(settings.database_url, autocommit=True) as lock_conn:
@@ -87,7 +86,7 @@ def _elected(lock_conn: psycopg.Connection[tuple[object, ...]], model: ReadModel
     return False
 
 
-def _project_with_retries(settings: Settings, app: CustomerIntelligence, model: ReadModel,
+def _project_with_retries(settings: ResolvedSettings, app: CustomerIntelligence, model: ReadModel,
                           stopping: threading.Event, backoff: Backoff) -> None:
     while not stopping.is_set():
         projector = build_projector(settings, model, app)
@@ -107,11 +106,10 @@ def _project_with_retries(settings: Settings, app: CustomerIntelligence, model: 
             projector.tracking.datastore.close()
 
 
-def _stalled(settings: Settings, model: ReadModel, position: int | None,
+def _stalled(settings: ResolvedSettings, model: ReadModel, position: int | None,
              event_type: str | None, error: str, backoff: Backoff,
              stopping: threading.Event) -> None:
     """Record and log the stall (never a value of the event), then wait before retrying."""
-    assert settings.database_url
     delay = backoff.next_delay()
     attempts: int | None = None
     try:

@@ -8,15 +8,14 @@ import nats.errors
 
 from adapters.nats.connection import connect_for_worker
 from adapters.nats.relay import Relay
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import build_application, build_tracking_recorder
 from entrypoints.workers.lifecycle import until_signalled
 
 __all__ = ["main"]
 
 
-async def _run(settings: Settings) -> None:
-    assert settings.nats_url
+async def _run(settings: ResolvedSettings) -> None:
     stopping = until_signalled()
     app = build_application(settings, pool_size=3)
     tracking = build_tracking_recorder(settings, "relay")
@@ -31,5 +30,5 @@ async def _run(settings: Settings) -> None:
         app.close()
 
 
-def main(settings: Settings) -> None:
+def main(settings: ResolvedSettings) -> None:
     asyncio.run(_run(settings))

@@ -10,7 +10,7 @@ from psycopg_pool import AsyncConnectionPool
 from adapters.nats.connection import connect_for_worker
 from adapters.nats.consumer import run_consumer
 from adapters.postgres.scores import ScoreStore
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from application.integration_events import CustomerRegistered, IntegrationEvent
 from application.scoring import LeadFeatures, score_lead
 from domain.journey import Stage
@@ -22,8 +22,7 @@ log = structlog.get_logger()
 CONSUMER = "scoring"
 
 
-async def run_scoring(settings: Settings) -> None:
-    assert settings.database_url and settings.nats_url
+async def run_scoring(settings: ResolvedSettings) -> None:
     stopping = until_signalled()
     nc = await connect_for_worker(settings.nats_url, "cis-scoring")
     async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=4) as pool:
@@ -43,5 +42,5 @@ async def run_scoring(settings: Settings) -> None:
             await nc.close()
 
 
-def main(settings: Settings) -> None:
+def main(settings: ResolvedSettings) -> None:
     asyncio.run(run_scoring(settings))

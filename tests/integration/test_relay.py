@@ -20,6 +20,7 @@ from entrypoints.bootstrap import build_application, build_tracking_recorder
 from entrypoints.project_admin import skip
 from tests.databases import own_store
 from tests.factories import registration
+from tests.poison import write_event_with_damaged_seal
 from tests.readmodels import write_undecodable_event
 
 
@@ -45,8 +46,9 @@ async def _relay_until(app: CustomerIntelligence, settings: Settings, name: str,
         tracking.datastore.close()
 
 
-async def _messages_for(js: JetStreamContext, customer_id: UUID) -> list[nats.aio.msg.Msg]:
-    subject = "cis.events.customer.customer_registered"
+async def _messages_for(js: JetStreamContext, customer_id: UUID,
+                        subject: str = "cis.events.customer.customer_registered"
+                        ) -> list[nats.aio.msg.Msg]:
     sub = await js.subscribe(subject, ordered_consumer=True)
     found = []
     try:
@@ -135,4 +137,28 @@ async def test_an_unreadable_event_stalls_the_relay_visibly_until_skipped(
         await task
         await nc.close()
         tracking.datastore.close()
+        app.close()
+
+
+async def test_the_relay_leaves_personal_data_sealed(settings: Settings) -> None:
+    """Its integration events carry no personal data, so it never opens any: it
+    publishes past an event whose sealed note is damaged at rest, where a reader that
+    opens personal data stops with InvalidTag (see test_poison_events)."""
+    own = await asyncio.to_thread(own_store, settings)  # the poison stays in its store
+    assert own.database_url and own.nats_url
+    app = build_application(own, pool_size=2)
+    try:
+        customer = app.register_customer(**registration())
+        poison = write_event_with_damaged_seal(own.database_url, app, customer.id)
+        after = app.register_customer(**registration())
+        assert after.position > poison
+        await _relay_until(app, own, "relay_sealed", after.position)
+        nc = await nats.connect(own.nats_url)
+        try:
+            touchpoints = await _messages_for(nc.jetstream(), customer.id,
+                                              "cis.events.customer.touchpoint_recorded")
+        finally:
+            await nc.close()
+        assert len(touchpoints) == 2  # the touchpoint and its damaged copy
+    finally:
         app.close()

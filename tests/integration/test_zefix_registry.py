@@ -11,7 +11,12 @@ import pytest
 from redis.asyncio import Redis
 from stdnum.ch import uid as ch_uid
 
-from adapters.registry import CompanyNotFound, CompanyRecord, RegistryUnavailable, ZefixRegistry
+from adapters.company_register import (
+    CompanyNotFound,
+    CompanyRecord,
+    RegistryUnavailable,
+    ZefixRegistry,
+)
 from adapters.settings import Settings
 from domain.values import CompanyUID
 from tests.zefix_server import ZefixServer, company, zefix_server

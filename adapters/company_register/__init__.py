@@ -1,6 +1,6 @@
-"""Public registers the business checks customer data against (ZEFIX, the Swiss commercial register)."""
+"""The Swiss commercial register (ZEFIX): business customers' companies, looked up by UID."""
 
-from adapters.registry.zefix import (
+from adapters.company_register.zefix import (
     CompanyNotFound,
     CompanyRecord,
     RegistryUnavailable,

@@ -1,4 +1,11 @@
-"""Company lookup in the Swiss commercial register (ZEFIX), for business customers."""
+"""Company lookup in the Swiss commercial register (ZEFIX), for business customers.
+
+A read, yet on the command API: it is part of registering a business customer (the
+salesperson checks the UID and name before sending the registration), it reads an
+outside register, not one of our read models, so the query API's promises (answers
+from projections of our log, `min_position` to read one's own write) do not apply,
+and it needs the same callers (the sales writers) as the commands it serves.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get
 
-from adapters.registry.zefix import CompanyNotFound, RegistryUnavailable, ZefixRegistry
+from adapters.company_register.zefix import CompanyNotFound, RegistryUnavailable, ZefixRegistry
 from application.errors import NotFound
 from domain.values import CompanyUID
 from entrypoints.command_api.commanding import SALES_WRITERS
@@ -15,7 +22,7 @@ from entrypoints.http.auth import Caller, require_roles
 from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
 
-__all__ = ["CompanyBody", "RegistryQueries"]
+__all__ = ["CompanyBody", "CompanyLookup"]
 
 
 class CompanyBody(msgspec.Struct, frozen=True):
@@ -26,7 +33,7 @@ class CompanyBody(msgspec.Struct, frozen=True):
     legal_form: str | None
 
 
-class RegistryQueries(Controller):
+class CompanyLookup(Controller):
     path = "/registry/companies"
     tags = ["registry"]
     guards = [require_roles(*SALES_WRITERS)]
@@ -37,10 +44,10 @@ class RegistryQueries(Controller):
          "cache or the register; when the register is unreachable: 503 with Retry-After, "
          "never invented data. Registering a business customer does not need it.")
     async def lookup(self, uid: str, request: Request[Caller, Any, Any]) -> CompanyBody:
-        registry: ZefixRegistry = request.app.state["registry"]
+        register: ZefixRegistry = request.app.state["company_register"]
         parsed = CompanyUID.parse(uid, field="uid")
         try:
-            record = await registry.lookup(parsed)
+            record = await register.lookup(parsed)
         except CompanyNotFound:
             raise NotFound(f"no company with UID {parsed} in the commercial register") from None
         except RegistryUnavailable as error:

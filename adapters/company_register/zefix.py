@@ -104,16 +104,16 @@ class _Localized(msgspec.Struct):
     en: str | None = None
 
 
-class _LegalForm(msgspec.Struct):
-    shortName: _Localized | None = None
+class _LegalForm(msgspec.Struct, rename="camel"):  # ZEFIX spells its fields in camelCase
+    short_name: _Localized | None = None
 
 
-class _Company(msgspec.Struct):
+class _Company(msgspec.Struct, rename="camel"):
     uid: str
     name: str
     status: str
-    legalSeat: str | None = None
-    legalForm: _LegalForm | None = None
+    legal_seat: str | None = None
+    legal_form: _LegalForm | None = None
 
 
 _decode_companies = msgspec.json.Decoder(list[_Company]).decode
@@ -285,9 +285,9 @@ class ZefixRegistry:
         return CompanyRecord(
             uid=str(uid),
             name=chosen.name,
-            legal_seat=chosen.legalSeat,
+            legal_seat=chosen.legal_seat,
             status=chosen.status,
-            legal_form=_legal_form(chosen.legalForm),
+            legal_form=_legal_form(chosen.legal_form),
         )
 
     async def _get(self, path: str) -> tuple[int, httpx.Headers, bytes]:
@@ -363,9 +363,9 @@ def _same_uid(raw: str, uid: CompanyUID) -> bool:
 
 
 def _legal_form(form: _LegalForm | None) -> str | None:
-    if form is None or form.shortName is None:
+    if form is None or form.short_name is None:
         return None
-    names = form.shortName
+    names = form.short_name
     return names.de or names.fr or names.it or names.en or None
 
 
