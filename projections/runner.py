@@ -241,7 +241,8 @@ class BatchProjector:
             self._commit(events, last, on_batch)
         except _ApplyFailed as failed:
             cause = failed.__cause__
-            assert cause is not None
+            if cause is None:  # _ApplyFailed is only ever raised from its cause
+                raise
             if isinstance(cause, INFRASTRUCTURE_ERRORS):
                 raise cause from None
             if len(events) == 1:

@@ -111,7 +111,8 @@ def record_failure(conn: Connection[Any], read_model: str, position: int | None,
             "RETURNING read_model, position, event_type, error, attempts, since, last_attempt_at",
             (read_model, position, event_type, error))
         row = curs.fetchone()
-    assert row is not None
+    if row is None:  # an upsert with RETURNING always returns its row
+        raise RuntimeError("recording the stall returned no row")
     return Stall(**row)
 
 

@@ -12,7 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 from adapters.postgres.position_feed import PositionFeed
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
-from adapters.settings import Settings
+from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import bounded_async_pool
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.customers import CustomersController, ScoresController
@@ -29,8 +29,7 @@ from projections.runner import POSITIONS_CHANNEL
 __all__ = ["create_query_app"]
 
 
-def create_query_app(settings: Settings) -> Litestar:
-    assert settings.database_url and settings.redis_url
+def create_query_app(settings: ResolvedSettings) -> Litestar:
     # Each wait for a connection or an answer ends after 2 s: a stalled Postgres is a 503.
     pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
     # Every read model's queries, all on the one pool.

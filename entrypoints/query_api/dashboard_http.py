@@ -33,18 +33,20 @@ async def dashboard_answer(
 
     The cache key holds the read model's position, the dashboard's `parameters` (the
     ones it declares, never whatever else a query string holds, so made-up parameters
-    cannot fill the cache) and what the caller may see (role, and the subject for salespeople), so no one ever gets a
-    figure computed for someone else or before their own write. Figures that also
-    depend on the clock ("new in the last 24 h") pass `as_of_minute`, which adds the
-    current minute to the key.
+    cannot fill the cache) and what the caller may see (role, and the subject for
+    salespeople), so no one ever gets a figure computed for someone else or before
+    their own write. Figures that also depend on the clock ("new in the last 24 h")
+    pass `as_of_minute`, which adds the current minute to the key.
     """
     await await_position(positions, read_model, min_position)
     position = await positions.position(read_model)
     generation = await positions.generation(read_model)
     caller = request.user
-    visibility = f"{caller.role.value}:{caller.subject if caller.role is Role.SALESPERSON else '*'}"
+    seen_as = caller.subject if caller.role is Role.SALESPERSON else "*"
+    visibility = f"{caller.role.value}:{seen_as}"
     query = "&".join(f"{k}={v}" for k, v in sorted((parameters or {}).items()))
-    key = f"cis:dashboard:{request.url.path}?{query}|{visibility}|{read_model}.{generation}@{position}"
+    key = (f"cis:dashboard:{request.url.path}?{query}|{visibility}"
+           f"|{read_model}.{generation}@{position}")
     if as_of_minute:
         key += datetime.now(UTC).strftime("|%Y-%m-%dT%H:%M")
     etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'

@@ -124,7 +124,8 @@ class _Batch:
         reassigned = {ev.originator_id for ev, _ in events
                       if type(ev) is e.SalespersonAssigned}
         drives = {ev.test_drive_id for ev, _ in events if type(ev) in _TEST_DRIVE_STATUS}
-        self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id", customers)
+        self.customers = load_rows(curs, schema, "customer_facts", _CUSTOMER, "customer_id",
+                                   customers)
         self.sales = load_rows(curs, schema, "sale_facts", _SALE, "sale_id", sales)
         # A reassigned customer's sales that are still open go over to the new salesperson.
         for row in load_rows(curs, schema, "sale_facts", _SALE, "customer_id", reassigned,

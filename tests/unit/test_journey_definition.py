@@ -62,7 +62,7 @@ def test_the_dashboards_count_the_domains_converted_stages_and_order() -> None:
     # A sale counts as converted where its stage does.
     converted_sales = {status.value for status in CONVERTED_SALE_STATUSES}
     assert converted_sales == {stage.value for stage in CONVERTED_STAGES}
-    assert FORWARD_STAGE_VALUES == [stage.value for stage in FORWARD_STAGES]
+    assert [stage.value for stage in FORWARD_STAGES] == FORWARD_STAGE_VALUES
     # The funnel's body has a count for each forward stage, in the domain's order.
     assert list(StageCounts.__struct_fields__) == FORWARD_STAGE_VALUES
 
