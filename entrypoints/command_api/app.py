@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.di import Provide
-from redis.asyncio import Redis
 
 from adapters.company_register.zefix import ZefixRegistry
 from adapters.postgres.idempotency import IdempotencyStore
+from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import bounded_async_pool, build_application
 from entrypoints.command_api.bookings import TestDriveCommands
@@ -30,7 +30,7 @@ CLAIM_TIMEOUT_SECONDS = 1.5
 
 def create_command_app(settings: ResolvedSettings) -> Litestar:
     cis = build_application(settings, pool_size=10, query_timeout=QUERY_TIMEOUT_SECONDS)
-    register_cache = Redis.from_url(settings.redis_url)
+    register_cache = guarded_redis(settings.redis_url)  # fails fast while Redis is down
     company_register = ZefixRegistry(settings.zefix_url, register_cache,
                                      username=settings.zefix_user,
                                      password=settings.zefix_password)
