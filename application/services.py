@@ -7,16 +7,21 @@ surfaces as `Conflict`, never as a lost update.
 
 from __future__ import annotations
 
+import logging
+from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoder
+from eventsourcing.application import project_aggregate
+from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, Transcoder
 from eventsourcing.utils import EnvType
 
 from application.acting import Actor
+from application.audit import AuditUseCases
 from application.catalogue import CatalogueUseCases
 from application.customers import CustomerUseCases
 from application.keys import PersonalDataCipher
 from application.sales import SaleUseCases
+from application.snapshots import AggregateSnapshot, register_snapshot_transcodings
 from application.transcodings import (
     LeftSealed,
     MsgspecJSONTranscoder,
@@ -24,14 +29,21 @@ from application.transcodings import (
     register_value_transcodings,
 )
 from application.written import Written
+from domain.catalogue import CantonIncentive, VehicleModel
+from domain.customer import Customer
 from domain.meta import EventMeta
+from domain.sale import Sale
 
 __all__ = ["APPLICATION_NAME", "Actor", "CustomerIntelligence", "Written"]
 
 APPLICATION_NAME = "cis"
+# A snapshot every this many events: rebuilding any version replays fewer than that.
+SNAPSHOT_INTERVAL = 100
+
+_log = logging.getLogger(__name__)
 
 
-class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases):
+class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, AuditUseCases):
     """Use cases on Customer, Sale and catalogue aggregates, stored in one application log.
 
     `cipher` seals and opens the personal fields of events (crypto-shredding); the
@@ -39,6 +51,9 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases):
     """
 
     name = APPLICATION_NAME
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = dict.fromkeys(
+        (Customer, Sale, VehicleModel, CantonIncentive), SNAPSHOT_INTERVAL)
+    snapshot_class = AggregateSnapshot
 
     def __init__(self, env: EnvType | None = None, *, cipher: PersonalDataCipher) -> None:
         # Before the library's constructor: it builds the transcoder, which needs it.
@@ -53,6 +68,7 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
+        register_snapshot_transcodings(transcoder)
         transcoder.register(SealedPersonal(transcoder, self.cipher))
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -65,6 +81,23 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases):
         self.mapper_leaving_personal_data_sealed: Mapper[UUID] = self.factory.mapper(
             transcoder=leaving_sealed)
         return mapper
+
+    def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
+                      projector_func: Any = project_aggregate) -> None:
+        """The library's, but a snapshot is only a shortcut: a failure to take one never
+        fails the command whose events are already written (the next one tries again).
+        An erased customer gets none: its personal fields can no longer be sealed, and
+        replaying it needs no shortcut."""
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version,
+                                            projector_func=projector_func)
+            if getattr(aggregate, "erased", False) or self.snapshots is None:
+                return
+            self.snapshots.put([AggregateSnapshot.take(aggregate)])
+        except PersistenceError as error:
+            _log.warning("snapshot not taken", extra={
+                "aggregate_id": str(aggregate_id), "version": version,
+                "error": type(error).__name__})
 
     def close(self) -> None:
         super().close()
