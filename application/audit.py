@@ -177,12 +177,8 @@ class AuditUseCases(AggregateStore):
         Refused (InvalidValue "reason") without a reason when the role needs one."""
         if role in REASON_REQUIRED_FOR and (reason is None or not reason.strip()):
             raise InvalidValue("reason", f"is required for role {role}")
-        trail_id = AccessTrail.id_for(subject_id)
         for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
-            try:
-                trail: AccessTrail = self._get(trail_id, AccessTrail)
-            except NotFound:
-                trail = AccessTrail.open(subject_id=subject_id, meta=meta)
+            trail = self._trail_of(subject_id, meta)
             trail.record(role=role, action=action, subject_kind=subject_kind, reason=reason,
                          meta=meta)
             try:
@@ -191,6 +187,13 @@ class AuditUseCases(AggregateStore):
                 if attempt > RERUNS_ON_CONCURRENT_WRITE:
                     raise
         raise AssertionError("unreachable")
+
+    def _trail_of(self, subject_id: UUID, meta: EventMeta) -> AccessTrail:
+        """The subject's trail, opened by this access when it is the first."""
+        try:
+            return self._get(AccessTrail.id_for(subject_id), AccessTrail)
+        except NotFound:
+            return AccessTrail.open(subject_id=subject_id, meta=meta)
 
     def accesses(self, subject_id: UUID, *, after_version: int = 0,
                  limit: int = 100) -> tuple[list[AccessEntry], int | None]:

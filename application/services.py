@@ -16,9 +16,11 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, 
 from eventsourcing.utils import EnvType
 
 from application.acting import Actor
+from application.aggregate_store import RERUNS_ON_CONCURRENT_WRITE
 from application.audit import AuditUseCases
 from application.catalogue import CatalogueUseCases
 from application.customers import CustomerUseCases
+from application.errors import Conflict
 from application.keys import PersonalDataCipher
 from application.sales import SaleUseCases
 from application.snapshots import AggregateSnapshot, register_snapshot_transcodings
@@ -105,18 +107,30 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
 
     # -- DSG -------------------------------------------------------------------
 
-    def erase_customer(self, customer_id: UUID, *, meta: EventMeta) -> Written:
-        """DSG erasure: record it, then destroy the customer's data key.
+    def erase_customer(self, customer_id: UUID, *, meta: EventMeta,
+                       reason: str | None = None) -> Written:
+        """DSG erasure: record it (and, in the same transaction, on the customer's access
+        trail), then destroy the customer's data key.
 
         Safe to repeat: when the event was written but the key survived a crash, a
         second call destroys the key without writing another event.
         """
-        customer = self.get_customer(customer_id)
-        written = self._written_unchanged(customer)
-        if not customer.erased:
+        for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
+            customer = self.get_customer(customer_id)
+            written = self._written_unchanged(customer)
+            if customer.erased:
+                break
             customer.erase_personal_data(meta=meta)
+            trail = self._trail_of(customer_id, meta)
+            trail.record(role="dpo", action="erasure", subject_kind="customers",
+                         reason=reason, meta=meta)
             # The key goes in the event's transaction (the recorder's `destroy_key`): an
             # erasure that is answered as written has destroyed it, too.
-            written = self._save(customer, destroy_key=customer_id)
+            try:
+                written = self._save(trail, customer, destroy_key=customer_id)
+                break
+            except Conflict:  # a look recorded on the trail at the same moment: again
+                if attempt > RERUNS_ON_CONCURRENT_WRITE:
+                    raise
         self.cipher.erase(customer_id)
         return written

@@ -120,8 +120,11 @@ def test_snapshots_are_sealed_and_shredded_by_erasure(app: CustomerIntelligence,
     before = app.state_at_version("customers", customer_id, version, reveal=True)
     assert before.state["name"] == "Anna Muster"
 
-    app.erase_customer(customer_id, meta=META)
+    app.erase_customer(customer_id, meta=META, reason="DSG request 7")
 
+    erasures = [a for a in app.accesses(customer_id)[0] if a.action == "erasure"]
+    assert [(a.actor, a.role, a.reason) for a in erasures] == [(META.actor, "dpo",
+                                                                "DSG request 7")]
     after = app.state_at_version("customers", customer_id, version, reveal=True)
     assert after.state["name"] == REDACTED and after.state["email"] == REDACTED
     assert {k: v for k, v in after.state.items() if k not in ("name", "email", "phone")} == \
