@@ -50,9 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up"])
-    bench.add_argument("--events", type=_positive, default=100_000,
-                       help="how many events to write and catch up on (default 100,000)")
+    bench.add_argument("which", choices=["catch-up", "audit-state"])
+    bench.add_argument("--events", type=_positive,
+                       help="catch-up: how many events to write and catch up on (default "
+                            "100,000); audit-state: the events of the one customer "
+                            "(default 10,000)")
     audit = commands.add_parser("audit", help="audit replay: state")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
@@ -100,9 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         case "bench":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bench import catch_up
+            from entrypoints.bench_audit import audit_state
 
             with embedded_stack(settings) as resolved:
-                catch_up(resolved, args.events)
+                if args.which == "audit-state":
+                    audit_state(resolved, args.events or 10_000)
+                else:
+                    catch_up(resolved, args.events or 100_000)
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -58,3 +59,13 @@ def test_refusals_say_why(settings: Settings, app: CustomerIntelligence) -> None
     assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
     assert too_early.returncode == 1 and "did not exist yet" in too_early.stderr
     assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_bench_audit_state_prints_both_timings_per_version(settings: Settings) -> None:
+    bench = _cis(settings, "bench", "audit-state", "--events", "300")
+
+    assert bench.returncode == 0, bench.stderr[-3000:]
+    rows = re.findall(r"^  (version [\d,]+|as_of \(version [\d,]+\))\s+([\d.]+)\s+([\d.]+)\s+"
+                      r"[\d.]+x$", bench.stdout, re.MULTILINE)
+    assert [label for label, _, _ in rows] == ["version 2", "version 200", "version 299",
+                                               "version 300", "as_of (version 299)"]
