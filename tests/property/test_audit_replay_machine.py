@@ -9,7 +9,7 @@ the snapshots taken before it then read redacted like the events.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -25,10 +25,21 @@ from application.errors import NotFound
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from domain.catalogue import CantonIncentive, VehicleModel
 from domain.customer import Customer
-from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
+from domain.customer_facts import Budget, Channel, ConsentPurpose, TouchpointKind
 from domain.errors import DomainError
 from domain.sale import Sale
-from domain.values import Email, ModelCode, Money, Phone
+from domain.values import (
+    Canton,
+    CompanyUID,
+    Email,
+    Language,
+    ModelCode,
+    Money,
+    PersonName,
+    Phone,
+    PostalCode,
+)
+from domain.vin import VIN
 from entrypoints.bootstrap import data_keys
 from tests.factories import META, registration, soon
 
@@ -59,6 +70,26 @@ def apps(settings: Settings) -> Iterator[tuple[CustomerIntelligence, CustomerInt
     without.close()
 
 
+def test_a_sale_reads_the_same_from_its_snapshot(
+        apps: tuple[CustomerIntelligence, CustomerIntelligence]) -> None:
+    app, plain = apps
+    customer_id = app.register_customer(**registration()).id
+    sale_id = app.open_sale(customer_id=customer_id, model=MODEL, meta=META).id
+    app.quote_sale(sale_id, price=Money.chf(39_000), discount=Money.chf(1_000),
+                   incentives=Money.zero(), meta=META)
+    app.reserve_sale(sale_id, deposit=Money.chf(2_000), meta=META)
+    app.sign_contract(sale_id, final_price=Money.chf(39_000), meta=META)
+    app.deliver_sale(sale_id, vin=VIN.parse("WVWZZZ1KZ6W000001"), delivered_on=date.today(),
+                     meta=META)
+    assert app.snapshots is not None
+    assert [s.originator_version for s in app.snapshots.get(sale_id)] == [3]
+    for version in range(1, 6):
+        assert app.state_at_version("sales", sale_id, version, reveal=False) == \
+            plain.state_at_version("sales", sale_id, version, reveal=False)
+    delivered = app.state_at_version("sales", sale_id, 5, reveal=False).state
+    assert delivered["vin"] == "WVWZZZ1KZ6W000001" and delivered["final_price"] == 3_900_000
+
+
 def _by_hand(app: CustomerIntelligence, customer_id: UUID, version: int) -> dict[str, Any]:
     aggregate = None
     for event in list(app.events.get(customer_id))[:version]:
@@ -73,7 +104,9 @@ class ReplayMachine(RuleBasedStateMachine):
     def register(self) -> None:
         self.app, self.plain = self.apps
         self.id = self.app.register_customer(**registration(
-            phone=Phone.parse("044 668 18 00"), street="Hauptgasse 1")).id
+            phone=Phone.parse("044 668 18 00"), street="Hauptgasse 1",
+            company_name="Muster AG", company_uid=CompanyUID.parse("CHE-109.322.551"),
+            company_contact=PersonName.parse("Hans Meier"))).id
         self.drives: list[UUID] = []
         self.erased = False
 
@@ -113,6 +146,15 @@ class ReplayMachine(RuleBasedStateMachine):
     def contact(self, n: int) -> None:
         self.attempt(lambda: self.app.change_contact(
             self.id, email=Email.parse(f"anna{n}@example.ch"), phone=None, meta=META))
+
+    @rule(minimum=st.integers(0, 90_000), street=st.sampled_from([None, "Sonnenweg 2"]))
+    def preferences_and_address(self, minimum: int, street: str | None) -> None:
+        self.attempt(lambda: self.app.change_preferences(
+            self.id, language=Language.parse("fr"), budget=Budget(Money.chf(minimum)),
+            meta=META))
+        self.attempt(lambda: self.app.change_address(
+            self.id, street=street, postal_code=PostalCode.parse("3011"),
+            canton=Canton.parse("BE"), meta=META))
 
     @rule(model=st.just(MODEL))
     def interest(self, model: ModelCode) -> None:
