@@ -7,6 +7,7 @@ from typing import Any
 from application import integration_events as i
 from application.integration_events import event_id
 from domain import events as e
+from domain.audit_trail import ACCESS_EVENT_TYPES
 
 __all__ = ["to_integration_event"]
 
@@ -23,6 +24,10 @@ def to_integration_event(event: Any, position: int) -> i.IntegrationEvent | None
         return _customer(event, {**common, "customer_id": event.originator_id})
     if isinstance(event, e.SALE_EVENTS):
         return _sale(event, {**common, "sale_id": event.originator_id})
+    if type(event) in ACCESS_EVENT_TYPES:
+        # Who looked at whose data, and why, is for the DPO and auditors (the audit
+        # API), not for other systems: never published.
+        return None
     return _reference(event, common)
 
 

@@ -11,11 +11,12 @@ import uvicorn
 
 from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
+from entrypoints.audit_cli import add_state_command
 from entrypoints.http.auth import Role, issue_token
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
-ON_RUNNING_SERVERS = ("api", "project", "relay", "consume")
+ON_RUNNING_SERVERS = ("api", "project", "relay", "consume", "audit")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,9 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up"])
-    bench.add_argument("--events", type=_positive, default=100_000,
-                       help="how many events to write and catch up on (default 100,000)")
+    bench.add_argument("which", choices=["catch-up", "audit-state"])
+    bench.add_argument("--events", type=_positive,
+                       help="catch-up: how many events to write and catch up on (default "
+                            "100,000); audit-state: the events of the one customer "
+                            "(default 10,000)")
+    audit = commands.add_parser("audit", help="audit replay: state")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    add_state_command(audit_commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -96,9 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         case "bench":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bench import catch_up
+            from entrypoints.bench_audit import audit_state
 
             with embedded_stack(settings) as resolved:
-                catch_up(resolved, args.events)
+                if args.which == "audit-state":
+                    audit_state(resolved, args.events or 10_000)
+                else:
+                    catch_up(resolved, args.events or 100_000)
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application
@@ -136,6 +146,10 @@ def _on_running_servers(args: argparse.Namespace, settings: ResolvedSettings) ->
             from entrypoints.workers.scoring import main as run_scoring
 
             run_scoring(settings)
+        case "audit":
+            from entrypoints.audit_cli import run_state
+
+            return run_state(args, settings)
     return 0
 
 

@@ -13,8 +13,9 @@ from adapters.postgres.position_feed import PositionFeed
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
-from entrypoints.bootstrap import bounded_async_pool
+from entrypoints.bootstrap import bounded_async_pool, build_application
 from entrypoints.http.app_factory import build_litestar
+from entrypoints.query_api.audit import AuditController, AuditReads
 from entrypoints.query_api.customers import CustomersController, ScoresController
 from entrypoints.query_api.dashboards import DashboardsController
 from entrypoints.query_api.journey import JourneyController
@@ -36,6 +37,9 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     positions = Positions(pool)
     readers = {"positions": positions, "customers": CustomerQueries(pool),
                "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool)}
+    # Audit replays read the event store through the application (blocking: run in
+    # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
+    audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
@@ -49,6 +53,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     async def close_pool() -> None:
         await feed.aclose()
         await pool.close()
+        audit.cis.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
         for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():
@@ -58,10 +63,11 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         title="CIS query API",
         settings=settings,
         handlers=[CustomersController, ScoresController, JourneyController,
-                  DashboardsController, DashboardStreamController],
+                  DashboardsController, DashboardStreamController, AuditController],
         dependencies={
             **{name: _provide(reader) for name, reader in readers.items()},
             "cache": _provide(cache),
+            "audit": _provide(audit),
         },
         refresh_lag=refresh_lag,
         state={FEED_STATE_KEY: feed},
