@@ -109,3 +109,21 @@ async def test_unknown_ids_and_versions_are_404(query_api: Any, bearer: Any,
                  f"/api/v1/audit/customers/{customer}/state?as_of=2000-01-01T00:00:00Z"):
         response = await query_api.get(path, headers=bearer(Role.AUDITOR))
         assert response.status_code == 404, (path, response.text)
+
+
+async def test_an_erasure_over_http_needs_a_reason_and_leaves_it_on_the_access_trail(
+        command_api: Any, query_api: Any, bearer: Any, app: CustomerIntelligence) -> None:
+    customer = _customer(app)
+    erase = f"/api/v1/dsg/customers/{customer}/erasure"
+
+    without = await command_api.post(erase, headers=bearer(Role.DPO, "dora"))
+    assert without.status_code == 400, without.text
+    assert not app.get_customer(UUID(customer)).erased
+
+    erased = await command_api.post(f"{erase}?reason=request%20of%2030.11.",
+                                    headers=bearer(Role.DPO, "dora"))
+    assert erased.status_code == 200, erased.text
+    answer = (await query_api.get(f"/api/v1/audit/access?subject={customer}",
+                                  headers=bearer(Role.AUDITOR))).json()
+    assert [(a["actor"], a["role"], a["action"], a["reason"]) for a in answer["items"]] == [
+        ("dora", "dpo", "erasure", "request of 30.11.")]

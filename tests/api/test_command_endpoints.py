@@ -135,7 +135,7 @@ async def test_only_managers_assign_and_only_the_dpo_erases(
     command_api: Any, bearer: Any, world: World
 ) -> None:
     assign = f"/api/v1/customers/{world.customer}/assignment"
-    erase = f"/api/v1/dsg/customers/{world.customer}/erasure"
+    erase = f"/api/v1/dsg/customers/{world.customer}/erasure?reason=art.%2032%20DSG"
     assert (await command_api.post(assign, json={"salesperson": "otto"},
                                    headers=bearer(Role.SALESPERSON, "sara"))).status_code == 403
     assert (await command_api.post(assign, json={"salesperson": "otto"},
