@@ -11,6 +11,7 @@ import uvicorn
 
 from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
+from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.http.auth import Role, issue_token
 
 __all__ = ["main"]
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("which", choices=["catch-up"])
     bench.add_argument("--events", type=_positive, default=100_000,
                        help="how many events to write and catch up on (default 100,000)")
+    audit = commands.add_parser("audit", help="audit: export, verify, public-key")
+    register_audit_export(audit.add_subparsers(dest="audit_command", required=True))
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
             with embedded_stack(settings) as resolved:
                 catch_up(resolved, args.events)
+        case "audit":
+            return int(args.run(args, settings))  # each `cis audit` subcommand sets `run`
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application
