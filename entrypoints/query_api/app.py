@@ -15,6 +15,7 @@ from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import bounded_async_pool
 from entrypoints.http.app_factory import build_litestar
+from entrypoints.query_api.audit_export import AuditExportController, ExportSource
 from entrypoints.query_api.customers import CustomersController, ScoresController
 from entrypoints.query_api.dashboards import DashboardsController
 from entrypoints.query_api.journey import JourneyController
@@ -36,6 +37,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     positions = Positions(pool)
     readers = {"positions": positions, "customers": CustomerQueries(pool),
                "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool)}
+    export_source = ExportSource(settings.database_url, settings.audit_signing_key)
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
@@ -49,6 +51,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     async def close_pool() -> None:
         await feed.aclose()
         await pool.close()
+        export_source.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
         for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():
@@ -58,10 +61,11 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         title="CIS query API",
         settings=settings,
         handlers=[CustomersController, ScoresController, JourneyController,
-                  DashboardsController, DashboardStreamController],
+                  DashboardsController, DashboardStreamController, AuditExportController],
         dependencies={
             **{name: _provide(reader) for name, reader in readers.items()},
             "cache": _provide(cache),
+            "export_source": _provide(export_source),
         },
         refresh_lag=refresh_lag,
         state={FEED_STATE_KEY: feed},

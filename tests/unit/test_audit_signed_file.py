@@ -4,6 +4,7 @@ without a database. Any change to the bytes is found and named."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 
 import pytest
@@ -57,9 +58,9 @@ def test_an_unaltered_file_verifies_and_says_how_many_events() -> None:
 def test_the_chain_starts_at_the_documented_genesis_and_links_each_line() -> None:
     lines = _lines(_export())
 
-    assert GENESIS == hashlib.sha256(b"cis-audit-export/1").hexdigest()
+    assert hashlib.sha256(b"cis-audit-export/1").hexdigest() == GENESIS
     assert json.loads(lines[0])["prev"] == GENESIS
-    for before, line in zip(lines, lines[1:-1]):
+    for before, line in itertools.pairwise(lines[:-1]):
         assert json.loads(line)["prev"] == hashlib.sha256(before).hexdigest()
     manifest = json.loads(lines[-1])
     assert manifest["head"] == hashlib.sha256(lines[-2]).hexdigest()
