@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up"])
+    bench.add_argument("which", choices=["catch-up", "audit-export"])
     bench.add_argument("--events", type=_positive, default=100_000,
                        help="how many events to write and catch up on (default 100,000)")
     audit = commands.add_parser("audit", help="audit: export, verify, public-key")
@@ -98,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
                               ttl=timedelta(hours=args.hours)))
         case "bench":
             from adapters.embedded.stack import embedded_stack
-            from entrypoints.bench import catch_up
+            from entrypoints.bench import audit_export, catch_up
 
             with embedded_stack(settings) as resolved:
-                catch_up(resolved, args.events)
+                run = audit_export if args.which == "audit-export" else catch_up
+                run(resolved, args.events)
         case "audit":
             return int(args.run(args, settings))  # each `cis audit` subcommand sets `run`
         case "demo":

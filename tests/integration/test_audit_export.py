@@ -11,6 +11,9 @@ from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_of_hypothesis
+from hypothesis import strategies as st
 
 from adapters.audit.log_export import ExportQuery, export_lines, log_recorder
 from adapters.audit.signed_file import split_lines, verify_lines
@@ -147,16 +150,35 @@ def test_filters_by_kind_id_and_time_range(store: tuple[Settings, CustomerIntell
     assert _verifies(empty) and _manifest(empty)["count"] == 0
 
 
-def test_the_demo_data_exports_and_verifies_and_one_changed_byte_does_not(
-        store: tuple[Settings, CustomerIntelligence]) -> None:
-    own, app = store
-    load_demo(app, customers=20)
+@pytest.fixture(scope="module")
+def demo_export(settings: Settings) -> bytes:
+    """The demo data (a smaller N) on a fresh store, exported."""
+    own = own_store(settings)
+    app = build_application(own, pool_size=2)  # type: ignore[arg-type]
+    try:
+        load_demo(app, customers=20)
+    finally:
+        app.close()
+    return _export(own, page_size=50)
 
-    data = _export(own, page_size=50)
 
-    assert _verifies(data)
-    assert _manifest(data)["count"] == len(_events(data)) > 20
-    assert b"Demo Kunde" not in data and b"example.ch" not in data
-    middle = len(data) // 2
-    changed = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+def test_the_demo_data_exports_and_verifies(demo_export: bytes) -> None:
+    assert _verifies(demo_export)
+    assert _manifest(demo_export)["count"] == len(_events(demo_export)) > 20
+    assert b"Demo Kunde" not in demo_export and b"example.ch" not in demo_export
+
+
+@settings_of_hypothesis(max_examples=200, deadline=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_the_demo_export_with_any_one_byte_changed_does_not_verify(
+        demo_export: bytes, data: st.DataObject) -> None:
+    lines = demo_export.split(b"\n")[:-1]
+    number = data.draw(st.integers(0, len(lines) - 1), label="line")
+    start = sum(len(line) + 1 for line in lines[:number])
+    offset = start + data.draw(st.integers(0, len(lines[number])), label="byte")  # or its \n
+    new = data.draw(st.integers(0, 255).filter(lambda b: b != demo_export[offset]), label="to")
+
+    changed = demo_export[:offset] + bytes([new]) + demo_export[offset + 1:]
+
     assert not _verifies(changed)
