@@ -7,9 +7,10 @@ every composition root takes: each URL is there, so no code checks it again.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class Settings:
     redis_url: str | None
     jwt_secret: str
     master_key: str
+    audit_signing_key: str  # base64 of a 32-byte Ed25519 private key (adapters.audit)
     host: str
     command_port: int
     query_port: int
@@ -52,6 +54,8 @@ class Settings:
             redis_url=env.get("CIS_REDIS_URL") or None,
             jwt_secret=env.get("CIS_JWT_SECRET") or _dev_secret(data_dir, "jwt_secret"),
             master_key=env.get("CIS_MASTER_KEY") or _dev_secret(data_dir, "master_key"),
+            audit_signing_key=env.get("CIS_AUDIT_SIGNING_KEY")
+            or _dev_secret(data_dir, "audit_signing_key", _ed25519_seed),
             host=env.get("CIS_HOST", "127.0.0.1"),
             command_port=int(env.get("CIS_COMMAND_PORT", "8000")),
             query_port=int(env.get("CIS_QUERY_PORT", "8001")),
@@ -88,6 +92,7 @@ class Settings:
             "CIS_DATA_DIR": str(self.data_dir),
             "CIS_JWT_SECRET": self.jwt_secret,
             "CIS_MASTER_KEY": self.master_key,
+            "CIS_AUDIT_SIGNING_KEY": self.audit_signing_key,
             "CIS_HOST": self.host,
             "CIS_COMMAND_PORT": str(self.command_port),
             "CIS_QUERY_PORT": str(self.query_port),
@@ -147,10 +152,16 @@ def _positive_hours(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _dev_secret(data_dir: Path, name: str) -> str:
+def _ed25519_seed() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _dev_secret(data_dir: Path, name: str,
+                generate: Callable[[], str] = lambda: secrets.token_hex(32)) -> str:
     """A generated secret kept in the data dir, so restarts and child processes agree.
 
-    Only for development: production sets CIS_JWT_SECRET and CIS_MASTER_KEY.
+    Only for development: production sets CIS_JWT_SECRET, CIS_MASTER_KEY and
+    CIS_AUDIT_SIGNING_KEY.
     """
     path = data_dir / "secrets" / name
     if path.exists():
@@ -159,7 +170,7 @@ def _dev_secret(data_dir: Path, name: str) -> str:
     # Write aside, then link into place: link fails if another process won the race,
     # and nobody ever reads a half-written secret.
     draft = path.with_suffix(f".{os.getpid()}.tmp")
-    draft.write_text(secrets.token_hex(32))
+    draft.write_text(generate())
     draft.chmod(0o600)
     try:
         os.link(draft, path)

@@ -23,13 +23,17 @@ import uuid
 from typing import Any
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from eventsourcing.utils import EnvType
 from tqdm import tqdm
 
+from adapters.audit.log_export import PAGE_SIZE, ExportQuery, export_lines, log_recorder
+from adapters.audit.signed_file import parse_private_key
 from adapters.postgres.config import eventsourcing_env
+from adapters.postgres.recorder import PagedApplicationRecorder
 from adapters.settings import ResolvedSettings
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from domain.customer import Customer
@@ -47,7 +51,7 @@ from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from projections.registry import READ_MODELS
 
-__all__ = ["catch_up"]
+__all__ = ["audit_export", "catch_up"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 LIBRARY_RUNNER_EVENTS = 10_000
@@ -99,6 +103,55 @@ def _measure(own: ResolvedSettings, events: int) -> None:
           "sharing the customers, and their ratio)")
     for name, (alone, shared) in rebuilds.items():
         print(f"  {name:<14} {alone:>10,.0f} {shared:>10,.0f}   x{shared / alone:.2f}")
+
+
+def audit_export(settings: ResolvedSettings, events: int) -> None:
+    """`cis bench audit-export`: the signed export's rate against reading the log raw.
+
+    Both read the same log in pages of the same size, in the same run: the raw read
+    only fetches the pages (the floor any export pays); the export also parses each
+    stored event, chains and writes its line, and signs the manifest.
+    """
+    own = _fresh_database(settings)
+    try:
+        migrate(own)
+        app = build_application(own, pool_size=2)
+        try:
+            _write(app, events)
+        finally:
+            app.close()
+        recorder = log_recorder(own.database_url)
+        try:
+            head = recorder.max_notification_id() or 0
+            raw = _raw_read(recorder, head)
+            exported, size = _export_rate(recorder, parse_private_key(own.audit_signing_key))
+        finally:
+            recorder.datastore.close()
+    finally:
+        _drop_database(settings, own)
+    print(f"\naudit export over {head:,} events (events/s; ratio to the raw ordered read)")
+    print(f"  {'raw ordered read (pages of ' + str(PAGE_SIZE) + ')':<34} {raw:>10,.0f}   x1.00")
+    print(f"  {'signed export':<34} {exported:>10,.0f}   x{exported / raw:.2f}")
+    print(f"  file size: {size / head:,.0f} bytes an event")
+
+
+def _raw_read(recorder: PagedApplicationRecorder, head: int) -> float:
+    started = time.perf_counter()
+    position = 0
+    while position < head:
+        page = recorder.select_notifications(start=position, limit=PAGE_SIZE, stop=head,
+                                             inclusive_of_start=False)
+        position = page[-1].id
+    return head / (time.perf_counter() - started)
+
+
+def _export_rate(recorder: PagedApplicationRecorder, key: Ed25519PrivateKey) -> tuple[float, int]:
+    size = lines = 0
+    started = time.perf_counter()
+    for line in export_lines(recorder, ExportQuery(), key):
+        size += len(line)
+        lines += 1
+    return (lines - 1) / (time.perf_counter() - started), size
 
 
 def _fresh_database(settings: ResolvedSettings) -> ResolvedSettings:

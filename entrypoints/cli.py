@@ -12,11 +12,12 @@ import uvicorn
 from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
+from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.http.auth import Role, issue_token
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
-ON_RUNNING_SERVERS = ("api", "project", "relay", "consume", "audit")
+ON_RUNNING_SERVERS = ("api", "project", "relay", "consume")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,14 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up", "audit-state"])
+    bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export"])
     bench.add_argument("--events", type=_positive,
-                       help="catch-up: how many events to write and catch up on (default "
+                       help="catch-up and audit-export: how many events to write (default "
                             "100,000); audit-state: the events of the one customer "
                             "(default 10,000)")
-    audit = commands.add_parser("audit", help="audit replay: state")
+    audit = commands.add_parser("audit", help="audit: state, export, verify, public-key")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
+    register_audit_export(audit_commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -79,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         # Next to a running `cis up`: use its servers, never start a second Postgres
         # on the same data directory.
         settings = _urls_of_running_stack(settings)
-    if args.command in ON_RUNNING_SERVERS:
+    # `cis audit state` replays through the application; export and verify need no
+    # running servers (export starts the data dir's Postgres when none is configured).
+    on_running = args.command in ON_RUNNING_SERVERS or (
+        args.command == "audit" and args.audit_command == "state")
+    if on_running:
         resolved = settings.resolved()
         if resolved is None:
             print("cis: set CIS_DATABASE_URL, CIS_NATS_URL and CIS_REDIS_URL, "
@@ -101,14 +107,18 @@ def main(argv: list[str] | None = None) -> int:
                               ttl=timedelta(hours=args.hours)))
         case "bench":
             from adapters.embedded.stack import embedded_stack
-            from entrypoints.bench import catch_up
+            from entrypoints.bench import audit_export, catch_up
             from entrypoints.bench_audit import audit_state
 
             with embedded_stack(settings) as resolved:
                 if args.which == "audit-state":
                     audit_state(resolved, args.events or 10_000)
+                elif args.which == "audit-export":
+                    audit_export(resolved, args.events or 100_000)
                 else:
                     catch_up(resolved, args.events or 100_000)
+        case "audit":
+            return int(args.run(args, settings))  # export, verify, public-key set `run`
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application

@@ -16,6 +16,7 @@ from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import bounded_async_pool, build_application
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.audit import AuditController, AuditReads
+from entrypoints.query_api.audit_export import AuditExportController, ExportSource
 from entrypoints.query_api.customers import CustomersController, ScoresController
 from entrypoints.query_api.dashboards import DashboardsController
 from entrypoints.query_api.journey import JourneyController
@@ -40,6 +41,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     # Audit replays read the event store through the application (blocking: run in
     # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
     audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
+    export_source = ExportSource(settings.database_url, settings.audit_signing_key)
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
@@ -54,6 +56,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         await feed.aclose()
         await pool.close()
         audit.cis.close()
+        export_source.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
         for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():
@@ -63,11 +66,13 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         title="CIS query API",
         settings=settings,
         handlers=[CustomersController, ScoresController, JourneyController,
-                  DashboardsController, DashboardStreamController, AuditController],
+                  DashboardsController, DashboardStreamController, AuditController,
+                  AuditExportController],
         dependencies={
             **{name: _provide(reader) for name, reader in readers.items()},
             "cache": _provide(cache),
             "audit": _provide(audit),
+            "export_source": _provide(export_source),
         },
         refresh_lag=refresh_lag,
         state={FEED_STATE_KEY: feed},

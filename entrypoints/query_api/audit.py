@@ -37,7 +37,14 @@ from entrypoints.http.problems import ServiceUnavailable
 from entrypoints.http.request_id import current_request_id
 from entrypoints.query_api.params import NO_CONTROL_CHARACTERS, bad_parameter, plain_text
 
-__all__ = ["AUDIT_READ_TIMEOUT_SECONDS", "AccessPage", "AuditController", "AuditReads"]
+__all__ = [
+    "AUDIT_READ_TIMEOUT_SECONDS",
+    "AccessPage",
+    "AuditController",
+    "AuditReads",
+    "Reason",
+    "checked_reason",
+]
 
 AUDIT_READ_TIMEOUT_SECONDS = 10.0
 T = TypeVar("T")
@@ -81,7 +88,7 @@ def _checked_kind(kind: str) -> str:
     return kind
 
 
-def _checked_reason(caller: Caller, reason: str | None) -> str | None:
+def checked_reason(caller: Caller, reason: str | None) -> str | None:
     if caller.role.value in REASON_REQUIRED_FOR and (reason is None or not reason.strip()):
         bad_parameter("reason", f"is required for role {caller.role.value}")
     return reason
@@ -140,7 +147,7 @@ class AuditController(Controller):
         after_version: AfterVersion = 0, limit: Limit = 50, reason: Reason = None,
     ) -> HistoryPage:
         kind = _checked_kind(kind)
-        reason = _checked_reason(request.user, reason)
+        reason = checked_reason(request.user, reason)
         where = HistoryFilter(types=_types(kind, type_), actor=actor,
                               occurred_from=_aware("from", occurred_from),
                               occurred_to=_aware("to", occurred_to))
@@ -163,7 +170,7 @@ class AuditController(Controller):
         as_of: datetime | None = None, reason: Reason = None,
     ) -> StateAt:
         kind = _checked_kind(kind)
-        reason = _checked_reason(request.user, reason)
+        reason = checked_reason(request.user, reason)
         if (version is None) == (as_of is None):
             bad_parameter("version", "give exactly one of `version` and `as_of`")
         reveal = request.user.role is Role.DPO
