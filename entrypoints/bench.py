@@ -20,6 +20,8 @@ import multiprocessing
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -51,7 +53,7 @@ from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from projections.registry import READ_MODELS
 
-__all__ = ["audit_export", "catch_up"]
+__all__ = ["audit_export", "catch_up", "fresh_database"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 LIBRARY_RUNNER_EVENTS = 10_000
@@ -66,11 +68,8 @@ class PositionOnly(Projection[PostgresTrackingRecorder]):
 
 
 def catch_up(settings: ResolvedSettings, events: int) -> None:
-    own = _fresh_database(settings)
-    try:
+    with fresh_database(settings) as own:
         _measure(own, events)
-    finally:
-        _drop_database(settings, own)
 
 
 def _measure(own: ResolvedSettings, events: int) -> None:
@@ -112,8 +111,7 @@ def audit_export(settings: ResolvedSettings, events: int) -> None:
     only fetches the pages (the floor any export pays); the export also parses each
     stored event, chains and writes its line, and signs the manifest.
     """
-    own = _fresh_database(settings)
-    try:
+    with fresh_database(settings) as own:
         migrate(own)
         app = build_application(own, pool_size=2)
         try:
@@ -127,8 +125,6 @@ def audit_export(settings: ResolvedSettings, events: int) -> None:
             exported, size = _export_rate(recorder, parse_private_key(own.audit_signing_key))
         finally:
             recorder.datastore.close()
-    finally:
-        _drop_database(settings, own)
     print(f"\naudit export over {head:,} events (events/s; ratio to the raw ordered read)")
     print(f"  {'raw ordered read (pages of ' + str(PAGE_SIZE) + ')':<34} {raw:>10,.0f}   x1.00")
     print(f"  {'signed export':<34} {exported:>10,.0f}   x{exported / raw:.2f}")
@@ -154,18 +150,18 @@ def _export_rate(recorder: PagedApplicationRecorder, key: Ed25519PrivateKey) -> 
     return (lines - 1) / (time.perf_counter() - started), size
 
 
-def _fresh_database(settings: ResolvedSettings) -> ResolvedSettings:
+@contextmanager
+def fresh_database(settings: ResolvedSettings) -> Iterator[ResolvedSettings]:
+    """`settings` on a database of the bench's own, dropped afterwards whatever happens."""
     name = f"cis_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = psycopg.conninfo.make_conninfo(settings.database_url, dbname=name)
-    return dataclasses.replace(settings, database_url=url)
-
-
-def _drop_database(settings: ResolvedSettings, own: ResolvedSettings) -> None:
-    name = psycopg.conninfo.conninfo_to_dict(own.database_url)["dbname"]
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield dataclasses.replace(settings, database_url=url)
+    finally:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _write(app: CustomerIntelligence, events: int) -> None:

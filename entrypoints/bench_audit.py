@@ -20,7 +20,7 @@ from domain.customer_facts import Channel, TouchpointKind
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
-from entrypoints.bench import _drop_database, _fresh_database
+from entrypoints.bench import fresh_database
 from entrypoints.bootstrap import build_application, data_keys
 from entrypoints.migrate import migrate
 
@@ -37,11 +37,8 @@ class WithoutSnapshots(CustomerIntelligence):
 
 
 def audit_state(settings: ResolvedSettings, events: int) -> None:
-    own = _fresh_database(settings)
-    try:
+    with fresh_database(settings) as own:
         _measure(own, events)
-    finally:
-        _drop_database(settings, own)
 
 
 def _measure(own: ResolvedSettings, events: int) -> None:
