@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
     register_audit_export(audit_commands)
+    # DSG (the data-protection officer's) and key commands: each module adds its own
+    # subcommands and sets `run(args, settings) -> int`.
+    dsg = commands.add_parser("dsg", help="data protection (DSG): access export, erasure, "
+                                          "retention")
+    dsg.add_subparsers(dest="dsg_command", required=True)
+    keys = commands.add_parser("keys", help="personal-data keys: status, rotate")
+    keys.add_subparsers(dest="keys_command", required=True)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -117,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                     audit_export(resolved, args.events or 100_000)
                 else:
                     catch_up(resolved, args.events or 100_000)
-        case "audit":
-            return int(args.run(args, settings))  # export, verify, public-key set `run`
+        case "audit" | "dsg" | "keys":
+            return int(args.run(args, settings))  # each subcommand sets `run`
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application
