@@ -14,6 +14,7 @@ from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.http.auth import Role, issue_token
+from entrypoints.keys_cli import register as register_keys
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
     register_audit_export(audit_commands)
+    register_keys(commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -119,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                     catch_up(resolved, args.events or 100_000)
         case "audit":
             return int(args.run(args, settings))  # export, verify, public-key set `run`
+        case "keys":
+            return int(args.run(args, settings))  # rotate, status
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application
