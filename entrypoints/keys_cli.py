@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import psycopg
 from tqdm import tqdm
@@ -52,11 +52,15 @@ def _rotate(args: argparse.Namespace, settings: Settings) -> int:
     ring = _ring(settings)
     if ring is None:
         return 2
-    with _database_url(settings) as url, tqdm(desc="re-wrap", unit="key", unit_scale=True,
-                                              file=sys.stderr) as bar:
-        report = rotate_data_keys(url, ring, batch_size=args.batch_size,
-                                  on_start=lambda total: bar.reset(total=total),
-                                  on_batch=bar.update)
+    with _database_url(settings) as url, ExitStack() as stack:
+        bars: list[tqdm[None]] = []  # once the rotation knows how many rows are to do
+
+        def start(total: int) -> None:
+            bars.append(stack.enter_context(
+                tqdm(total=total, desc="re-wrap", unit="key", file=sys.stderr)))
+
+        report = rotate_data_keys(url, ring, batch_size=args.batch_size, on_start=start,
+                                  on_batch=lambda done: bars[0].update(done))  # noqa: PLW0108 - made by start
     _print_report(report)
     return 0 if report.complete else 1
 

@@ -1,0 +1,93 @@
+"""`cis keys status` and `cis keys rotate` as an operator runs them during a rotation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from adapters.crypto import master_key_id
+from adapters.settings import Settings
+from entrypoints.bootstrap import build_application
+from tests.databases import own_store
+from tests.factories import META, registration
+
+OLD, NEW = os.urandom(32).hex(), os.urandom(32).hex()
+
+
+def _cis(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args],
+                          env={**os.environ, **env}, text=True, capture_output=True,
+                          timeout=300, check=False)
+
+
+def _rows(output: str) -> dict[str, list[str]]:
+    """The table `status` prints: key id -> [count, what it is]."""
+    return {line.split(maxsplit=2)[0]: line.split(maxsplit=2)[1:]
+            for line in output.splitlines()[1:-1]}
+
+
+def test_an_operator_rotates_and_sees_when_the_old_key_can_go(settings: Settings) -> None:
+    own = own_store(settings, master_key=OLD)
+    app = build_application(own, pool_size=1)  # type: ignore[arg-type]
+    try:
+        customers = [app.register_customer(**registration()).id for _ in range(7)]
+        app.erase_customer(customers[0], meta=META)
+    finally:
+        app.close()
+    old_id, new_id = master_key_id(bytes.fromhex(OLD)), master_key_id(bytes.fromhex(NEW))
+    rolled_out = {**own.as_env(), "CIS_MASTER_KEY": NEW, "CIS_PREVIOUS_MASTER_KEYS": OLD}
+
+    before = _cis(rolled_out, "keys", "status")
+    assert before.returncode == 0, before.stderr
+    assert _rows(before.stdout) == {new_id: ["0", "active"], old_id: ["6", "previous"],
+                                    "erased": ["1", "tombstones (no key)"]}
+    assert before.stdout.splitlines()[-1] == "6 data keys not under the active key"
+
+    rotated = _cis(rolled_out, "keys", "rotate", "--batch-size", "4")
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.splitlines()[:4] == [
+        f"active master key {new_id}", "  re-wrapped                6",
+        "  already current           0", "  erased (skipped)          1"]
+    assert "keys/s" in rotated.stdout
+    assert "re-wrap" in rotated.stderr and "6/6" in rotated.stderr  # the progress bar
+
+    after = _cis(rolled_out, "keys", "status")
+    assert _rows(after.stdout)[new_id] == ["6", "active"]
+    assert _rows(after.stdout)[old_id] == ["0", "previous"]
+    assert after.stdout.splitlines()[-1] == (
+        "0 data keys not under the active key: the previous master keys can be retired")
+
+    retired = _cis({**rolled_out, "CIS_PREVIOUS_MASTER_KEYS": ""}, "keys", "status")
+    assert _rows(retired.stdout) == {new_id: ["6", "active"],
+                                     "erased": ["1", "tombstones (no key)"]}
+
+
+def test_the_old_key_without_the_new_one_is_told_what_it_cannot_open(settings: Settings) -> None:
+    own = own_store(settings, master_key=NEW)
+    app = build_application(own, pool_size=1)  # type: ignore[arg-type]
+    try:
+        app.register_customer(**registration())
+    finally:
+        app.close()
+    new_id = master_key_id(bytes.fromhex(NEW))
+    only_old = {**own.as_env(), "CIS_MASTER_KEY": OLD}
+
+    status = _cis(only_old, "keys", "status")
+    assert _rows(status.stdout)[new_id] == ["1", "NOT CONFIGURED"]
+    rotated = _cis(only_old, "keys", "rotate")
+    assert rotated.returncode == 1
+    assert (f"1 data keys are wrapped by master key {new_id}, which is not in the ring: add it "
+            "to CIS_PREVIOUS_MASTER_KEYS and run again") in rotated.stderr
+
+
+def test_a_bad_previous_key_stops_the_command_naming_the_variable(settings: Settings) -> None:
+    env = {**settings.as_env(), "CIS_PREVIOUS_MASTER_KEYS": f"{OLD},{OLD[:10]}"}
+
+    refused = _cis(env, "keys", "rotate")
+
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == ("cis: CIS_PREVIOUS_MASTER_KEYS: key 2 of 2 must be 64 "
+                                      "hexadecimal characters (32 bytes); keys are separated "
+                                      "by commas")
+    assert OLD[:10] not in refused.stderr
