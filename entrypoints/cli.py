@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         case "audit":
             return int(args.run(args, settings))  # export, verify, public-key set `run`
         case "keys":
-            return int(args.run(args, settings))  # rotate, status
+            return int(args.run(args, settings))  # rotate, status, erase-restored
         case "demo":
             from adapters.embedded.stack import embedded_stack
             from entrypoints.bootstrap import build_application

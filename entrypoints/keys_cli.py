@@ -1,4 +1,4 @@
-"""`cis keys rotate | status`: the master keys that wrap the per-customer data keys.
+"""`cis keys rotate | status | erase-restored`: the master keys and the data keys they wrap.
 
 Both need only Postgres: the configured one (or that of a running `cis up`), else the
 data dir's embedded one for the time it takes.
@@ -15,6 +15,7 @@ import psycopg
 from tqdm import tqdm
 
 from adapters.crypto import MasterKeyRing, parse_key_ring
+from adapters.postgres.key_restore import erase_restored_keys
 from adapters.postgres.key_rotation import RotationReport, key_census, rotate_data_keys
 from adapters.settings import Settings
 
@@ -22,8 +23,9 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the `keys` group (`rotate`, `status`); each sets `run`."""
-    keys = commands.add_parser("keys", help="master keys: rotate, status")
+    """Add the `keys` group (`rotate`, `status`, `erase-restored`); each sets `run`."""
+    keys = commands.add_parser("keys", help="master and data keys: rotate, status, "
+                                            "erase-restored")
     actions = keys.add_subparsers(dest="keys_command", required=True)
     rotate = actions.add_parser(
         "rotate", help="re-wrap every data key under CIS_MASTER_KEY, online, resumable")
@@ -32,6 +34,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     rotate.set_defaults(run=_rotate)
     status = actions.add_parser("status", help="how many data keys each master key wraps")
     status.set_defaults(run=_status)
+    restored = actions.add_parser(
+        "erase-restored", help="after restoring the key table from a backup: destroy again "
+                               "the keys of every customer the log says was erased")
+    restored.set_defaults(run=_erase_restored)
 
 
 def _batch_size(text: str) -> int:
@@ -97,6 +103,13 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     stale = census.stale(ring.active_id)
     print(f"{stale:,} data keys not under the active key"
           + ("" if stale else ": the previous master keys can be retired"))
+    return 0
+
+
+def _erase_restored(args: argparse.Namespace, settings: Settings) -> int:
+    with _database_url(settings) as url:
+        destroyed = erase_restored_keys(url)
+    print(f"destroyed {destroyed:,} data keys of customers the log says were erased")
     return 0
 
 

@@ -1,13 +1,18 @@
-"""`cis keys status` and `cis keys rotate` as an operator runs them during a rotation."""
+"""`cis keys status`, `rotate` and `erase-restored` as an operator runs them."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+from uuid import UUID
+
+import psycopg
 
 from adapters.crypto import master_key_id
 from adapters.settings import Settings
+from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application
 from tests.databases import own_store
 from tests.factories import META, registration
@@ -91,3 +96,43 @@ def test_a_bad_previous_key_stops_the_command_naming_the_variable(settings: Sett
                                       "hexadecimal characters (32 bytes); keys are separated "
                                       "by commas")
     assert OLD[:10] not in refused.stderr
+
+
+def test_keys_restored_from_a_backup_older_than_an_erasure_are_destroyed_again(
+    settings: Settings,
+) -> None:
+    own = own_store(settings, master_key=NEW)
+    assert own.database_url
+    app = build_application(own, pool_size=1)  # type: ignore[arg-type]
+    try:
+        kept, erased = (app.register_customer(**registration()).id for _ in range(2))
+        with psycopg.connect(own.database_url) as conn:  # the key table's backup, taken now
+            backup = conn.execute("SELECT subject, wrapped, master_key_id FROM cis_data_keys"
+                                  ).fetchall()
+        app.erase_customer(erased, meta=META)
+        with psycopg.connect(own.database_url) as conn:  # lost, and restored from the backup
+            conn.execute("DELETE FROM cis_data_keys")
+            with conn.cursor().copy("COPY cis_data_keys (subject, wrapped, master_key_id) "
+                                    "FROM STDIN") as copy:
+                for row in backup:
+                    copy.write_row(row)
+        restarted = build_application(own, pool_size=1)  # type: ignore[arg-type]
+        assert _name_registered(restarted, erased) == "Anna Muster"  # the danger (now cached)
+
+        done = _cis(own.as_env(), "keys", "erase-restored")
+
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "destroyed 1 data keys of customers the log says were erased"
+        deadline = time.monotonic() + 5  # a running process drops the key it had cached
+        while _name_registered(restarted, erased) != "[redacted]":
+            assert time.monotonic() < deadline, "a running process kept the restored key"
+            time.sleep(0.01)
+        assert _name_registered(restarted, kept) == "Anna Muster"
+        assert _cis(own.as_env(), "keys", "erase-restored").stdout.startswith("destroyed 0 ")
+        restarted.close()
+    finally:
+        app.close()
+
+
+def _name_registered(app: CustomerIntelligence, customer: UUID) -> str:
+    return str(next(iter(app.events.get(customer))).name.shown())  # type: ignore[attr-defined]
