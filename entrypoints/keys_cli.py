@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import psycopg
@@ -31,13 +31,34 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "rotate", help="re-wrap every data key under CIS_MASTER_KEY, online, resumable")
     rotate.add_argument("--batch-size", type=_batch_size, default=1000,
                         help="data keys per transaction (default 1000)")
-    rotate.set_defaults(run=_rotate)
+    rotate.set_defaults(run=_guarded(_rotate))
     status = actions.add_parser("status", help="how many data keys each master key wraps")
-    status.set_defaults(run=_status)
+    status.set_defaults(run=_guarded(_status))
     restored = actions.add_parser(
         "erase-restored", help="after restoring the key table from a backup: destroy again "
                                "the keys of every customer the log says was erased")
-    restored.set_defaults(run=_erase_restored)
+    restored.set_defaults(run=_guarded(_erase_restored))
+
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _guarded(command: Command) -> Command:
+    """A command that says what stopped it instead of a traceback."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        try:
+            return command(args, settings)
+        except KeyboardInterrupt:
+            print("cis: interrupted; every batch done so far stays done: run it again to "
+                  "go on", file=sys.stderr)
+            return 130
+        except psycopg.OperationalError as error:
+            print(f"cis: the database does not answer: {type(error).__name__}",
+                  file=sys.stderr)
+            return 1
+
+    return run
 
 
 def _batch_size(text: str) -> int:

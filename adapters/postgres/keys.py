@@ -113,8 +113,8 @@ class PostgresDataKeys(PersonalDataCipher):
         existing = self._key_for(subject)
         if existing is not None:
             return existing
+        key_id, wrapped = self._ring.wrap(new_data_key(), subject.bytes)
         with self._pool.connection() as conn:
-            key_id, wrapped = self._ring.wrap(new_data_key(), subject.bytes)
             conn.execute(
                 "INSERT INTO cis_data_keys (subject, wrapped, master_key_id) "
                 "VALUES (%s, %s, %s) ON CONFLICT (subject) DO NOTHING",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -136,3 +137,16 @@ def test_keys_restored_from_a_backup_older_than_an_erasure_are_destroyed_again(
 
 def _name_registered(app: CustomerIntelligence, customer: UUID) -> str:
     return str(next(iter(app.events.get(customer))).name.shown())  # type: ignore[attr-defined]
+
+
+def test_a_database_that_does_not_answer_is_said_so(settings: Settings) -> None:
+    with socket.socket() as probe:  # a free loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**settings.as_env(),
+           "CIS_DATABASE_URL": f"postgresql://cis@127.0.0.1:{port}/cis?connect_timeout=2"}
+
+    for command in ("rotate", "status", "erase-restored"):
+        failed = _cis(env, "keys", command)
+        assert failed.returncode == 1, failed.stderr
+        assert failed.stderr.strip() == "cis: the database does not answer: OperationalError"
