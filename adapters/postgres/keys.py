@@ -44,7 +44,15 @@ CREATE_KEY_TABLE = (
     )
     """,
     # Tables from before the key ring: their rows keep NULL (wrapped before key ids).
-    "ALTER TABLE cis_data_keys ADD COLUMN IF NOT EXISTS master_key_id text",
+    # Checked first, so a migrate next to running processes takes no table lock.
+    """
+    DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'cis_data_keys'::regclass
+                       AND attname = 'master_key_id' AND NOT attisdropped) THEN
+            ALTER TABLE cis_data_keys ADD COLUMN master_key_id text;
+        END IF;
+    END $$
+    """,
 )
 _ERASED = "erased"  # cache marker: known to be erased
 
