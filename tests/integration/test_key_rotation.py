@@ -209,6 +209,7 @@ def test_an_interrupted_rotation_goes_on_where_it_stopped(own: Settings) -> None
     assert own.database_url
     customers = _registered_under_old_key(own, 40)
     ring = MasterKeyRing.of(NEW, [OLD])
+    events_before = _events(own)
 
     with pytest.raises(_Interrupted):
         rotate_data_keys(own.database_url, ring, batch_size=15, on_batch=_stop_after_one_batch)
@@ -224,6 +225,13 @@ def test_an_interrupted_rotation_goes_on_where_it_stopped(own: Settings) -> None
     assert _census(own) == ({NEW_ID: 40}, 0)
     again = rotate_data_keys(own.database_url, ring)
     assert (again.rewrapped, again.already_current) == (0, 40)
+    assert _events(own) == events_before  # not one event rewritten
+
+
+def _events(own: Settings) -> list[tuple[Any, ...]]:
+    assert own.database_url
+    with psycopg.connect(own.database_url) as conn:
+        return conn.execute("SELECT * FROM cis_events ORDER BY notification_id").fetchall()
 
 
 def test_rows_from_before_key_ids_open_and_are_rotated(own: Settings) -> None:
