@@ -1,6 +1,6 @@
 """`cis keys rotate | status | erase-restored`: the master keys and the data keys they wrap.
 
-Both need only Postgres: the configured one (or that of a running `cis up`), else the
+All three need only Postgres: the configured one (or that of a running `cis up`), else the
 data dir's embedded one for the time it takes.
 """
 
