@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.crypto import parse_master_keys
+
 __all__ = ["ResolvedSettings", "Settings"]
 
 
@@ -42,6 +44,8 @@ class Settings:
     max_body_bytes: int = 1_048_576  # larger request bodies get 413
     streams_per_subject: int = 5  # dashboard streams one token subject may hold open
     streams_total: int = 200  # dashboard streams one query API process holds open
+    # Master keys that still unwrap data keys (hex), while a rotation rolls out.
+    previous_master_keys: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +74,7 @@ class Settings:
             max_body_bytes=_positive(env, "CIS_MAX_BODY_BYTES", 1_048_576),
             streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
             streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
+            previous_master_keys=_master_keys(env, "CIS_PREVIOUS_MASTER_KEYS"),
         )
 
     def has_all_urls(self) -> bool:
@@ -112,6 +117,7 @@ class Settings:
             ("CIS_DATABASE_URL", self.database_url),
             ("CIS_NATS_URL", self.nats_url),
             ("CIS_REDIS_URL", self.redis_url),
+            ("CIS_PREVIOUS_MASTER_KEYS", ",".join(self.previous_master_keys)),
         )
         env.update({key: value for key, value in optional if value})
         return env
@@ -150,6 +156,12 @@ def _positive_hours(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be a number of hours above 0, not {text!r}")
     return value
+
+
+def _master_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated hex master keys, checked now so a bad one stops the process at
+    its start, with the variable named (never the text)."""
+    return tuple(key.hex() for key in parse_master_keys(env.get(name, ""), name))
 
 
 def _ed25519_seed() -> str:

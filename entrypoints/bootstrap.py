@@ -9,7 +9,7 @@ from eventsourcing.utils import Environment
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from adapters.crypto import parse_master_key
+from adapters.crypto import parse_key_ring
 from adapters.postgres.bounded import bounded_async_connection, server_timeouts
 from adapters.postgres.config import eventsourcing_env
 from adapters.postgres.keys import PostgresDataKeys
@@ -41,9 +41,9 @@ def build_application(
 
 def data_keys(settings: ResolvedSettings, *, query_timeout: float | None = None
               ) -> PostgresDataKeys:
-    """The personal-data cipher: per-customer keys in Postgres, under the master key."""
-    return PostgresDataKeys(settings.database_url, parse_master_key(settings.master_key),
-                            query_timeout=query_timeout)
+    """The personal-data cipher: per-customer keys in Postgres, under the master key ring."""
+    ring = parse_key_ring(settings.master_key, settings.previous_master_keys)
+    return PostgresDataKeys(settings.database_url, ring, query_timeout=query_timeout)
 
 
 def bounded_async_pool(database_url: str, *, max_size: int,

@@ -14,6 +14,7 @@ from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.http.auth import Role, issue_token
+from entrypoints.keys_cli import register as register_keys
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
@@ -60,13 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
     register_audit_export(audit_commands)
-    # DSG (the data-protection officer's) and key commands: each module adds its own
+    # DSG (the data-protection officer's) commands: each module adds its own
     # subcommands and sets `run(args, settings) -> int`.
     dsg = commands.add_parser("dsg", help="data protection (DSG): access export, erasure, "
                                           "retention")
     dsg.add_subparsers(dest="dsg_command", required=True)
-    keys = commands.add_parser("keys", help="personal-data keys: status, rotate")
-    keys.add_subparsers(dest="keys_command", required=True)
+    register_keys(commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -82,7 +82,11 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as bad:  # a setting refused: named, without a traceback
+        print(f"cis: {bad}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, json=args.command != "up" or not sys.stdout.isatty())
     if args.command != "up" and not settings.has_all_urls():
         # Next to a running `cis up`: use its servers, never start a second Postgres

@@ -1,4 +1,10 @@
-"""Per-customer data keys in Postgres, wrapped by the master key, cached per process.
+"""Per-customer data keys in Postgres, wrapped by a ring of master keys, cached per process.
+
+Each row names the master key that wraps it (`master_key_id`), so a process with the
+new key and the old one in its ring opens rows on both sides of a rotation
+(`adapters.postgres.key_rotation`); rows from before key ids have none (see
+`MasterKeyRing.unwrap`). A process caches unwrapped data keys: a rotation does not
+change a data key, only its wrapping, so those stay right.
 
 Erasure destroys the wrapped key and leaves a tombstone (subject, erased_at), so a key
 is never created again for an erased customer. The cache of every process is evicted
@@ -17,32 +23,46 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
-from adapters.crypto import AESGCM, new_data_key, open_sealed, seal
+from adapters.crypto import AESGCM, MasterKeyRing, new_data_key, open_sealed, seal
 from adapters.postgres.bounded import bounded_connection, server_timeouts
-from application.keys import PersonalDataCipher, SubjectErased
+from application.keys import KeyUnavailable, PersonalDataCipher, SubjectErased
 
 __all__ = ["CREATE_KEY_TABLE", "PostgresDataKeys", "destroy_key"]
 
 log = structlog.get_logger()
 
 CHANNEL = "cis_data_key_erased"
-CREATE_KEY_TABLE = """
-CREATE TABLE IF NOT EXISTS cis_data_keys (
-    subject uuid PRIMARY KEY,
-    wrapped bytea,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    erased_at timestamptz,
-    CHECK ((wrapped IS NULL) = (erased_at IS NOT NULL))
+CREATE_KEY_TABLE = (
+    """
+    CREATE TABLE IF NOT EXISTS cis_data_keys (
+        subject uuid PRIMARY KEY,
+        wrapped bytea,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        erased_at timestamptz,
+        master_key_id text,
+        CHECK ((wrapped IS NULL) = (erased_at IS NOT NULL))
+    )
+    """,
+    # Tables from before the key ring: their rows keep NULL (wrapped before key ids).
+    # Checked first, so a migrate next to running processes takes no table lock.
+    """
+    DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'cis_data_keys'::regclass
+                       AND attname = 'master_key_id' AND NOT attisdropped) THEN
+            ALTER TABLE cis_data_keys ADD COLUMN master_key_id text;
+        END IF;
+    END $$
+    """,
 )
-"""
 _ERASED = "erased"  # cache marker: known to be erased
 
 
 class PostgresDataKeys(PersonalDataCipher):
-    def __init__(self, database_url: str, master_key: bytes,
+    def __init__(self, database_url: str, master_keys: MasterKeyRing | bytes,
                  query_timeout: float | None = None) -> None:
         self._url = database_url
-        self._master = AESGCM(master_key)
+        self._ring = (master_keys if isinstance(master_keys, MasterKeyRing)
+                      else MasterKeyRing.of(master_keys))
         bounded: dict[str, Any] = {} if query_timeout is None else {
             "connection_class": bounded_connection(query_timeout),
             "kwargs": server_timeouts(query_timeout)}
@@ -75,21 +95,25 @@ class PostgresDataKeys(PersonalDataCipher):
         if not wanted:
             return
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT subject, wrapped FROM cis_data_keys "
+            rows = conn.execute("SELECT subject, wrapped, master_key_id FROM cis_data_keys "
                                 "WHERE subject = ANY(%s)", (wanted,)).fetchall()
-        for subject, wrapped in rows:
-            self._remember(subject, self._unwrap(subject, wrapped) if wrapped else _ERASED)
+        for subject, wrapped, key_id in rows:
+            try:
+                self._remember(subject, self._unwrap(subject, wrapped, key_id)
+                               if wrapped else _ERASED)
+            except KeyUnavailable:
+                continue  # a hint only: opening that subject's data will say why
 
     def _key_for(self, subject: UUID) -> AESGCM | None:
         cached = self._cached(subject)
         if cached is not None:
             return None if cached is _ERASED else cached  # type: ignore[return-value]
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT wrapped FROM cis_data_keys WHERE subject = %s",
-                               (subject,)).fetchone()
+            row = conn.execute("SELECT wrapped, master_key_id FROM cis_data_keys "
+                               "WHERE subject = %s", (subject,)).fetchone()
         if row is None:
             return None  # never created: not cached, it may be created any moment
-        key = self._unwrap(subject, row[0]) if row[0] is not None else None
+        key = self._unwrap(subject, row[0], row[1]) if row[0] is not None else None
         self._remember(subject, key if key is not None else _ERASED)
         return key
 
@@ -97,11 +121,12 @@ class PostgresDataKeys(PersonalDataCipher):
         existing = self._key_for(subject)
         if existing is not None:
             return existing
+        key_id, wrapped = self._ring.wrap(new_data_key(), subject.bytes)
         with self._pool.connection() as conn:
             conn.execute(
-                "INSERT INTO cis_data_keys (subject, wrapped) VALUES (%s, %s) "
-                "ON CONFLICT (subject) DO NOTHING",
-                (subject, self._wrap(subject, new_data_key())),
+                "INSERT INTO cis_data_keys (subject, wrapped, master_key_id) "
+                "VALUES (%s, %s, %s) ON CONFLICT (subject) DO NOTHING",
+                (subject, wrapped, key_id),
             )
         key = self._key_for(subject)  # the winner's key when two writers raced
         if key is None:
@@ -130,11 +155,11 @@ class PostgresDataKeys(PersonalDataCipher):
             with self._lock:
                 self._cache[subject] = key
 
-    def _wrap(self, subject: UUID, key: bytes) -> bytes:
-        return seal(self._master, key, subject.bytes)
-
-    def _unwrap(self, subject: UUID, wrapped: bytes) -> AESGCM:
-        return AESGCM(open_sealed(self._master, bytes(wrapped), subject.bytes))
+    def _unwrap(self, subject: UUID, wrapped: bytes, key_id: str | None) -> AESGCM:
+        try:
+            return AESGCM(self._ring.unwrap(key_id, bytes(wrapped), subject.bytes))
+        except KeyUnavailable as unavailable:
+            raise KeyUnavailable(f"the data key of {subject}: {unavailable}") from None
 
     def _listen(self) -> None:
         while not self._closed.is_set():
@@ -164,7 +189,8 @@ def destroy_key(cursor: psycopg.Cursor[Any], subject: UUID) -> int:
     cursor's transaction: also the one writing the erasure event, so both or neither."""
     erased = cursor.execute(
         "INSERT INTO cis_data_keys (subject, wrapped, erased_at) VALUES (%s, NULL, now()) "
-        "ON CONFLICT (subject) DO UPDATE SET wrapped = NULL, erased_at = now() "
+        "ON CONFLICT (subject) DO UPDATE SET wrapped = NULL, master_key_id = NULL, "
+        "erased_at = now() "
         "WHERE cis_data_keys.erased_at IS NULL",
         (subject,),
     ).rowcount

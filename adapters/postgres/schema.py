@@ -12,7 +12,7 @@ from adapters.postgres.keys import CREATE_KEY_TABLE
 __all__ = ["create_own_tables"]
 
 _STATEMENTS = [
-    CREATE_KEY_TABLE,
+    *CREATE_KEY_TABLE,
     *CREATE_IDEMPOTENCY_TABLE,
     "CREATE SCHEMA IF NOT EXISTS read",
     """

@@ -11,13 +11,19 @@ import msgspec
 import psycopg
 import psycopg_pool
 import structlog
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    MapperDeserialisationError,
+    OperationalError,
+)
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, LitestarException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Send
 
 from application.errors import Conflict, Forbidden, NotFound
+from application.keys import KeyUnavailable
 from domain.errors import (
     CustomerErased,
     DomainError,
@@ -132,6 +138,19 @@ def _store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
                     "the database does not answer; retry shortly", headers={"Retry-After": "5"})
 
 
+def _key_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """A data key this process cannot open: its master key is missing from the ring (a
+    rotation's rollout step missed). The operator's to fix, so 503, not the client's."""
+    unavailable = next((e for e in _chain(exc) if isinstance(e, KeyUnavailable)), None)
+    if unavailable is None:
+        return _unexpected(request, exc)
+    log.error("data key unavailable", detail=str(unavailable))  # ids only, never data
+    return _problem(request, 503, "Service unavailable",
+                    "personal data cannot be opened with the configured master keys; "
+                    "the operator must fix CIS_MASTER_KEY / CIS_PREVIOUS_MASTER_KEYS",
+                    headers={"Retry-After": "60"})
+
+
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if exc.status_code >= 500:
         # Litestar's own 500s (a wiring mistake, e.g. ImproperlyConfiguredException) are
@@ -217,6 +236,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     CustomerErased: _conflict,
     DomainError: _domain,
     ServiceUnavailable: _unavailable,
+    KeyUnavailable: _key_unavailable,
+    MapperDeserialisationError: _key_unavailable,  # else a 500, as any other
     HTTPException: _http,
     Exception: _unexpected,
 }
