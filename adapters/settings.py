@@ -16,6 +16,12 @@ from pathlib import Path
 
 __all__ = ["ResolvedSettings", "Settings"]
 
+# Development defaults, marked as such in every document that names the controller:
+# production sets CIS_CONTROLLER_NAME, CIS_CONTROLLER_ADDRESS and CIS_CONTROLLER_EMAIL.
+DEV_CONTROLLER_NAME = "CIS development instance (set CIS_CONTROLLER_NAME)"
+DEV_CONTROLLER_ADDRESS = "no address configured (set CIS_CONTROLLER_ADDRESS)"
+DEV_CONTROLLER_EMAIL = "dpo@example.invalid"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -42,6 +48,10 @@ class Settings:
     max_body_bytes: int = 1_048_576  # larger request bodies get 413
     streams_per_subject: int = 5  # dashboard streams one token subject may hold open
     streams_total: int = 200  # dashboard streams one query API process holds open
+    # The controller named in access reports (revDSG Art. 25), and its DPO's address.
+    controller_name: str = DEV_CONTROLLER_NAME
+    controller_address: str = DEV_CONTROLLER_ADDRESS
+    controller_email: str = DEV_CONTROLLER_EMAIL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +80,9 @@ class Settings:
             max_body_bytes=_positive(env, "CIS_MAX_BODY_BYTES", 1_048_576),
             streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
             streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
+            controller_name=env.get("CIS_CONTROLLER_NAME") or DEV_CONTROLLER_NAME,
+            controller_address=env.get("CIS_CONTROLLER_ADDRESS") or DEV_CONTROLLER_ADDRESS,
+            controller_email=env.get("CIS_CONTROLLER_EMAIL") or DEV_CONTROLLER_EMAIL,
         )
 
     def has_all_urls(self) -> bool:
@@ -105,6 +118,9 @@ class Settings:
             "CIS_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
             "CIS_STREAMS_TOTAL": str(self.streams_total),
+            "CIS_CONTROLLER_NAME": self.controller_name,
+            "CIS_CONTROLLER_ADDRESS": self.controller_address,
+            "CIS_CONTROLLER_EMAIL": self.controller_email,
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),

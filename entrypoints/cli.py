@@ -13,6 +13,7 @@ from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
+from entrypoints.dsg_export_cli import register as register_dsg_export
 from entrypoints.http.auth import Role, issue_token
 
 __all__ = ["main"]
@@ -64,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     # subcommands and sets `run(args, settings) -> int`.
     dsg = commands.add_parser("dsg", help="data protection (DSG): access export, erasure, "
                                           "retention")
-    dsg.add_subparsers(dest="dsg_command", required=True)
+    dsg_commands = dsg.add_subparsers(dest="dsg_command", required=True)
+    register_dsg_export(dsg_commands)
     keys = commands.add_parser("keys", help="personal-data keys: status, rotate")
     keys.add_subparsers(dest="keys_command", required=True)
     token = commands.add_parser("token", help="print a bearer token")
