@@ -35,6 +35,15 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True)
 
 
+def _currency_pattern(locale: Locale) -> str:
+    """The locale's currency pattern, with a space after a leading currency code: CLDR's
+    rm_CH pattern (`¤#,##0.00`) would glue it to the figure (`CHF47 500,00`)."""
+    pattern: str = locale.currency_formats["standard"].pattern
+    if pattern.startswith("¤") and not pattern[1:2].isspace():
+        pattern = "¤\u00a0" + pattern[1:]
+    return pattern
+
+
 def render_html(report: AccessReport, language: Language) -> str:
     """The report in `language` (the person's own, unless the DPO chose another)."""
     catalogue = CATALOGUES[language]
@@ -49,10 +58,12 @@ def render_html(report: AccessReport, language: Language) -> str:
     def day(value: date | None) -> str:
         return "" if value is None else format_date(value, format="long", locale=locale)
 
+    currency = _currency_pattern(locale)
+
     def chf(rappen: int | None) -> str:
         if rappen is None:
             return ""
-        return format_currency(Decimal(rappen) / 100, "CHF", locale=locale)
+        return format_currency(Decimal(rappen) / 100, "CHF", format=currency, locale=locale)
 
     def label(group: str, code: str | None) -> str:
         return "" if code is None else labels.get(f"{group}.{code}", code)

@@ -79,6 +79,7 @@ class Texts(TypedDict):
     col_description: str
     col_rule: str
     col_due_on: str
+    col_erasure_due: str
     col_next_step: str
     col_legal_basis: str
     col_points: str

@@ -99,6 +99,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_description": "Beschreibung",
     "col_rule": "Regel",
     "col_due_on": "Fällig am",
+    "col_erasure_due": "Gelöscht ohne weitere Aktivität am",
     "col_next_step": "Nächster Schritt",
     "col_legal_basis": "Rechtsgrundlage",
     "col_points": "Punkte",

@@ -97,6 +97,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_description": "Description",
     "col_rule": "Rule",
     "col_due_on": "Due on",
+    "col_erasure_due": "Erased, without further activity, on",
     "col_next_step": "Next step",
     "col_legal_basis": "Legal basis",
     "col_points": "Points",

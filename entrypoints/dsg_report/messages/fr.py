@@ -102,6 +102,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_description": "Description",
     "col_rule": "Règle",
     "col_due_on": "Échéance",
+    "col_erasure_due": "Effacées, sans autre activité, le",
     "col_next_step": "Prochaine étape",
     "col_legal_basis": "Base juridique",
     "col_points": "Points",

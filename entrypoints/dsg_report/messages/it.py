@@ -100,6 +100,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_description": "Descrizione",
     "col_rule": "Regola",
     "col_due_on": "Scadenza",
+    "col_erasure_due": "Cancellati, senza ulteriore attività, il",
     "col_next_step": "Prossimo passo",
     "col_legal_basis": "Base giuridica",
     "col_points": "Punti",

@@ -102,6 +102,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_description": "Descripziun",
     "col_rule": "Regla",
     "col_due_on": "Scadenza",
+    "col_erasure_due": "Stizzadas, senza ulteriura activitad, ils",
     "col_next_step": "Proxim pass",
     "col_legal_basis": "Basa giuridica",
     "col_points": "Puncts",
