@@ -49,8 +49,15 @@ from domain.retention import (
     hold_for_erasure_request,
 )
 
-__all__ = ["ACTION", "AccessReports", "LeadScores", "NothingSent", "SentNotifications",
-           "StoredScore"]
+__all__ = [
+    "ACTION",
+    "AccessReports",
+    "LeadScores",
+    "NothingSent",
+    "SentNotifications",
+    "StoredScore",
+    "processing_purposes",
+]
 
 ACTION = "access_export"  # how an export reads on the access trail
 _PAGE = 500
@@ -125,7 +132,7 @@ class AccessReports:
             accesses=self._accesses(customer_id, sales),
             recipients=list(self.recipients),
             retention=self._retention(customer, customer_events, sales, now),
-            purposes=_purposes(),
+            purposes=processing_purposes(),
             events=len(customer_events) + sum(len(s) for s in sales.values()))
 
     # -- gathering -------------------------------------------------------------
@@ -255,7 +262,8 @@ def _rule(purpose: Purpose, policy: RetentionPolicy) -> str:
     return f"held for the books only: {books}"
 
 
-def _purposes() -> list[ProcessingPurpose]:
+def processing_purposes() -> list[ProcessingPurpose]:
+    """Why the data is processed, and on which legal basis."""
     return [
         ProcessingPurpose(code="prospecting", description="Advising you as a prospective "
                           "buyer of an electric vehicle: contacts, test drives, quotes.",

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from hypothesis import HealthCheck, given, strategies as st
+from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from application.services import CustomerIntelligence
 from domain.customer_facts import Channel, TouchpointKind
