@@ -66,7 +66,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "sources": "Danunder che Vossas datas derivan",
     "sources_text": "Mintga endataziun survart numna tgi che l'ha registrada e cura: il "
                     "login da la collavuratura u dal collavuratur ch'ha endatà quai che "
-                    "Vus As avais communitgà. Il num da la firma ed il UID d'ina "
+                    "Vus ans avais communitgà. Il num da la firma ed il UID d'ina "
                     "interpresa èn eventualmain vegnids controllads en il register da "
                     "commerzi (ZEFIX).",
     "none": "Nagut.",
