@@ -18,6 +18,12 @@ from adapters.crypto import parse_master_keys
 
 __all__ = ["ResolvedSettings", "Settings"]
 
+# Development defaults, marked as such in every document that names the controller:
+# production sets CIS_CONTROLLER_NAME, CIS_CONTROLLER_ADDRESS and CIS_CONTROLLER_EMAIL.
+DEV_CONTROLLER_NAME = "CIS development instance (set CIS_CONTROLLER_NAME)"
+DEV_CONTROLLER_ADDRESS = "no address configured (set CIS_CONTROLLER_ADDRESS)"
+DEV_CONTROLLER_EMAIL = "dpo@example.invalid"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -46,6 +52,10 @@ class Settings:
     streams_total: int = 200  # dashboard streams one query API process holds open
     # Master keys that still unwrap data keys (hex), while a rotation rolls out.
     previous_master_keys: tuple[str, ...] = ()
+    # The controller named in access reports (revDSG Art. 25), and its DPO's address.
+    controller_name: str = DEV_CONTROLLER_NAME
+    controller_address: str = DEV_CONTROLLER_ADDRESS
+    controller_email: str = DEV_CONTROLLER_EMAIL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +85,9 @@ class Settings:
             streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
             streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
             previous_master_keys=_master_keys(env, "CIS_PREVIOUS_MASTER_KEYS"),
+            controller_name=env.get("CIS_CONTROLLER_NAME") or DEV_CONTROLLER_NAME,
+            controller_address=env.get("CIS_CONTROLLER_ADDRESS") or DEV_CONTROLLER_ADDRESS,
+            controller_email=env.get("CIS_CONTROLLER_EMAIL") or DEV_CONTROLLER_EMAIL,
         )
 
     def has_all_urls(self) -> bool:
@@ -110,6 +123,9 @@ class Settings:
             "CIS_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
             "CIS_STREAMS_TOTAL": str(self.streams_total),
+            "CIS_CONTROLLER_NAME": self.controller_name,
+            "CIS_CONTROLLER_ADDRESS": self.controller_address,
+            "CIS_CONTROLLER_EMAIL": self.controller_email,
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),

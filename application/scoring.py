@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from domain.journey import Stage
 
-__all__ = ["LeadFeatures", "LeadScore", "score_lead"]
+__all__ = ["BUSINESS_CUSTOMER_POINTS", "LeadFeatures", "LeadScore", "score_lead",
+           "stage_points"]
 
 # Points per journey stage; the stage is the strongest signal of intent.
 _STAGE_POINTS: dict[str, int] = {
@@ -20,6 +21,7 @@ _STAGE_POINTS: dict[str, int] = {
     Stage.LOST: 0,
     Stage.DORMANT: 5,
 }
+BUSINESS_CUSTOMER_POINTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,12 @@ class LeadScore:
 def score_lead(features: LeadFeatures) -> LeadScore:
     contributions = {"stage": _STAGE_POINTS[features.stage]}
     if features.is_business:
-        contributions["business_customer"] = 5
+        contributions["business_customer"] = BUSINESS_CUSTOMER_POINTS
     score = max(0, min(100, sum(contributions.values())))
     return LeadScore(score=score, probability=round(score / 100, 2), contributions=contributions)
+
+
+def stage_points() -> dict[str, int]:
+    """The model's points per journey stage, as `score_lead` gives them: what an access
+    report (revDSG Art. 25(2)(f)) explains as the scoring logic."""
+    return dict(_STAGE_POINTS)

@@ -13,6 +13,7 @@ from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
+from entrypoints.dsg_export_cli import register as register_dsg_export
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.keys_cli import register as register_keys
 
@@ -65,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     # subcommands and sets `run(args, settings) -> int`.
     dsg = commands.add_parser("dsg", help="data protection (DSG): access export, erasure, "
                                           "retention")
-    dsg.add_subparsers(dest="dsg_command", required=True)
+    dsg_commands = dsg.add_subparsers(dest="dsg_command", required=True)
+    register_dsg_export(dsg_commands)
     register_keys(commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])

@@ -14,11 +14,13 @@ from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import bounded_async_pool, build_application
+from entrypoints.dsg_report.wiring import access_reports
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.audit import AuditController, AuditReads
 from entrypoints.query_api.audit_export import AuditExportController, ExportSource
 from entrypoints.query_api.customers import CustomersController, ScoresController
 from entrypoints.query_api.dashboards import DashboardsController
+from entrypoints.query_api.dsg_export import AccessExports, DsgExportController
 from entrypoints.query_api.journey import JourneyController
 from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStreamController
 from projections.customers import CustomerQueries
@@ -42,6 +44,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
     audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
     export_source = ExportSource(settings.database_url, settings.audit_signing_key)
+    access_exports = AccessExports(access_reports(settings, settings.database_url, audit.cis))
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
@@ -67,12 +70,13 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         settings=settings,
         handlers=[CustomersController, ScoresController, JourneyController,
                   DashboardsController, DashboardStreamController, AuditController,
-                  AuditExportController],
+                  AuditExportController, DsgExportController],
         dependencies={
             **{name: _provide(reader) for name, reader in readers.items()},
             "cache": _provide(cache),
             "audit": _provide(audit),
             "export_source": _provide(export_source),
+            "access_exports": _provide(access_exports),
         },
         refresh_lag=refresh_lag,
         state={FEED_STATE_KEY: feed},

@@ -1,0 +1,1 @@
+"""The DSG access report's wiring and its human-readable (HTML) version."""
