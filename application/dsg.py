@@ -15,14 +15,16 @@ from typing import Protocol
 from uuid import UUID
 
 from application.services import CustomerIntelligence
+from domain import events as e
 from domain.customer import BOOKS_LEGAL_BASIS
+from domain.errors import InvalidValue
 from domain.meta import EventMeta
 from domain.retention import HELD_FIELDS, RetentionFacts, RetentionPolicy, hold_for_erasure_request
 
 __all__ = ["CacheReport", "ConsumerReport", "ErasureCopies", "ErasureFacts", "ErasureReport",
-           "Erasures",
-           "FactsBehind", "HoldReport", "NotificationReport", "ReadModelReport"]
+           "Erasures", "HoldReport", "SalesSeen", "NotificationReport", "ReadModelReport"]
 
+_CONTRACT_TOPICS = (e.SaleOpened, e.SaleContractSigned)
 # What the read models do with an erasure, by read model: only `customers` shows
 # personal data; the others decode the log with personal fields left sealed.
 _READ_MODELS = {
@@ -34,9 +36,13 @@ _READ_MODELS = {
 }
 
 
-class FactsBehind(Exception):
-    """The read model that knows the customer's contracts has not reached the log's head:
-    whether a legal hold applies cannot be told yet, so nothing was erased."""
+@dataclass(frozen=True, slots=True)
+class SalesSeen:
+    """A customer's sales as a read model has them at `position`: when each contract
+    was signed (None: not signed)."""
+
+    position: int
+    contracts: dict[UUID, datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +103,8 @@ class ErasureFacts(Protocol):
     """What the erasure reads: whether a contract holds fields, and how far the log and
     the read models are."""
 
-    def latest_contract_signed_at(self, customer_id: UUID, *, up_to: int,
-                                  timeout: float) -> datetime | None:
-        """The customer's latest signed contract, from a read model that has reached
-        log position `up_to`; FactsBehind when it does not within `timeout` seconds."""
-
-    def log_head(self) -> int: ...
+    def sales_of(self, customer_id: UUID) -> SalesSeen:
+        """The customer's sales and their contracts, as of one read-model position."""
 
     def read_model_positions(self) -> dict[str, int]: ...
 
@@ -132,20 +134,20 @@ class Erasures:
         self._copies = copies
         self._policy = policy
         self._today = today
-        self._facts_timeout = facts_timeout
 
     def erase(self, customer_id: UUID, *, meta: EventMeta, reason: str,
               role: str = "dpo", hold_reason: str = "erasure request") -> ErasureReport:
         """Erase now; a second call answers the first one's report (`already_erased`)
         and writes nothing. After a crash between the stores, it finishes the rest."""
+        if not reason.strip():
+            raise InvalidValue("reason", "is required: why the data is erased")
         saved = self._copies.saved_report(customer_id)
         if saved is not None:
             return self._refreshed(replace(saved, already_erased=True))
         customer = self._cis.get_customer(customer_id)  # NotFound for an unknown id
         held_until = None
         if not customer.erased:
-            signed = self._facts.latest_contract_signed_at(
-                customer_id, up_to=self._facts.log_head(), timeout=self._facts_timeout)
+            signed = self._latest_contract(customer_id)
             facts = RetentionFacts(last_activity_at=customer.modified_on,
                                    contract_signed_at=signed)
             held_until = hold_for_erasure_request(facts, self._today(), self._policy)
@@ -170,6 +172,19 @@ class Erasures:
         report = self._refreshed(report)
         self._copies.save_report(report)
         return report
+
+    def _latest_contract(self, customer_id: UUID) -> datetime | None:
+        """When the customer's latest contract was signed: the read model's answer, plus
+        the log after its position (normally a few events; all of it when no projector
+        runs), so a contract signed a moment before the request is never missed."""
+        seen = self._facts.sales_of(customer_id)
+        contracts = dict(seen.contracts)
+        for event in self._cis.events_after(seen.position, _CONTRACT_TOPICS):
+            if type(event) is e.SaleOpened and event.customer_id == customer_id:
+                contracts.setdefault(event.originator_id, None)
+            elif type(event) is e.SaleContractSigned and event.originator_id in contracts:
+                contracts[event.originator_id] = event.timestamp
+        return max((at for at in contracts.values() if at is not None), default=None)
 
     def _refreshed(self, report: ErasureReport) -> ErasureReport:
         """The read models' part as it stands now: the projectors finish asynchronously."""

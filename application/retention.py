@@ -52,6 +52,7 @@ class Due:
     action: Action
     due_on: date
     held_until: date | None
+    last_activity_at: datetime  # as the read model had it
 
     @property
     def rule(self) -> str:
@@ -96,12 +97,14 @@ class Retention:
                 contract_signed_at=facts.contract_signed_at, erased=facts.erased,
                 held_until=facts.held_until), today, self._policy)
             if decision.action is not Action.KEEP:
-                yield _due(facts.customer_id, decision)
+                yield _due(facts, decision)
 
     def apply(self, due: Due, *, correlation_id: str) -> Outcome:
         """Carry one out, in its own transaction; refused or gone: noted, never raised."""
         meta = EventMeta(actor=RETENTION_ACTOR, correlation_id=correlation_id)
         try:
+            if due.action is not Action.END_HOLD and self._active_since(due):
+                return Outcome(due, done=False, note="active since the facts were read")
             if due.action is Action.END_HOLD:
                 self._cis.end_legal_hold(due.customer_id, today=self._today(), meta=meta,
                                          reason=due.rule)
@@ -112,10 +115,15 @@ class Retention:
             return Outcome(due, done=False, note=type(error).__name__)
         return Outcome(due, done=True)
 
+    def _active_since(self, due: Due) -> bool:
+        """The read model may lag: the customer's own latest event is the truth (from its
+        snapshot, so in constant time)."""
+        return self._cis.get_customer(due.customer_id).modified_on > due.last_activity_at
 
-def _due(customer_id: UUID, decision: Decision) -> Due:
-    return Due(customer_id, decision.purpose, decision.action, decision.due_on,
-               decision.held_until)
+
+def _due(facts: CustomerFacts, decision: Decision) -> Due:
+    return Due(facts.customer_id, decision.purpose, decision.action, decision.due_on,
+               decision.held_until, facts.last_activity_at)
 
 
 def _months_before(day: date, months: int) -> date:

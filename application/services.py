@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, Transcoder
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, get_topic
 
 from application.acting import Actor
 from application.aggregate_store import RERUNS_ON_CONCURRENT_WRITE
@@ -106,6 +107,20 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
     def close(self) -> None:
         super().close()
         self.cipher.close()
+
+    def events_after(self, position: int, types: Sequence[type[Any]],
+                     page: int = 1000) -> Iterator[Any]:
+        """The log's events of these types after `position`, in order, decoded with
+        personal fields left sealed (for decisions on facts that are not personal)."""
+        topics = [get_topic(cls) for cls in types]
+        while True:
+            notifications = self.recorder.select_notifications(
+                position + 1, page, topics=topics)
+            for notification in notifications:
+                yield self.mapper_leaving_personal_data_sealed.to_domain_event(notification)
+            if len(notifications) < page:
+                return
+            position = notifications[-1].id
 
     # -- DSG -------------------------------------------------------------------
 

@@ -51,8 +51,7 @@ class DsgServices:
 
 
 def build_dsg(settings: Settings, cis: CustomerIntelligence, *,
-              today: Callable[[], date] = _utc_today, query_timeout: float = 5.0,
-              facts_timeout: float = 5.0) -> DsgServices:
+              today: Callable[[], date] = _utc_today, query_timeout: float = 5.0) -> DsgServices:
     """`today` is the clock the policy decides by (tests move it; production: UTC)."""
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("the DSG services need CIS_DATABASE_URL and CIS_REDIS_URL")
@@ -63,6 +62,6 @@ def build_dsg(settings: Settings, cis: CustomerIntelligence, *,
     facts = RetentionFactsQueries(pool)
     policy = retention_policy(settings)
     erasures = Erasures(cis, facts, PostgresErasureCopies(pool, lambda c: evict_customer(redis, c)),
-                        policy, today=today, facts_timeout=facts_timeout)
+                        policy, today=today)
     retention = Retention(cis, erasures, facts, policy, today=today)
     return DsgServices(erasures, retention, facts, pool, redis)

@@ -3,15 +3,15 @@ read models: each customer's last activity (journeys) and latest signed contract
 dashboards' sale facts), with the legal hold of an erased one (`cis_legal_holds`,
 written in the erasure's transaction).
 
-One indexed query over these tables answers for 100,000 customers in well under a
-second; no aggregate is replayed. A read model lags the log by a little: the erasure
-waits (bounded) until the dashboards have projected the log's head before it decides
-a hold, so a contract signed a moment before the request is never missed.
+One indexed query over these tables answers for 100,000 customers; no aggregate is
+replayed. A read model lags the log by a little: the erasure adds the log after the
+read model's position (`Erasures._latest_contract`), so a contract signed a moment
+before the request is never missed, and retention checks each customer's own latest
+event before it erases (`Retention.apply`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool
 
-from application.dsg import FactsBehind
+from application.dsg import ErasureFacts, SalesSeen
 from application.retention import CustomerFacts
 from application.services import APPLICATION_NAME
 from projections.base import schema_of
@@ -29,7 +29,6 @@ from projections.base import schema_of
 __all__ = ["RetentionFactsQueries"]
 
 _READ_MODELS = ("customers", "journeys", "dashboards")
-_POLL_SECONDS = 0.05
 # Every customer a retention run may act on: quiet since `cutoff`, or held until before
 # today. Customers without any row in journeys were never registered there.
 _CANDIDATES = """
@@ -45,41 +44,28 @@ ORDER BY j.customer_id
 """
 
 
-class RetentionFactsQueries:
+class RetentionFactsQueries(ErasureFacts):
     """Sync reads (retention runs in the CLI and in worker threads of the command API)."""
 
     def __init__(self, pool: ConnectionPool[Any]) -> None:
         self._pool = pool
 
-    def log_head(self) -> int:
+    def sales_of(self, customer_id: UUID) -> SalesSeen:
+        """One statement, so the sales and the position are of one snapshot."""
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT coalesce(max(notification_id), 0) FROM cis_events"
-                               ).fetchone()
-        return int(row[0]) if row else 0
+            rows = conn.execute(
+                "SELECT t.notification_id, s.sale_id, s.contracted_at "
+                "FROM rm_dashboards.dashboards_tracking t "
+                "LEFT JOIN rm_dashboards.sale_facts s ON s.customer_id = %s "
+                "WHERE t.application_name = %s", (customer_id, APPLICATION_NAME)).fetchall()
+        if not rows:  # the read model has projected nothing yet
+            return SalesSeen(0, {})
+        return SalesSeen(int(rows[0][0] or 0),
+                         {sale: signed for _, sale, signed in rows if sale is not None})
 
     def read_model_positions(self) -> dict[str, int]:
         with self._pool.connection() as conn:
             return {name: _position(conn, name) for name in _READ_MODELS}
-
-    def wait_for(self, read_model: str, position: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._pool.connection() as conn:
-                if _position(conn, read_model) >= position:
-                    return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(_POLL_SECONDS)
-
-    def latest_contract_signed_at(self, customer_id: UUID, *, up_to: int,
-                                  timeout: float) -> datetime | None:
-        if not self.wait_for("dashboards", up_to, timeout):
-            raise FactsBehind(f"the dashboards read model has not reached log position "
-                              f"{up_to} within {timeout:g} s")
-        with self._pool.connection() as conn:
-            row = conn.execute("SELECT max(contracted_at) FROM rm_dashboards.sale_facts "
-                               "WHERE customer_id = %s", (customer_id,)).fetchone()
-        return None if row is None else row[0]
 
     def candidates(self, *, cutoff: datetime, today: date) -> Iterator[CustomerFacts]:
         """Customers quiet since before `cutoff` or whose hold ended before `today`,
