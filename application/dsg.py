@@ -22,7 +22,7 @@ from domain.meta import EventMeta
 from domain.retention import HELD_FIELDS, RetentionFacts, RetentionPolicy, hold_for_erasure_request
 
 __all__ = ["CacheReport", "ConsumerReport", "ErasureCopies", "ErasureFacts", "ErasureReport",
-           "Erasures", "HoldReport", "SalesSeen", "NotificationReport", "ReadModelReport"]
+           "Erasures", "HoldReport", "NotificationReport", "ReadModelReport", "SalesSeen"]
 
 _CONTRACT_TOPICS = (e.SaleOpened, e.SaleContractSigned)
 # What the read models do with an erasure, by read model: only `customers` shows
@@ -127,8 +127,8 @@ class Erasures:
     """Erase a customer in every store (Art. 32), keeping what the books hold (OR 958f)."""
 
     def __init__(self, cis: CustomerIntelligence, facts: ErasureFacts, copies: ErasureCopies,
-                 policy: RetentionPolicy, *, today: Callable[[], date] = lambda: datetime.now(UTC).date(),
-                 facts_timeout: float = 5.0) -> None:
+                 policy: RetentionPolicy, *,
+                 today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:
         self._cis = cis
         self._facts = facts
         self._copies = copies

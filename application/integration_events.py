@@ -184,9 +184,9 @@ IntegrationEvent = (
     CustomerRegistered | ContactChanged | AddressChanged | PreferencesChanged
     | VehicleInterestRecorded | TouchpointRecorded | TestDriveBooked | TestDriveCompleted
     | TestDriveCancelled | TestDriveMissed | ConsentGranted | ConsentWithdrawn
-    | SalespersonAssigned | PersonalDataErased | LegalHoldEnded | SaleOpened | SaleQuoted | SaleReserved
-    | SaleContractSigned | SaleDelivered | SaleCancelled | ModelListed | ModelChanged
-    | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
+    | SalespersonAssigned | PersonalDataErased | LegalHoldEnded | SaleOpened | SaleQuoted
+    | SaleReserved | SaleContractSigned | SaleDelivered | SaleCancelled | ModelListed
+    | ModelChanged | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
 )
 DECODER = msgspec.json.Decoder(IntegrationEvent)
 _AGGREGATE: dict[type[_Base], str] = {_Customer: "customer", _Sale: "sale", _Model: "vehicle_model",

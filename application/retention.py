@@ -22,8 +22,14 @@ from domain.errors import DomainError
 from domain.meta import EventMeta
 from domain.retention import Action, Decision, Purpose, RetentionFacts, RetentionPolicy, decide
 
-__all__ = ["RETENTION_ACTOR", "CustomerFacts", "Due", "Retention", "RetentionFactsSource",
-           "Outcome"]
+__all__ = [
+    "RETENTION_ACTOR",
+    "CustomerFacts",
+    "Due",
+    "Outcome",
+    "Retention",
+    "RetentionFactsSource",
+]
 
 RETENTION_ACTOR = "retention"
 

@@ -8,9 +8,9 @@ surfaces as `Conflict`, never as a lost update.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 

@@ -14,6 +14,7 @@ from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.http.auth import Role, issue_token
+from entrypoints.retention_cli import register as register_retention
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     # subcommands and sets `run(args, settings) -> int`.
     dsg = commands.add_parser("dsg", help="data protection (DSG): access export, erasure, "
                                           "retention")
-    dsg.add_subparsers(dest="dsg_command", required=True)
+    register_retention(dsg.add_subparsers(dest="dsg_command", required=True))
     keys = commands.add_parser("keys", help="personal-data keys: status, rotate")
     keys.add_subparsers(dest="keys_command", required=True)
     token = commands.add_parser("token", help="print a bearer token")

@@ -24,8 +24,9 @@ class PostgresErasureCopies(ErasureCopies):
 
     def delete_scores(self, customer_id: UUID) -> int:
         with self._pool.connection() as conn:
-            return conn.execute("DELETE FROM read.lead_scores WHERE customer_id = %s",
-                                (customer_id,)).rowcount
+            deleted: int = conn.execute("DELETE FROM read.lead_scores WHERE customer_id = %s",
+                                        (customer_id,)).rowcount
+        return deleted
 
     def evict_cache(self, customer_id: UUID) -> CacheReport:
         return self._evict(customer_id)

@@ -29,8 +29,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from adapters.postgres.idempotency import CLAIM_LOST, current_claim, record_claimed_write
 from adapters.postgres.holds import close_hold, record_hold
+from adapters.postgres.idempotency import CLAIM_LOST, current_claim, record_claimed_write
 from adapters.postgres.keys import destroy_key
 from application.services import LegalHold
 

@@ -25,7 +25,7 @@ _NOTE = ("Redis keys naming the customer; dashboard figures hold no personal dat
 def evict_customer(redis: Redis, customer_id: UUID) -> CacheReport:
     try:
         keys = list(redis.scan_iter(match=f"*{customer_id}*", count=1000))
-        evicted = int(redis.delete(*keys)) if keys else 0  # type: ignore[arg-type]
+        evicted = int(redis.delete(*keys)) if keys else 0
     except (RedisError, OSError) as error:
         return CacheReport(entries_evicted=0,
                            note=f"Redis did not answer ({type(error).__name__}): nothing "
