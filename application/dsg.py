@@ -153,7 +153,7 @@ class Erasures:
             held_until = hold_for_erasure_request(facts, self._today(), self._policy)
         erasure = self._cis.erase_with_hold(customer_id, meta=meta, reason=reason, role=role,
                                             held_until=held_until, hold_reason=hold_reason)
-        customer = self._cis.get_customer(customer_id)
+        customer = erasure.customer
         report = ErasureReport(
             customer_id=customer_id, already_erased=False, position=erasure.written.position,
             erased_at=customer.modified_on,

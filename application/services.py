@@ -144,7 +144,7 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
             customer = self.get_customer(customer_id)
             if customer.erased:
                 written = self._written_unchanged(customer)
-                return Erasure(written, key_destroyed=self.cipher.erase(customer_id))
+                return Erasure(written, self.cipher.erase(customer_id), customer)
             customer.erase_personal_data(meta=meta, held_until=held_until)
             trail = self._trail_of(customer_id, meta)
             trail.record(role=role, action="erasure", subject_kind="customers",
@@ -162,7 +162,7 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
                     raise
                 continue
             self.cipher.erase(customer_id)  # this process's cache, at once
-            return Erasure(written, key_destroyed=True)
+            return Erasure(written, True, customer)
         raise AssertionError("unreachable")
 
     def end_legal_hold(self, customer_id: UUID, *, today: date, meta: EventMeta,
@@ -194,6 +194,7 @@ class Erasure:
 
     written: Written
     key_destroyed: bool
+    customer: Customer  # as it stands after the erasure
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,11 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export"])
+    bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export", "erasure"])
     bench.add_argument("--events", type=_positive,
                        help="catch-up and audit-export: how many events to write (default "
-                            "100,000); audit-state: the events of the one customer "
-                            "(default 10,000)")
+                            "100,000); audit-state and erasure: the events of the one "
+                            "customer (default 10,000)")
     audit = commands.add_parser("audit", help="audit: state, export, verify, public-key")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
@@ -121,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             with embedded_stack(settings) as resolved:
                 if args.which == "audit-state":
                     audit_state(resolved, args.events or 10_000)
+                elif args.which == "erasure":
+                    from entrypoints.bench_erasure import erasure
+
+                    erasure(resolved, args.events or 10_000)
                 elif args.which == "audit-export":
                     audit_export(resolved, args.events or 100_000)
                 else:
