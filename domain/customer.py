@@ -361,6 +361,9 @@ class Customer(Aggregate):
             return
         if isinstance(held_until, datetime) or not isinstance(held_until, date):
             raise InvalidValue("held_until", "must be a date without a time")
+        if self.name.value is None or (self.street is not None and self.street.value is None):
+            raise InvalidTransition("the held fields cannot be read, so they cannot be kept "
+                                    "under a hold")
         hold = hold_subject_of(self.id)
         street = None if self.street is None else self.street.value
         self._personal_data_erased(

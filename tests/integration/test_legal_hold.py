@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from adapters.settings import Settings
 from application.audit import HistoryFilter
@@ -178,3 +179,19 @@ def test_retention_erases_a_lead_quiet_for_24_months_and_a_dry_run_only_lists_it
     assert (access.actor, access.role, access.action) == (RETENTION_ACTOR, RETENTION_ACTOR,
                                                           "erasure")
     assert "prospecting" in (access.reason or "")
+
+
+def test_an_erasure_stored_before_the_legal_hold_existed_still_loads(
+        app: CustomerIntelligence) -> None:
+    # A version-1 PersonalDataErased, as stored before this change: no hold fields.
+    customer = app.register_customer(**registration()).id
+    state = (b'{"meta":{"_type_":"meta","_data_":{"actor":"dora","correlation_id":"r1"}},'
+             b'"timestamp":{"_type_":"datetime_iso","_data_":"2026-11-01T10:00:00+00:00"}}')
+    app.recorder.insert_events([StoredEvent(customer, 2,
+                                            "domain.customer:Customer.PersonalDataErased",
+                                            state)])
+
+    erased = app.get_customer(customer)
+
+    assert erased.erased and not erased.held and erased.hold_subject is None
+    assert erased.name.value is None and erased.held_until is None
