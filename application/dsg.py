@@ -118,6 +118,10 @@ class ErasureCopies(Protocol):
 
     def evict_cache(self, customer_id: UUID) -> CacheReport: ...
 
+    def delete_notification_bodies(self, customer_id: UUID) -> NotificationReport:
+        """Delete the stored bodies of notifications sent to the customer (the
+        notification consumer's store, once it exists)."""
+
     def saved_report(self, customer_id: UUID) -> ErasureReport | None: ...
 
     def save_report(self, report: ErasureReport) -> None: ...
@@ -165,9 +169,7 @@ class Erasures:
                 note="a score is derived personal data: deleted now; the consumer deletes "
                      "it again when the erasure event reaches it; no score history is kept")],
             cache=self._copies.evict_cache(customer_id),
-            notifications=NotificationReport(
-                bodies_deleted=0,
-                note="no store of notification bodies exists yet: nothing to delete"),
+            notifications=self._copies.delete_notification_bodies(customer_id),
             reason=reason, actor=meta.actor)
         report = self._refreshed(report)
         self._copies.save_report(report)

@@ -11,7 +11,7 @@ import msgspec
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from application.dsg import CacheReport, ErasureCopies, ErasureReport
+from application.dsg import CacheReport, ErasureCopies, ErasureReport, NotificationReport
 
 __all__ = ["PostgresErasureCopies"]
 
@@ -30,6 +30,13 @@ class PostgresErasureCopies(ErasureCopies):
 
     def evict_cache(self, customer_id: UUID) -> CacheReport:
         return self._evict(customer_id)
+
+    def delete_notification_bodies(self, customer_id: UUID) -> NotificationReport:
+        # The place for the notification consumer's purge: until it stores bodies there
+        # is nothing to delete, and the answer says so rather than claiming a purge.
+        return NotificationReport(
+            bodies_deleted=0, note="no store of notification bodies exists yet: nothing to "
+                                   "delete")
 
     def saved_report(self, customer_id: UUID) -> ErasureReport | None:
         with self._pool.connection() as conn:
