@@ -83,7 +83,11 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:  # a setting that means nothing: say which, no traceback
+        print(f"cis: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, json=args.command != "up" or not sys.stdout.isatty())
     if args.command != "up" and not settings.has_all_urls():
         # Next to a running `cis up`: use its servers, never start a second Postgres
