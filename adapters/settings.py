@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from adapters.crypto import parse_master_keys
@@ -56,6 +57,11 @@ class Settings:
     controller_name: str = DEV_CONTROLLER_NAME
     controller_address: str = DEV_CONTROLLER_ADDRESS
     controller_email: str = DEV_CONTROLLER_EMAIL
+    # Retention (domain.retention.RetentionPolicy): months without activity, by purpose.
+    retention_prospecting_months: int = 24
+    retention_customer_care_months: int = 36
+    business_year_end: tuple[int, int] = (12, 31)  # (month, day)
+    retention_daily: bool = True  # `cis up` runs `cis dsg retention --apply` once a day
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +94,11 @@ class Settings:
             controller_name=env.get("CIS_CONTROLLER_NAME") or DEV_CONTROLLER_NAME,
             controller_address=env.get("CIS_CONTROLLER_ADDRESS") or DEV_CONTROLLER_ADDRESS,
             controller_email=env.get("CIS_CONTROLLER_EMAIL") or DEV_CONTROLLER_EMAIL,
+            retention_prospecting_months=_positive(env, "CIS_RETENTION_PROSPECTING_MONTHS", 24),
+            retention_customer_care_months=_positive(
+                env, "CIS_RETENTION_CUSTOMER_CARE_MONTHS", 36),
+            business_year_end=_month_day(env, "CIS_BUSINESS_YEAR_END", (12, 31)),
+            retention_daily=_flag(env, "CIS_RETENTION_DAILY", True),
         )
 
     def has_all_urls(self) -> bool:
@@ -126,6 +137,10 @@ class Settings:
             "CIS_CONTROLLER_NAME": self.controller_name,
             "CIS_CONTROLLER_ADDRESS": self.controller_address,
             "CIS_CONTROLLER_EMAIL": self.controller_email,
+            "CIS_RETENTION_PROSPECTING_MONTHS": str(self.retention_prospecting_months),
+            "CIS_RETENTION_CUSTOMER_CARE_MONTHS": str(self.retention_customer_care_months),
+            "CIS_BUSINESS_YEAR_END": "{:02d}-{:02d}".format(*self.business_year_end),
+            "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -159,6 +174,32 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive whole number, not {text!r}")
     return value
+
+
+def _month_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """MM-DD, a day every year has (so not 02-29)."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        month, day = (int(part) for part in text.split("-"))
+        date(2001, month, day)
+    except ValueError:
+        raise ValueError(f"{name} must be a day of the year as MM-DD (e.g. 12-31, never "
+                         f"02-29), not {text!r}") from None
+    return month, day
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = env.get(name)
+    if not text:
+        return default
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {text!r}")
 
 
 def _positive_hours(env: Mapping[str, str], name: str, default: float) -> float:

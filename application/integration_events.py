@@ -117,6 +117,10 @@ class PersonalDataErased(_Customer, frozen=True, kw_only=True, tag="personal_dat
     pass
 
 
+class LegalHoldEnded(_Customer, frozen=True, kw_only=True, tag="legal_hold_ended"):
+    """The fields the books kept after an erasure are gone too."""
+
+
 class SaleOpened(_Sale, frozen=True, kw_only=True, tag="sale_opened"):
     customer_id: UUID
     model: str
@@ -180,9 +184,9 @@ IntegrationEvent = (
     CustomerRegistered | ContactChanged | AddressChanged | PreferencesChanged
     | VehicleInterestRecorded | TouchpointRecorded | TestDriveBooked | TestDriveCompleted
     | TestDriveCancelled | TestDriveMissed | ConsentGranted | ConsentWithdrawn
-    | SalespersonAssigned | PersonalDataErased | SaleOpened | SaleQuoted | SaleReserved
-    | SaleContractSigned | SaleDelivered | SaleCancelled | ModelListed | ModelChanged
-    | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
+    | SalespersonAssigned | PersonalDataErased | LegalHoldEnded | SaleOpened | SaleQuoted
+    | SaleReserved | SaleContractSigned | SaleDelivered | SaleCancelled | ModelListed
+    | ModelChanged | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
 )
 DECODER = msgspec.json.Decoder(IntegrationEvent)
 _AGGREGATE: dict[type[_Base], str] = {_Customer: "customer", _Sale: "sale", _Model: "vehicle_model",

@@ -69,6 +69,8 @@ def _customer(event: Any, c: dict[str, Any]) -> i.IntegrationEvent | None:
             return i.SalespersonAssigned(**c, salesperson=event.salesperson)
         case e.PersonalDataErased():
             return i.PersonalDataErased(**c)
+        case e.LegalHoldEnded():
+            return i.LegalHoldEnded(**c)
     return None
 
 

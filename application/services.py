@@ -8,12 +8,15 @@ surfaces as `Conflict`, never as a lost update.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, Transcoder
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, get_topic
 
 from application.acting import Actor
 from application.aggregate_store import RERUNS_ON_CONCURRENT_WRITE
@@ -32,11 +35,11 @@ from application.transcodings import (
 )
 from application.written import Written
 from domain.catalogue import CantonIncentive, VehicleModel
-from domain.customer import Customer
+from domain.customer import BOOKS_LEGAL_BASIS, Customer
 from domain.meta import EventMeta
 from domain.sale import Sale
 
-__all__ = ["APPLICATION_NAME", "Actor", "CustomerIntelligence", "Written"]
+__all__ = ["APPLICATION_NAME", "Actor", "CustomerIntelligence", "Erasure", "LegalHold", "Written"]
 
 APPLICATION_NAME = "cis"
 # A snapshot every this many events: rebuilding any version replays fewer than that.
@@ -105,32 +108,102 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
         super().close()
         self.cipher.close()
 
+    def events_after(self, position: int, types: Sequence[type[Any]],
+                     page: int = 1000) -> Iterator[Any]:
+        """The log's events of these types after `position`, in order, decoded with
+        personal fields left sealed (for decisions on facts that are not personal)."""
+        topics = [get_topic(cls) for cls in types]
+        while True:
+            notifications = self.recorder.select_notifications(
+                position + 1, page, topics=topics)
+            for notification in notifications:
+                yield self.mapper_leaving_personal_data_sealed.to_domain_event(notification)
+            if len(notifications) < page:
+                return
+            position = notifications[-1].id
+
     # -- DSG -------------------------------------------------------------------
 
     def erase_customer(self, customer_id: UUID, *, meta: EventMeta,
                        reason: str | None = None) -> Written:
+        """Erase everything at once, no hold (see `application.dsg.Erasures`, which
+        decides the books' hold first)."""
+        return self.erase_with_hold(customer_id, meta=meta, reason=reason).written
+
+    def erase_with_hold(self, customer_id: UUID, *, meta: EventMeta, reason: str | None = None,
+                        role: str = "dpo", held_until: date | None = None,
+                        hold_reason: str = "erasure request") -> Erasure:
         """DSG erasure: record it (and, in the same transaction, on the customer's access
-        trail), then destroy the customer's data key.
+        trail, and the legal hold when `held_until` is given), then destroy the
+        customer's data key in that transaction too.
 
         Safe to repeat: when the event was written but the key survived a crash, a
         second call destroys the key without writing another event.
         """
         for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
             customer = self.get_customer(customer_id)
-            written = self._written_unchanged(customer)
             if customer.erased:
-                break
-            customer.erase_personal_data(meta=meta)
+                written = self._written_unchanged(customer)
+                return Erasure(written, self.cipher.erase(customer_id), customer)
+            customer.erase_personal_data(meta=meta, held_until=held_until)
             trail = self._trail_of(customer_id, meta)
-            trail.record(role="dpo", action="erasure", subject_kind="customers",
+            trail.record(role=role, action="erasure", subject_kind="customers",
                          reason=reason, meta=meta)
+            hold = None if customer.hold_subject is None or customer.held_until is None else \
+                LegalHold(customer_id, customer.hold_subject, customer.held_until,
+                          customer.hold_basis or BOOKS_LEGAL_BASIS, hold_reason)
             # The key goes in the event's transaction (the recorder's `destroy_key`): an
             # erasure that is answered as written has destroyed it, too.
             try:
-                written = self._save(trail, customer, destroy_key=customer_id)
-                break
+                written = self._save(trail, customer, destroy_key=customer_id,
+                                     record_hold=hold)
             except Conflict:  # a look recorded on the trail at the same moment: again
                 if attempt > RERUNS_ON_CONCURRENT_WRITE:
                     raise
-        self.cipher.erase(customer_id)
-        return written
+                continue
+            self.cipher.erase(customer_id)  # this process's cache, at once
+            return Erasure(written, True, customer)
+        raise AssertionError("unreachable")
+
+    def end_legal_hold(self, customer_id: UUID, *, today: date, meta: EventMeta,
+                       reason: str, role: str = "retention") -> Written:
+        """The books' hold has run out: the held fields go too. The hold key is destroyed
+        in the event's transaction, which also records it on the access trail and
+        closes the hold's row."""
+        for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
+            customer = self.get_customer(customer_id)
+            subject = customer.end_legal_hold(today=today, meta=meta)
+            trail = self._trail_of(customer_id, meta)
+            trail.record(role=role, action="hold_ended", subject_kind="customers",
+                         reason=reason, meta=meta)
+            try:
+                written = self._save(trail, customer, destroy_key=subject,
+                                     end_hold=customer_id)
+            except Conflict:
+                if attempt > RERUNS_ON_CONCURRENT_WRITE:
+                    raise
+                continue
+            self.cipher.erase(subject)
+            return written
+        raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What `erase_with_hold` did: the write, and whether this call destroyed the key."""
+
+    written: Written
+    key_destroyed: bool
+    customer: Customer  # as it stands after the erasure
+
+
+@dataclass(frozen=True, slots=True)
+class LegalHold:
+    """A customer's held fields, sealed under `hold_subject`'s key until `held_until`
+    (its last day); kept in a table of its own so retention finds due holds at once."""
+
+    customer_id: UUID
+    hold_subject: UUID
+    held_until: date
+    basis: str
+    reason: str

@@ -7,9 +7,9 @@ them with this customer's key. After `erase_personal_data` every command is refu
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -40,7 +40,7 @@ from domain.values import (
     check_postal_code_in_canton,
 )
 
-__all__ = ["Customer"]
+__all__ = ["BOOKS_LEGAL_BASIS", "Customer", "hold_subject_of"]
 
 MAX_NOTE_LENGTH = 2000
 MAX_STREET_LENGTH = 200
@@ -50,10 +50,26 @@ MAX_COMPANY_NAME_LENGTH = 200
 # `TestDriveBooked` is a fact, however old.
 BOOKING_LATE_BY = timedelta(days=30)
 BOOKING_AHEAD_BY = timedelta(days=730)
+# Why the held fields outlive an erasure: Swiss accounting law's record keeping.
+BOOKS_LEGAL_BASIS = "OR Art. 958f"
+_HOLD_NAMESPACE = uuid5(NAMESPACE_URL, "https://cis.example/legal-hold")
+
+
+def hold_subject_of(customer_id: UUID) -> UUID:
+    """The subject whose key seals a customer's held fields: derived, so a repeated
+    erasure finds the same one, and apart from the customer's own key, which the
+    erasure destroys."""
+    return uuid5(_HOLD_NAMESPACE, customer_id.hex)
 
 
 class Customer(Aggregate):
     """Registered once; every later change is an event on it."""
+
+    # The legal hold, set by an erasure under hold; class defaults for customers
+    # restored from snapshots taken before the hold existed.
+    hold_subject: UUID | None = None
+    held_until: date | None = None
+    hold_basis: str | None = None
 
     class Registered(Aggregate.Created):
         """Version 2 added kind, phone, street, company and salesperson, and sealed the
@@ -316,22 +332,84 @@ class Customer(Aggregate):
     def _salesperson_assigned(self, *, salesperson: str, meta: EventMeta) -> None:
         self.salesperson = salesperson
 
-    # -- DSG erasure -----------------------------------------------------------
+    # -- DSG erasure and the books' legal hold ---------------------------------
 
-    def erase_personal_data(self, *, meta: EventMeta) -> None:
+    class PersonalDataErased(Aggregate.Event):
+        """Version 2 added the legal hold: the fields the books must keep (OR Art. 958f),
+        sealed under a key of their own (`hold_subject`), and until when."""
+
+        class_version = 2
+        meta: EventMeta
+        hold_subject: UUID | None
+        held_name: Personal[PersonName] | None
+        held_street: Personal[str] | None
+        held_until: str | None  # ISO date, the hold's last day
+        hold_basis: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(hold_subject=None, held_name=None, held_street=None, held_until=None,
+                         hold_basis=None)
+
+    def erase_personal_data(self, *, meta: EventMeta, held_until: date | None = None) -> None:
+        """Erase everything personal; with `held_until`, keep the fields the books need
+        (`HELD_FIELDS`: name and street are the personal ones) under a hold key until then."""
         self._refuse_if_erased()
-        self._personal_data_erased(meta=meta)
+        if held_until is None:
+            self._personal_data_erased(meta=meta, hold_subject=None, held_name=None,
+                                       held_street=None, held_until=None, hold_basis=None)
+            return
+        if isinstance(held_until, datetime) or not isinstance(held_until, date):
+            raise InvalidValue("held_until", "must be a date without a time")
+        if self.name.value is None or (self.street is not None and self.street.value is None):
+            raise InvalidTransition("the held fields cannot be read, so they cannot be kept "
+                                    "under a hold")
+        hold = hold_subject_of(self.id)
+        street = None if self.street is None else self.street.value
+        self._personal_data_erased(
+            meta=meta, hold_subject=hold, held_name=Personal(hold, self.name.value),
+            held_street=_personal(hold, street), held_until=held_until.isoformat(),
+            hold_basis=BOOKS_LEGAL_BASIS)
 
-    @event("PersonalDataErased")
-    def _personal_data_erased(self, *, meta: EventMeta) -> None:
+    @event(PersonalDataErased)
+    def _personal_data_erased(
+        self, *, meta: EventMeta, hold_subject: UUID | None,
+        held_name: Personal[PersonName] | None, held_street: Personal[str] | None,
+        held_until: str | None, hold_basis: str | None,
+    ) -> None:
         redacted: Personal[Any] = Personal(self.id, None)
-        self.name = redacted
+        self.name = held_name if held_name is not None else redacted
         self.email = redacted
         self.phone = None
-        self.street = None
+        self.street = held_street
         if self.company is not None and self.company.contact is not None:
             self.company = Company(self.company.name, self.company.uid, redacted)
         self.erased = True
+        self.hold_subject = hold_subject
+        self.held_until = None if held_until is None else date.fromisoformat(held_until)
+        self.hold_basis = hold_basis
+
+    @property
+    def held(self) -> bool:
+        """Erased, with the books' fields still kept under a hold."""
+        return self.erased and self.held_until is not None
+
+    def end_legal_hold(self, *, today: date, meta: EventMeta) -> UUID:
+        """End the books' hold once it has run out; answers the hold key's subject,
+        which the caller destroys with this event."""
+        if not self.held or self.hold_subject is None or self.held_until is None:
+            raise InvalidTransition(f"customer {self.id} has no legal hold")
+        if today <= self.held_until:
+            raise InvalidTransition(f"the legal hold runs until {self.held_until.isoformat()}")
+        subject = self.hold_subject
+        self._legal_hold_ended(hold_subject=subject, meta=meta)
+        return subject
+
+    @event("LegalHoldEnded")
+    def _legal_hold_ended(self, *, hold_subject: UUID, meta: EventMeta) -> None:
+        self.name = Personal(hold_subject, None)
+        self.street = None
+        self.held_until = None
 
     # -- rules -----------------------------------------------------------------
 

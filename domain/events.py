@@ -26,6 +26,7 @@ __all__ = [
     "IncentiveChanged",
     "IncentiveDeclared",
     "IncentiveEnded",
+    "LegalHoldEnded",
     "ModelChanged",
     "ModelListed",
     "ModelWithdrawn",
@@ -70,6 +71,7 @@ ConsentGranted: Event = _customer.ConsentGranted
 ConsentWithdrawn: Event = _customer.ConsentWithdrawn
 SalespersonAssigned: Event = _customer.SalespersonAssigned
 PersonalDataErased: Event = _customer.PersonalDataErased
+LegalHoldEnded: Event = _customer.LegalHoldEnded
 
 SaleOpened: Event = _sale.Opened
 SaleQuoted: Event = _sale.Quoted
@@ -89,7 +91,7 @@ CUSTOMER_EVENTS: tuple[Event, ...] = (
     CustomerRegistered, ContactChanged, AddressChanged, PreferencesChanged,
     VehicleInterestRecorded, TouchpointRecorded, TestDriveBooked, TestDriveCompleted,
     TestDriveCancelled, TestDriveMissed, ConsentGranted, ConsentWithdrawn, SalespersonAssigned,
-    PersonalDataErased,
+    PersonalDataErased, LegalHoldEnded,
 )
 SALE_EVENTS: tuple[Event, ...] = (
     SaleOpened, SaleQuoted, SaleReserved, SaleContractSigned, SaleDelivered, SaleCancelled,

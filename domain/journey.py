@@ -55,7 +55,7 @@ _CUSTOMER_STAGE: dict[type, Stage] = {
     e.TestDriveBooked: Stage.TEST_DRIVE,
     e.TestDriveCompleted: Stage.TEST_DRIVE,
 }
-_QUIET = {e.PersonalDataErased}  # no sign of interest from the customer
+_QUIET = {e.PersonalDataErased, e.LegalHoldEnded}  # no sign of interest from the customer
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.dsg_export_cli import register as register_dsg_export
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.keys_cli import register as register_keys
+from entrypoints.retention_cli import register as register_retention
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
@@ -53,11 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     consume.add_argument("which", choices=["scoring"])
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export"])
+    bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export", "erasure"])
     bench.add_argument("--events", type=_positive,
                        help="catch-up and audit-export: how many events to write (default "
-                            "100,000); audit-state: the events of the one customer "
-                            "(default 10,000)")
+                            "100,000); audit-state and erasure: the events of the one "
+                            "customer (default 10,000)")
     audit = commands.add_parser("audit", help="audit: state, export, verify, public-key")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                                           "retention")
     dsg_commands = dsg.add_subparsers(dest="dsg_command", required=True)
     register_dsg_export(dsg_commands)
+    register_retention(dsg_commands)
     register_keys(commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -126,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             with embedded_stack(settings) as resolved:
                 if args.which == "audit-state":
                     audit_state(resolved, args.events or 10_000)
+                elif args.which == "erasure":
+                    from entrypoints.bench_erasure import erasure
+
+                    erasure(resolved, args.events or 10_000)
                 elif args.which == "audit-export":
                     audit_export(resolved, args.events or 100_000)
                 else:

@@ -34,6 +34,9 @@ WORKERS: tuple[tuple[str, ...], ...] = (
     ("api", "command"),
     ("api", "query"),
 )
+# Retention once a day (the first run a minute after start); CIS_RETENTION_DAILY=false
+# leaves it out.
+DAILY_RETENTION = ("dsg", "retention", "--daily")
 
 
 def run_up(settings: Settings, *, demo: bool = False) -> int:
@@ -44,7 +47,8 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         migrate(resolved)
         if demo:
             _load_demo_once(resolved)
-        children = [Supervised(" ".join(args), _spawner(args, resolved)) for args in WORKERS]
+        workers = (*WORKERS, DAILY_RETENTION) if resolved.retention_daily else WORKERS
+        children = [Supervised(" ".join(args), _spawner(args, resolved)) for args in workers]
         for child in children:
             child.start()
         # Supervised from the start, each child on its own budget: one that keeps

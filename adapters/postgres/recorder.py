@@ -12,7 +12,8 @@ Writing is the library's too, with three additions in its transaction, passed th
 the library passes a process application's tracking record (keyword arguments of
 `save`, read in `_insert_events`): the answer of the command under an idempotency claim
 (`current_claim`), so the events land only with it; a data key to destroy with the
-erasure event (`destroy_key`); and the id the command reports (`answer_id`). A write
+erasure event (`destroy_key`); a legal hold to record with it (`record_hold`) or to
+close with the hold's end (`end_hold`); and the id the command reports (`answer_id`). A write
 is never retried here: after a lost COMMIT a retry cannot know whether the first landed.
 """
 
@@ -28,8 +29,10 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.postgres.holds import close_hold, record_hold
 from adapters.postgres.idempotency import CLAIM_LOST, current_claim, record_claimed_write
 from adapters.postgres.keys import destroy_key
+from application.services import LegalHold
 
 __all__ = ["ClaimLost", "PagedApplicationRecorder"]
 
@@ -57,6 +60,12 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
         subject: UUID | None = kwargs.get("destroy_key")
         if subject is not None:
             destroy_key(curs, subject)
+        hold: LegalHold | None = kwargs.get("record_hold")
+        if hold is not None:
+            record_hold(curs, hold)
+        ended: UUID | None = kwargs.get("end_hold")
+        if ended is not None:
+            close_hold(curs, ended)
 
     def _fetch_ids_after_insert_events(self, curs: psycopg.Cursor[DictRow],
                                        stored_events: Sequence[StoredEvent],

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import psycopg
 
+from adapters.postgres.holds import CREATE_HOLD_TABLES
 from adapters.postgres.idempotency import CREATE_IDEMPOTENCY_TABLE
 from adapters.postgres.keys import CREATE_KEY_TABLE
 
@@ -14,6 +15,7 @@ __all__ = ["create_own_tables"]
 _STATEMENTS = [
     *CREATE_KEY_TABLE,
     *CREATE_IDEMPOTENCY_TABLE,
+    *CREATE_HOLD_TABLES,
     "CREATE SCHEMA IF NOT EXISTS read",
     """
     CREATE TABLE IF NOT EXISTS read.lead_scores (

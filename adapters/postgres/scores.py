@@ -43,3 +43,18 @@ class ScoreStore:
                 (customer_id, score.score, score.probability, Jsonb(score.contributions), position),
             )
             return True
+
+    async def forget_once(self, consumer: str, event_id: UUID, customer_id: UUID) -> bool:
+        """On the erasure event: delete the customer's score (the erasure deleted it
+        already; this covers a score written from events the relay published late)."""
+        async with self._pool.connection() as conn, conn.transaction():
+            inserted = await conn.execute(
+                "INSERT INTO read.consumer_inbox (consumer, event_id) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (consumer, event_id),
+            )
+            if inserted.rowcount == 0:
+                return False
+            await conn.execute("DELETE FROM read.lead_scores WHERE customer_id = %s",
+                               (customer_id,))
+            return True

@@ -16,6 +16,7 @@ from entrypoints.command_api.customers import CustomerCommands
 from entrypoints.command_api.dsg import DsgCommands
 from entrypoints.command_api.reference import ReferenceCommands
 from entrypoints.command_api.sales import SaleCommands
+from entrypoints.dsg_wiring import build_dsg
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.idempotency import IdempotencyMiddleware
 
@@ -30,6 +31,7 @@ CLAIM_TIMEOUT_SECONDS = 1.5
 
 def create_command_app(settings: ResolvedSettings) -> Litestar:
     cis = build_application(settings, pool_size=10, query_timeout=QUERY_TIMEOUT_SECONDS)
+    dsg = build_dsg(settings, cis, query_timeout=QUERY_TIMEOUT_SECONDS)
     register_cache = guarded_redis(settings.redis_url)  # fails fast while Redis is down
     company_register = ZefixRegistry(settings.zefix_url, register_cache,
                                      username=settings.zefix_user,
@@ -45,6 +47,7 @@ def create_command_app(settings: ResolvedSettings) -> Litestar:
         await pool.close()
         await company_register.aclose()
         await register_cache.aclose()
+        dsg.close()
         cis.close()
 
     return build_litestar(
@@ -52,7 +55,9 @@ def create_command_app(settings: ResolvedSettings) -> Litestar:
         settings=settings,
         handlers=[CustomerCommands, TestDriveCommands, SaleCommands, ReferenceCommands,
                   DsgCommands, CompanyLookup],
-        dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False)},
+        dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False),
+                      "erasures": Provide(lambda: dsg.erasures, use_cache=True,
+                                          sync_to_thread=False)},
         api_middleware=[IdempotencyMiddleware],
         state={"idempotency": IdempotencyStore(pool), "company_register": company_register},
         on_startup=[open_pool],

@@ -5,22 +5,44 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, post
-from litestar.params import Parameter
 
-from application.services import CustomerIntelligence
+from application.dsg import ErasureReport, Erasures
 from domain.audit_trail import MAX_REASON_LENGTH
-from entrypoints.command_api.commanding import execute, meta_of
+from entrypoints.command_api.commanding import in_worker_thread, meta_of
 from entrypoints.http.auth import Caller, Role, require_roles
-from entrypoints.http.bodies import WrittenBody
 from entrypoints.http.openapi import command_responses
 
-__all__ = ["DsgCommands"]
+__all__ = ["DsgCommands", "EraseCustomer"]
 
-# Why the DPO acts: kept on the customer's access trail with the erasure (issue 11).
-Reason = Annotated[str, Parameter(min_length=1, max_length=MAX_REASON_LENGTH,
-                                  description="Why (e.g. 'request of 2026-11-30, art. 32 DSG'); "
-                                  "kept on the customer's access trail.")]
+
+class EraseCustomer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Why the DPO erases: kept on the customer's access trail with the erasure."""
+
+    reason: Annotated[str, msgspec.Meta(
+        min_length=1, max_length=MAX_REASON_LENGTH,
+        examples=["request of 2026-11-30, art. 32 DSG"])]
+
+
+_DESCRIPTION = """Role: dpo. Erases the customer's personal data in every store and
+answers what was removed in each (no personal value in the answer):
+
+- `data_key`: `destroyed` (in the transaction of the `PersonalDataErased` event; every
+  past event stays readable with its personal fields redacted) or `already destroyed`.
+- `hold`: null, or the fields the books keep (OR Art. 958f: a signed contract, 10 years
+  from the end of its business year) sealed under a separate hold key, `held_until` (the
+  hold's last day) and `legal_basis`; `cis dsg retention --apply` ends it after that.
+- `read_models`: per read model what happens and whether its projector has projected
+  the erasure at `position` yet (`customers` nulls the personal columns asynchronously;
+  `journeys` and `dashboards` hold no personal data).
+- `consumers`: the scoring consumer's rows deleted (a score is derived personal data).
+- `cache`: Redis entries naming the customer evicted (dashboards hold no personal data).
+- `notifications`: stored notification bodies deleted (no such store exists yet: 0).
+
+`reason` is recorded on the customer's access trail in the erasure's transaction, with
+the caller. Idempotent: a repeated request answers 200 with the first answer and
+`already_erased: true`, and writes nothing."""
 
 
 class DsgCommands(Controller):
@@ -29,12 +51,9 @@ class DsgCommands(Controller):
     guards = [require_roles(Role.DPO)]
 
     @post("/{customer_id:uuid}/erasure", status_code=200, responses=command_responses(),
-          summary="Erase a customer's personal data",
-          description="Role: dpo. Appends PersonalDataErased and destroys the customer's "
-          "data key: every past event stays readable with personal fields redacted. "
-          "Repeating it is safe. `reason` is required and recorded on the customer's "
-          "access trail in the erasure's transaction.")
+          summary="Erase a customer's personal data", description=_DESCRIPTION)
     async def erase(self, customer_id: UUID, request: Request[Caller, Any, Any],
-                    cis: CustomerIntelligence, reason: Reason) -> WrittenBody:
+                    erasures: Erasures, data: EraseCustomer) -> ErasureReport:
         meta = meta_of(request)
-        return await execute(lambda: cis.erase_customer(customer_id, meta=meta, reason=reason))
+        return await in_worker_thread(
+            lambda: erasures.erase(customer_id, meta=meta, reason=data.reason))

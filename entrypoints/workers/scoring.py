@@ -11,7 +11,11 @@ from adapters.nats.connection import connect_for_worker
 from adapters.nats.consumer import run_consumer
 from adapters.postgres.scores import ScoreStore
 from adapters.settings import ResolvedSettings
-from application.integration_events import CustomerRegistered, IntegrationEvent
+from application.integration_events import (
+    CustomerRegistered,
+    IntegrationEvent,
+    PersonalDataErased,
+)
 from application.scoring import LeadFeatures, score_lead
 from domain.journey import Stage
 from entrypoints.workers.lifecycle import until_signalled
@@ -35,6 +39,8 @@ async def run_scoring(settings: ResolvedSettings) -> None:
                     await scores.save_once(
                         CONSUMER, event.event_id, event.customer_id, score, event.position
                     )
+                case PersonalDataErased():  # a score is derived personal data
+                    await scores.forget_once(CONSUMER, event.event_id, event.customer_id)
 
         try:
             await run_consumer(nc.jetstream(), CONSUMER, handle, stopping)

@@ -135,13 +135,15 @@ async def test_only_managers_assign_and_only_the_dpo_erases(
     command_api: Any, bearer: Any, world: World
 ) -> None:
     assign = f"/api/v1/customers/{world.customer}/assignment"
-    erase = f"/api/v1/dsg/customers/{world.customer}/erasure?reason=art.%2032%20DSG"
+    erase = f"/api/v1/dsg/customers/{world.customer}/erasure"
+    why = {"reason": "art. 32 DSG"}
     assert (await command_api.post(assign, json={"salesperson": "otto"},
                                    headers=bearer(Role.SALESPERSON, "sara"))).status_code == 403
     assert (await command_api.post(assign, json={"salesperson": "otto"},
                                    headers=bearer(Role.SALES_MANAGER))).status_code == 200
-    assert (await command_api.post(erase, headers=bearer(Role.SALES_MANAGER))).status_code == 403
-    erased = await command_api.post(erase, headers=bearer(Role.DPO))
+    assert (await command_api.post(erase, json=why,
+                                   headers=bearer(Role.SALES_MANAGER))).status_code == 403
+    erased = await command_api.post(erase, json=why, headers=bearer(Role.DPO))
     assert erased.status_code == 200
     # After erasure the customer refuses commands: 409.
     after = await command_api.post(f"/api/v1/customers/{world.customer}/interests",

@@ -105,8 +105,9 @@ async def test_json_media_types_are_accepted(command_api: Any, bearer: Any,
 
 async def test_a_command_without_a_body_needs_no_content_type(command_api: Any,
                                                               bearer: Any) -> None:
-    response = await command_api.post(f"/api/v1/dsg/customers/{SOME_ID}/erasure?reason=request",
-                                      headers=bearer(Role.DPO, "dora"))
+    response = await command_api.post(
+        f"/api/v1/customers/{SOME_ID}/test-drives/{SOME_ID}/cancel",
+        headers=bearer(Role.SALES_MANAGER, "mia"))
     _problem(response, 404)
 
 

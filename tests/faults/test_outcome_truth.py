@@ -85,10 +85,11 @@ async def test_a_stalled_erasure_is_recorded_once_and_its_key_destroyed(
         async with httpx.AsyncClient(base_url=url, timeout=30) as commands:
             customer = (await commands.post("/api/v1/customers", json=CUSTOMER,
                                             headers=bearer(Role.SALES_MANAGER))).json()["id"]
-            path = f"/api/v1/dsg/customers/{customer}/erasure?reason=request"
+            path = f"/api/v1/dsg/customers/{customer}/erasure"
+            why = {"reason": "request"}
 
-            first, seconds = await _stalled_command(own, server, commands, path, None, headers)
-            final = await _follow_advice(commands, path, None, headers, first)
+            first, seconds = await _stalled_command(own, server, commands, path, why, headers)
+            final = await _follow_advice(commands, path, why, headers, first)
 
     assert _events(own, customer, "PersonalDataErased") == 1
     assert final.status_code == 200

@@ -6,17 +6,18 @@ every event recorded so far rebuilds an equal customer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from domain.customer import Customer
+from domain.customer import Customer, hold_subject_of
 from domain.customer_facts import Channel, ConsentPurpose, TestDriveStatus, TouchpointKind
-from domain.errors import DomainError
+from domain.errors import CustomerErased, DomainError
 from domain.ids import CustomerID
 from domain.values import ModelCode
 from tests.factories import META, registration
@@ -26,11 +27,13 @@ WHEN = datetime(2026, 12, 1, 10, tzinfo=UTC)
 
 
 class CustomerMachine(RuleBasedStateMachine):
-    @initialize()
-    def register(self) -> None:
-        self.customer = Customer.register(customer_id=CustomerID(uuid4()), **registration())
+    @initialize(street=st.none() | st.just("Hauptgasse 1"))
+    def register(self, street: str | None) -> None:
+        self.customer = Customer.register(customer_id=CustomerID(uuid4()),
+                                          **registration(street=street))
         self.events: list[Any] = list(self.customer.collect_events())
         self.drives: list[UUID] = []
+        self.held: tuple[Any, Any] | None = None  # (name, street) when erased under hold
 
     def attempt(self, command: Any) -> None:
         """Run a command; a refusal must leave the customer exactly as it was."""
@@ -89,6 +92,23 @@ class CustomerMachine(RuleBasedStateMachine):
     def erase(self) -> None:
         self.attempt(lambda: self.customer.erase_personal_data(meta=META))
 
+    @rule(held_until=st.dates(date(2026, 1, 1), date(2040, 12, 31)))
+    def erase_keeping_the_books_fields(self, held_until: date) -> None:
+        kept = (self.customer.name.value,
+                None if self.customer.street is None else self.customer.street.value)
+        erased_before = self.customer.erased
+        self.attempt(lambda: self.customer.erase_personal_data(meta=META,
+                                                               held_until=held_until))
+        if not erased_before:
+            self.held = kept
+
+    @rule(today=st.dates(date(2026, 1, 1), date(2041, 12, 31)))
+    def end_hold(self, today: date) -> None:
+        held_before = self.customer.held
+        self.attempt(lambda: self.customer.end_legal_hold(today=today, meta=META))
+        if held_before and not self.customer.held:
+            self.held = None
+
     @invariant()
     def version_counts_the_events(self) -> None:
         assert self.customer.version == len(self.events)
@@ -101,10 +121,29 @@ class CustomerMachine(RuleBasedStateMachine):
             assert drive.rating is None or 1 <= drive.rating <= 5
 
     @invariant()
-    def erased_means_nothing_personal_left(self) -> None:
+    def erased_means_nothing_personal_left_but_what_the_books_hold(self) -> None:
+        customer = self.customer
+        if not customer.erased:
+            return
+        assert customer.email.redacted and customer.phone is None
+        if customer.company is not None and customer.company.contact is not None:
+            assert customer.company.contact.redacted
+        if customer.held:
+            # Exactly the held fields readable, under the hold key, until the hold ends.
+            assert self.held is not None
+            assert customer.name.subject == hold_subject_of(customer.id)
+            assert customer.name.value == self.held[0]
+            street = None if customer.street is None else customer.street.value
+            assert street == self.held[1]
+        else:
+            assert customer.name.redacted and customer.street is None
+
+    @invariant()
+    def an_erased_customer_refuses_commands(self) -> None:
         if self.customer.erased:
-            assert self.customer.name.redacted and self.customer.email.redacted
-            assert self.customer.phone is None and self.customer.street is None
+            with pytest.raises(CustomerErased):
+                self.customer.record_touchpoint(kind=TouchpointKind.CALL, channel=Channel.PHONE,
+                                                note=None, meta=META)
 
     @invariant()
     def replay_rebuilds_an_equal_customer(self) -> None:

@@ -52,7 +52,8 @@ def _every_event() -> list[Any]:
     customer.grant_consent(purpose=ConsentPurpose.MARKETING, meta=META)
     customer.withdraw_consent(purpose=ConsentPurpose.MARKETING, meta=META)
     customer.assign_salesperson(salesperson="otto", meta=META)
-    customer.erase_personal_data(meta=META)
+    customer.erase_personal_data(meta=META, held_until=date(2036, 12, 31))
+    customer.end_legal_hold(today=date(2037, 1, 1), meta=META)
     sale = Sale.open(sale_id=SaleID(uuid4()), customer_id=CustomerID(customer.id), model=model,
                      salesperson="otto", list_price=Money.chf(50_000), meta=META)
     sale.quote(price=Money.chf(49_000), discount=Money.chf(1_000), incentives=Money.zero(),

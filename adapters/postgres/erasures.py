@@ -1,0 +1,51 @@
+"""The erasure's work outside the event store, in Postgres: the scoring consumer's rows
+of the customer, and the answers of past erasures (`cis_erasures`, no personal data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from application.dsg import CacheReport, ErasureCopies, ErasureReport, NotificationReport
+
+__all__ = ["PostgresErasureCopies"]
+
+
+class PostgresErasureCopies(ErasureCopies):
+    def __init__(self, pool: ConnectionPool[Any],
+                 evict: Callable[[UUID], CacheReport]) -> None:
+        self._pool = pool
+        self._evict = evict
+
+    def delete_scores(self, customer_id: UUID) -> int:
+        with self._pool.connection() as conn:
+            deleted: int = conn.execute("DELETE FROM read.lead_scores WHERE customer_id = %s",
+                                        (customer_id,)).rowcount
+        return deleted
+
+    def evict_cache(self, customer_id: UUID) -> CacheReport:
+        return self._evict(customer_id)
+
+    def delete_notification_bodies(self, customer_id: UUID) -> NotificationReport:
+        # The place for the notification consumer's purge: until it stores bodies there
+        # is nothing to delete, and the answer says so rather than claiming a purge.
+        return NotificationReport(
+            bodies_deleted=0, note="no store of notification bodies exists yet: nothing to "
+                                   "delete")
+
+    def saved_report(self, customer_id: UUID) -> ErasureReport | None:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT report::text FROM cis_erasures WHERE customer_id = %s",
+                               (customer_id,)).fetchone()
+        return None if row is None else msgspec.json.decode(row[0], type=ErasureReport)
+
+    def save_report(self, report: ErasureReport) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("INSERT INTO cis_erasures (customer_id, report) VALUES (%s, %s) "
+                         "ON CONFLICT (customer_id) DO NOTHING",
+                         (report.customer_id, Jsonb(msgspec.to_builtins(report))))

@@ -1,0 +1,149 @@
+"""`cis bench erasure`: the DSG erasure of a customer with N events next to one with 10,
+and the raw destruction of one key row as the baseline, in one run on a fresh database.
+
+Each customer has a signed contract, so each erasure takes the longer path: the
+books' fields sealed under a new hold key, the hold recorded, the customer's key
+destroyed, the score deleted, Redis searched, the answer recorded. The dashboards read
+model is caught up first, as it is in production (the erasure reads the log only after
+its position). Timings are printed, and written as JSON to `<data dir>/bench/erasure.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+from tqdm import tqdm
+
+from adapters.postgres.keys import destroy_key
+from adapters.settings import ResolvedSettings
+from application.services import CustomerIntelligence
+from domain.customer import Customer
+from domain.customer_facts import Channel, TouchpointKind
+from domain.ids import CustomerID
+from domain.meta import EventMeta
+from domain.values import Canton, Email, Language, ModelCode, Money, PersonName, PostalCode
+from entrypoints.bench import fresh_database
+from entrypoints.bootstrap import build_application, build_projector
+from entrypoints.dsg_wiring import build_dsg
+from entrypoints.migrate import migrate
+from projections.registry import read_model
+
+__all__ = ["erasure"]
+
+META = EventMeta(actor="bench", correlation_id="bench")
+SMALL = 10
+CUSTOMERS_EACH = 5  # erasures of each size (an erasure happens once per customer)
+BASELINE_REPEATS = 15
+_SAVE_EVERY = 500
+
+
+def erasure(settings: ResolvedSettings, events: int) -> dict[str, float]:
+    with fresh_database(settings) as own:
+        return _measure(own, events)
+
+
+def _measure(own: ResolvedSettings, events: int) -> dict[str, float]:
+    migrate(own)
+    cis = build_application(own, pool_size=4)
+    dsg = build_dsg(own, cis)
+    try:
+        code = ModelCode.parse("BENCH-EV")
+        cis.put_model(code=code, name="Bench EV", list_price=Money.chf(50_000), meta=META)
+        large = [_customer(cis, code, events) for _ in range(CUSTOMERS_EACH)]
+        small = [_customer(cis, code, SMALL) for _ in range(CUSTOMERS_EACH)]
+        warm = _customer(cis, code, SMALL)
+        _catch_up_dashboards(own, cis)
+        def erase(customer: UUID) -> object:
+            return dsg.erasures.erase(customer, meta=META, reason="bench")
+
+        erase(warm)  # connections, prepared statements, caches
+        small_ms, large_ms = _medians_interleaved(erase, small, large)
+        results = {"erasure_small_ms": small_ms, "erasure_large_ms": large_ms,
+                   "raw_key_destroy_ms": _raw_destroy(own.database_url)}
+    finally:
+        dsg.close()
+        cis.close()
+    _print(events, results)
+    _write_json(own, events, results)
+    return results
+
+
+def _customer(cis: CustomerIntelligence, code: ModelCode, events: int) -> UUID:
+    customer = Customer.register(
+        customer_id=CustomerID(uuid.uuid4()), name=PersonName.parse("Bench Kunde"),
+        email=Email.parse("bench@example.ch"), postal_code=PostalCode.parse("8001"),
+        canton=Canton.parse("ZH"), language=Language.parse("de"), salesperson="bench",
+        street="Benchgasse 1", meta=META)
+    with tqdm(total=events, desc=f"customer of {events:,} events", unit="ev",
+              unit_scale=True) as bar:
+        while customer.version < events:
+            for _ in range(min(_SAVE_EVERY, events - customer.version)):
+                customer.record_touchpoint(kind=TouchpointKind.CALL, channel=Channel.PHONE,
+                                           note="bench", meta=META)
+            before = bar.n
+            cis.save(customer)
+            bar.update(customer.version - before)
+    sale = cis.open_sale(customer_id=customer.id, model=code, meta=META)
+    cis.quote_sale(sale.id, price=Money.chf(49_000), discount=Money.zero(),
+                   incentives=Money.zero(), meta=META)
+    cis.sign_contract(sale.id, final_price=Money.chf(49_000), meta=META)
+    return customer.id
+
+
+def _catch_up_dashboards(own: ResolvedSettings, cis: CustomerIntelligence) -> None:
+    head = cis.recorder.max_notification_id() or 0
+    build_projector(own, read_model("dashboards"), cis).run(threading.Event(), until=head)
+
+
+def _medians_interleaved(erase: Callable[[UUID], object], small: list[UUID],
+                         large: list[UUID]) -> tuple[float, float]:
+    """One of each size in turn, so both meet the same state of caches and pools."""
+    took: dict[str, list[float]] = {"small": [], "large": []}
+    for pair in zip(small, large, strict=True):
+        for size, customer in zip(("small", "large"), pair, strict=True):
+            start = time.perf_counter()
+            erase(customer)
+            took[size].append((time.perf_counter() - start) * 1000)
+    return statistics.median(took["small"]), statistics.median(took["large"])
+
+
+def _raw_destroy(url: str) -> float:
+    """The baseline: one key row destroyed in a transaction of its own, nothing else."""
+    took = []
+    with psycopg.connect(url) as conn:
+        for _ in range(BASELINE_REPEATS):
+            subject = uuid.uuid4()
+            conn.execute("INSERT INTO cis_data_keys (subject, wrapped) VALUES (%s, %s)",
+                         (subject, b"k" * 60))
+            conn.commit()
+            start = time.perf_counter()
+            with conn.cursor() as cursor:
+                destroy_key(cursor, subject)
+            conn.commit()
+            took.append((time.perf_counter() - start) * 1000)
+    return statistics.median(took)
+
+
+def _print(events: int, results: dict[str, float]) -> None:
+    small, large = results["erasure_small_ms"], results["erasure_large_ms"]
+    raw = results["raw_key_destroy_ms"]
+    print(f"\nDSG erasure (with a legal hold), median of {CUSTOMERS_EACH} customers each, ms:")
+    print(f"  {'':34} {f'{SMALL} events':>12} {f'{events:,} events':>14} {'ratio':>7}")
+    print(f"  {'erasure, answer included':34} {small:12.1f} {large:14.1f} {large / small:6.2f}x")
+    print(f"  {'raw: destroy one key row':34} {raw:12.1f}")
+
+
+def _write_json(own: ResolvedSettings, events: int, results: dict[str, float]) -> None:
+    path = Path(own.data_dir) / "bench" / "erasure.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"events": events, "small_events": SMALL,
+                                "customers_each": CUSTOMERS_EACH, **results}, indent=2) + "\n")
+    print(f"  written to {path}")
