@@ -42,6 +42,8 @@ class Settings:
     max_body_bytes: int = 1_048_576  # larger request bodies get 413
     streams_per_subject: int = 5  # dashboard streams one token subject may hold open
     streams_total: int = 200  # dashboard streams one query API process holds open
+    smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
+    mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +72,8 @@ class Settings:
             max_body_bytes=_positive(env, "CIS_MAX_BODY_BYTES", 1_048_576),
             streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
             streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
+            smtp_url=env.get("CIS_SMTP_URL") or None,
+            mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
         )
 
     def has_all_urls(self) -> bool:
@@ -105,6 +109,7 @@ class Settings:
             "CIS_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
             "CIS_STREAMS_TOTAL": str(self.streams_total),
+            "CIS_MAIL_FROM": self.mail_from,
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -112,6 +117,7 @@ class Settings:
             ("CIS_DATABASE_URL", self.database_url),
             ("CIS_NATS_URL", self.nats_url),
             ("CIS_REDIS_URL", self.redis_url),
+            ("CIS_SMTP_URL", self.smtp_url),
         )
         env.update({key: value for key, value in optional if value})
         return env

@@ -111,6 +111,7 @@ class SaleFacts:
 
     customer_id: UUID
     model: str
+    list_price: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +169,8 @@ def _about_sale(event: i.SaleQuoted | i.SaleContractSigned | i.SaleDelivered,
     match event:
         case i.SaleQuoted():
             template = Template.QUOTE
-            details.update(price=event.price, discount=event.discount,
-                           incentives=event.incentives)
+            details.update(list_price=sale.list_price, price=event.price,
+                           discount=event.discount, incentives=event.incentives)
         case i.SaleContractSigned():
             template = Template.CONTRACT
             details.update(final_price=event.final_price)

@@ -148,7 +148,7 @@ class NotificationStore:
             cursor = await conn.execute(
                 "SELECT min(next_attempt_at) FROM notify.outbox WHERE status = 'pending'")
             found = await cursor.fetchone()
-            return None if found is None else found[0]  # type: ignore[no-any-return]
+            return None if found is None else found[0]
 
     @asynccontextmanager
     async def due(self, now: datetime) -> AsyncIterator[Due | None]:

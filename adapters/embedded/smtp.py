@@ -1,0 +1,28 @@
+"""The embedded SMTP sink (adapters.smtp.sink) as a child process, on a free port."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from adapters.embedded.process import ServerProcess, free_port, wait_for_port
+
+__all__ = ["mail_dir", "start_smtp_sink"]
+
+
+def mail_dir(data_dir: Path) -> Path:
+    """Where the sink keeps the messages it accepted: `<data dir>/mail/`."""
+    return data_dir / "mail"
+
+
+def start_smtp_sink(data_dir: Path, host: str = "127.0.0.1",
+                    port: int | None = None) -> tuple[ServerProcess, str]:
+    port = port or free_port(host)
+    server = ServerProcess(
+        "smtp",
+        [sys.executable, "-m", "adapters.smtp.sink", "--dir", str(mail_dir(data_dir)),
+         "--host", host, "--port", str(port)],
+        data_dir / "logs" / "smtp.log",
+    )
+    wait_for_port(host, port, 30.0, server.process)
+    return server, f"smtp://{host}:{port}"
