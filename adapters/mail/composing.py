@@ -27,8 +27,8 @@ def compose(rendered: Rendered, *, sender: str, to_name: str | None, to_email: s
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    message["Content-Language"] = language  # after the parts: set_content drops Content-*
     return message

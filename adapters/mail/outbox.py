@@ -75,7 +75,7 @@ class Dispatcher:
                  give_up_after: timedelta = timedelta(days=1)) -> None:
         self._store, self._app, self._sender = store, app, sender
         self._mail_from, self._domain = mail_from, domain_of(mail_from)
-        self._dead_letter, self._clock = dead_letter, clock
+        self._dead_letter, self.clock = dead_letter, clock
         self._renderer = renderer or Renderer()
         self._give_up_after = give_up_after
         self._wake = asyncio.Event()
@@ -105,7 +105,7 @@ class Dispatcher:
         """Send every row due now; how many were sent."""
         sent = 0
         while not self._blocked():
-            async with self._store.due(self._clock()) as due:
+            async with self._store.due(self.clock()) as due:
                 if due is None:
                     return sent
                 if await self._send(due):
@@ -113,7 +113,7 @@ class Dispatcher:
         return sent
 
     def _blocked(self) -> bool:
-        return self._blocked_until is not None and self._clock() < self._blocked_until
+        return self._blocked_until is not None and self.clock() < self._blocked_until
 
     async def _until_next(self) -> float:
         next_at = await self._store.next_attempt_at()
@@ -121,10 +121,10 @@ class Dispatcher:
             next_at = max(next_at or self._blocked_until, self._blocked_until)
         if next_at is None:
             return _SAFETY_WAKE
-        return min(_SAFETY_WAKE, max(0.0, (next_at - self._clock()).total_seconds()))
+        return min(_SAFETY_WAKE, max(0.0, (next_at - self.clock()).total_seconds()))
 
     async def _send(self, due: Due) -> bool:
-        row, now = due.row, self._clock()
+        row, now = due.row, self.clock()
         recipient = await asyncio.to_thread(self._recipient, row.customer_id)
         reason = "unknown customer" if recipient is None else refusal(
             row.template, recipient, now=now, test_drive_id=row.test_drive_id,
