@@ -60,6 +60,7 @@ class Harness:
     js: JetStreamContext
     worker: NotificationWorker
     mail_dir: Path
+    durable: str = ""
     published: int = 0
     encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
 
@@ -74,8 +75,11 @@ class Harness:
             self.published = notification.id
             if event is None:
                 continue
+            # The relay's header is the event id; reference data has the same ids in
+            # every test's fresh store (a canton's incentive), which JetStream would
+            # drop as duplicates across tests: the harness's own prefix keeps them apart.
             await self.js.publish(subject_of(event), self.encoder.encode(event),
-                                  headers={"Nats-Msg-Id": str(event.event_id)})
+                                  headers={"Nats-Msg-Id": f"{self.durable}/{event.event_id}"})
             sent.append(event)
         return sent
 
@@ -86,6 +90,18 @@ class Harness:
                 "SELECT template, status FROM notify.outbox WHERE customer_id = %s "
                 "ORDER BY template", (customer_id,))
             return [(template, status) for template, status in await cursor.fetchall()]
+
+    async def consumed(self, events: list[Any]) -> None:
+        """Wait until the consumer has handled the last of `events` (it is in the inbox;
+        only events that change something are recorded there)."""
+        last = events[-1].event_id
+
+        async def handled() -> bool:
+            async with await _connect(self.settings) as conn:
+                cursor = await conn.execute(
+                    "SELECT 1 FROM read.consumer_inbox WHERE event_id = %s", (last,))
+                return await cursor.fetchone() is not None
+        await wait_for(handled)
 
     async def templates_of(self, customer_id: uuid.UUID) -> dict[str, Template]:
         """Message-ID -> template of the customer's sent messages."""
@@ -141,17 +157,22 @@ def mails_to(mail_dir: Path, address: str) -> list[EmailMessage]:
 
 @asynccontextmanager
 async def running_notifications(settings: Settings, smtp_url: str, mail_dir: Path, *,
-                                clock: Callable[[], datetime] | None = None
-                                ) -> AsyncIterator[Harness]:
-    own = await asyncio.to_thread(own_store, settings, smtp_url=smtp_url)
+                                clock: Callable[[], datetime] | None = None,
+                                store: Settings | None = None, durable: str | None = None,
+                                keep: bool = False) -> AsyncIterator[Harness]:
+    """`store`: go on with the event store of an earlier harness (a restart), else a
+    fresh one; `durable`: the consumer of that earlier run; `keep`: leave the consumer
+    in place for a restart."""
+    own = store or await asyncio.to_thread(own_store, settings, smtp_url=smtp_url)
     app = build_application(own, pool_size=3)
     assert own.nats_url and own.database_url
     nc = await nats.connect(own.nats_url)
     js = nc.jetstream()
-    durable = f"notify_{uuid.uuid4().hex[:8]}"
-    # From the test's own messages on: the stream holds every other test's too.
-    await js.add_consumer(EVENTS_STREAM, config=dataclasses.replace(
-        consumer_config(durable), deliver_policy=DeliverPolicy.NEW))
+    restarted = durable is not None
+    durable = durable or f"notify_{uuid.uuid4().hex[:8]}"
+    if not restarted:  # from the test's own messages on: the stream holds every test's
+        await js.add_consumer(EVENTS_STREAM, config=dataclasses.replace(
+            consumer_config(durable), deliver_policy=DeliverPolicy.NEW))
     pool = AsyncConnectionPool(own.database_url, min_size=1, max_size=4, open=False)
     await pool.open()
     kwargs = {} if clock is None else {"clock": clock}
@@ -159,11 +180,12 @@ async def running_notifications(settings: Settings, smtp_url: str, mail_dir: Pat
     stopping = asyncio.Event()
     task = asyncio.create_task(worker.run(stopping, durable))
     try:
-        yield Harness(own, app, js, worker, mail_dir)
+        yield Harness(own, app, js, worker, mail_dir, durable=durable)
     finally:
         stopping.set()
         await task
-        await js.delete_consumer(EVENTS_STREAM, durable)
+        if not keep:
+            await js.delete_consumer(EVENTS_STREAM, durable)
         await pool.close()
         await nc.close()
         app.close()

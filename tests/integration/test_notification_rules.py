@@ -1,0 +1,244 @@
+"""Who gets which mail, when: reminders, consent, erasure, duplicates, SMTP outages.
+
+Each test runs the notification consumer against an event store of its own, real
+NATS and our aiosmtpd sink; the sender's clock is set by the test, never slept on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import psycopg
+import pytest
+
+from adapters.embedded.smtp import mail_dir, start_smtp_sink
+from adapters.postgres.notifications import purge_customer, sent_notifications
+from adapters.settings import Settings
+from application.integration_events import subject_of
+from application.notifications import Template
+from domain.customer_facts import ConsentPurpose
+from domain.values import Canton, Money
+from tests.factories import META
+from tests.integration.test_notifications import list_model, register
+from tests.mail import Harness, SettableClock, mails_to, running_notifications, wait_for
+
+DAY = timedelta(days=1)
+
+
+def in_days(days: float) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+
+
+async def statuses(harness: Harness, customer: uuid.UUID) -> dict[str, str]:
+    return dict(await harness.outbox(customer))
+
+
+async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_or_completion(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        model = list_model(app)
+        kept, kept_address = register(app)
+        cancelled, cancelled_address = register(app)
+        completed, completed_address = register(app)
+        soon, soon_address = register(app)
+        at = in_days(3)
+        app.book_test_drive(kept, model=model, scheduled_at=at, meta=META)
+        drive = app.book_test_drive(cancelled, model=model, scheduled_at=at, meta=META).id
+        done = app.book_test_drive(completed, model=model, scheduled_at=at, meta=META).id
+        # Less than a day ahead: a confirmation, no reminder.
+        app.book_test_drive(soon, model=model, scheduled_at=in_days(0.5), meta=META)
+        await harness.publish()
+        for address in (kept_address, cancelled_address, completed_address, soon_address):
+            await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1)
+        await harness.settled(soon)
+        assert (await statuses(harness, soon)) == {"test_drive_confirmation": "sent"}
+
+        # Cancelled and completed (entered early) before the reminder is due.
+        app.cancel_test_drive(cancelled, drive, meta=META)
+        app.complete_test_drive(completed, done, rating=5, notes=None, meta=META)
+        await harness.publish()
+        await wait_for(lambda: _reminder_status(harness, cancelled, "cancelled"))
+        await wait_for(lambda: _reminder_status(harness, completed, "cancelled"))
+
+        # A second before it is due: nothing. At the due time: the reminder.
+        clock.set(at - DAY - timedelta(seconds=1))
+        harness.worker.dispatcher.wake()
+        await asyncio.sleep(0.3)
+        assert len(mails_to(harness.mail_dir, kept_address)) == 1
+        clock.set(at - DAY)
+        harness.worker.dispatcher.wake()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, kept_address)) == 2)
+        assert "morgen" in mails_to(harness.mail_dir, kept_address)[1]["Subject"]
+        clock.set(at - timedelta(hours=1))
+        harness.worker.dispatcher.wake()
+        await asyncio.sleep(0.3)
+        for address in (cancelled_address, completed_address, soon_address):
+            assert len(mails_to(harness.mail_dir, address)) == 1
+
+
+async def _reminder_status(harness: Harness, customer: uuid.UUID, status: str) -> bool:
+    return (await statuses(harness, customer)).get("test_drive_reminder") == status
+
+
+async def test_a_reminder_survives_a_restart_of_the_consumer(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock, keep=True) as first:
+        customer, address = register(first.app)
+        at = in_days(2)
+        first.app.book_test_drive(customer, model=list_model(first.app), scheduled_at=at,
+                                  meta=META)
+        await first.publish()
+        await wait_for(lambda: len(mails_to(first.mail_dir, address)) == 1)
+        await first.settled(customer)
+    # Stopped; a new process (worker) on the same store and consumer, a day later.
+    clock.set(at - DAY + timedelta(minutes=5))
+    async with running_notifications(settings, *smtp_sink, clock=clock, store=first.settings,
+                                     durable=first.durable) as second:
+        await wait_for(lambda: len(mails_to(second.mail_dir, address)) == 2)
+        assert (await statuses(second, customer))["test_drive_reminder"] == "sent"
+
+
+async def test_marketing_needs_consent_at_send_time_and_service_mail_does_not(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        model = list_model(app)
+        consenting, consenting_address = register(app, marketing=True)
+        never, never_address = register(app)
+        withdrawn, withdrawn_address = register(app, marketing=True)
+        app.withdraw_consent(withdrawn, purpose=ConsentPurpose.MARKETING, meta=META)
+        for customer in (consenting, never, withdrawn):
+            app.book_test_drive(customer, model=model, scheduled_at=in_days(3), meta=META)
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(150_000),
+                          description="Rabatt auf die Motorfahrzeugsteuer", meta=META)
+        await harness.publish()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, consenting_address)) == 2)
+        for address in (never_address, withdrawn_address):
+            await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1)
+            assert "Probefahrt" in mails_to(harness.mail_dir, address)[0]["Subject"]
+        assert (await statuses(harness, never)).get("canton_incentive") is None
+
+        # The campaign row is written while the consent stands (the sender's clock held
+        # back so it is not sent yet); the consent is withdrawn before it is due: held.
+        clock.offset = -DAY
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(100_000),
+                          description="Neu", meta=META)
+        await harness.publish()
+        await wait_for(lambda: _rows(harness, consenting, "canton_incentive", 2))
+        app.withdraw_consent(consenting, purpose=ConsentPurpose.MARKETING, meta=META)
+        await harness.consumed(await harness.publish())
+        clock.offset = timedelta(0)
+        harness.worker.dispatcher.wake()
+        await harness.settled(consenting)
+        assert len(mails_to(harness.mail_dir, consenting_address)) == 2  # nothing more
+        assert sorted(await harness.outbox(consenting)) == [
+            ("canton_incentive", "sent"), ("canton_incentive", "skipped"),
+            ("test_drive_confirmation", "sent"), ("test_drive_reminder", "pending")]
+
+
+async def _rows(harness: Harness, customer: uuid.UUID, template: str, count: int) -> bool:
+    return sum(1 for t, _ in await harness.outbox(customer) if t == template) == count
+
+
+async def test_nothing_goes_to_an_erased_customer(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        customer, address = register(app, marketing=True)
+        at = in_days(3)
+        app.book_test_drive(customer, model=list_model(app), scheduled_at=at, meta=META)
+        await harness.publish()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1)
+        assert (await statuses(harness, customer))["test_drive_reminder"] == "pending"
+
+        # The DSG erasure's own step (issue 12 calls it in its transaction): the
+        # pending reminder is cancelled.
+        app.erase_customer(customer, meta=META)
+        with psycopg.connect(harness.settings.database_url) as conn, conn.cursor() as cursor:
+            assert purge_customer(cursor, customer) == 1
+            records = sent_notifications(cursor, customer)
+        assert [(r["template"], r["status"]) for r in records] == [
+            ("test_drive_confirmation", "sent"), ("test_drive_reminder", "cancelled")]
+        # Even a row that got in after the erasure (an incentive in flight) is refused
+        # at send time: the contact data no longer opens.
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(50_000), description="x",
+                          meta=META)
+        await harness.consumed(await harness.publish())
+        clock.set(at - timedelta(hours=2))
+        harness.worker.dispatcher.wake()
+        await harness.settled(customer)
+        assert len(mails_to(harness.mail_dir, address)) == 1
+        assert (await statuses(harness, customer)).get("canton_incentive") in (None, "skipped")
+
+
+async def test_the_same_message_delivered_twice_sends_one_mail_and_nothing_personal_leaks(
+    settings: Settings, smtp_sink: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_notifications(settings, *smtp_sink) as harness:
+        app = harness.app
+        customer, address = register(app, name="Seraina Tschurr")
+        app.book_test_drive(customer, model=list_model(app), scheduled_at=in_days(0.5),
+                            meta=META)
+        events = await harness.publish()
+        # The same event again, past JetStream's dedup window (no Nats-Msg-Id): the
+        # consumer's inbox drops it.
+        booked = events[-1]
+        await harness.js.publish(subject_of(booked), msgspec.json.encode(booked))
+        await harness.js.publish(subject_of(booked), msgspec.json.encode(booked))
+        await harness.settled(customer)
+        await asyncio.sleep(0.5)
+        assert len(mails_to(harness.mail_dir, address)) == 1
+        payloads = b"".join(msgspec.json.encode(e) for e in events)
+    logged = capsys.readouterr().err
+    assert "notification sent" in logged
+    for secret in ("Seraina", "Tschurr", address):
+        assert secret.encode() not in payloads
+        assert secret not in logged
+
+
+async def test_mail_waits_out_an_smtp_outage_and_none_is_lost(
+    settings: Settings, tmp_path: Path
+) -> None:
+    server, url = start_smtp_sink(tmp_path)
+    port = int(url.rsplit(":", 1)[1])
+    async with running_notifications(settings, url, mail_dir(tmp_path)) as harness:
+        app = harness.app
+        server.stop()  # SMTP down
+        model = list_model(app)
+        people = [register(app) for _ in range(3)]
+        for customer, _ in people:
+            app.book_test_drive(customer, model=model, scheduled_at=in_days(0.5), meta=META)
+        await harness.publish()
+        await wait_for(lambda: _attempted(harness, people[0][0]))
+        await asyncio.sleep(2.0)  # retried with back-off meanwhile
+        server, _ = start_smtp_sink(tmp_path, port=port)  # back
+        try:
+            for _, address in people:
+                await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1,
+                               timeout=20)
+            for customer, _ in people:
+                assert (await statuses(harness, customer)) == {
+                    Template.TEST_DRIVE_CONFIRMATION.value: "sent"}
+        finally:
+            server.stop()
+
+
+async def _attempted(harness: Harness, customer: uuid.UUID) -> bool:
+    async with await psycopg.AsyncConnection.connect(harness.settings.database_url) as conn:
+        cursor = await conn.execute(
+            "SELECT attempts FROM notify.outbox WHERE customer_id = %s", (customer,))
+        found = await cursor.fetchone()
+        return found is not None and found[0] >= 1
