@@ -14,7 +14,7 @@ import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -37,7 +37,8 @@ from entrypoints.bootstrap import build_application
 from entrypoints.workers.notifications import NotificationWorker
 from tests.databases import own_store
 
-__all__ = ["Harness", "SettableClock", "mails_to", "running_notifications", "wait_for"]
+__all__ = ["Harness", "SettableClock", "mails_to", "publish_log", "running_notifications",
+           "wait_for"]
 
 
 class SettableClock:
@@ -62,25 +63,11 @@ class Harness:
     mail_dir: Path
     durable: str = ""
     published: int = 0
-    encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
 
     async def publish(self) -> list[Any]:
         """Publish the log's events not published yet, as the relay does."""
-        sent = []
-        notifications = await asyncio.to_thread(
-            self.app.recorder.select_notifications, start=self.published + 1, limit=10_000)
-        mapper = self.app.mapper_leaving_personal_data_sealed
-        for notification in notifications:
-            event = to_integration_event(mapper.to_domain_event(notification), notification.id)
-            self.published = notification.id
-            if event is None:
-                continue
-            # The relay's header is the event id; reference data has the same ids in
-            # every test's fresh store (a canton's incentive), which JetStream would
-            # drop as duplicates across tests: the harness's own prefix keeps them apart.
-            await self.js.publish(subject_of(event), self.encoder.encode(event),
-                                  headers={"Nats-Msg-Id": f"{self.durable}/{event.event_id}"})
-            sent.append(event)
+        sent, self.published = await publish_log(self.app, self.js, self.published,
+                                                 self.durable)
         return sent
 
     async def outbox(self, customer_id: uuid.UUID) -> list[tuple[str, str]]:
@@ -122,6 +109,28 @@ class Harness:
                 total, due = (await cursor.fetchone()) or (0, 0)
                 return bool(total) and due == 0
         await wait_for(done, timeout)
+
+
+async def publish_log(app: CustomerIntelligence, js: JetStreamContext, after: int,
+                      prefix: str) -> tuple[list[Any], int]:
+    """Publish the log's events after position `after` as the relay does; the events
+    and the last position."""
+    sent = []
+    notifications = await asyncio.to_thread(
+        app.recorder.select_notifications, start=after + 1, limit=10_000)
+    mapper = app.mapper_leaving_personal_data_sealed
+    for notification in notifications:
+        event = to_integration_event(mapper.to_domain_event(notification), notification.id)
+        after = notification.id
+        if event is None:
+            continue
+        # The relay's header is the event id; reference data has the same ids in every
+        # test's fresh store (a canton's incentive), which JetStream would drop as
+        # duplicates across tests: a prefix of the test's own keeps them apart.
+        await js.publish(subject_of(event), msgspec.json.encode(event),
+                         headers={"Nats-Msg-Id": f"{prefix}/{event.event_id}"})
+        sent.append(event)
+    return sent, after
 
 
 async def _connect(settings: Settings) -> Any:

@@ -15,13 +15,13 @@ def mail_dir(data_dir: Path) -> Path:
     return data_dir / "mail"
 
 
-def start_smtp_sink(data_dir: Path, host: str = "127.0.0.1",
-                    port: int | None = None) -> tuple[ServerProcess, str]:
+def start_smtp_sink(data_dir: Path, host: str = "127.0.0.1", port: int | None = None,
+                    answer_delay: float = 0.0) -> tuple[ServerProcess, str]:
     port = port or free_port(host)
     server = ServerProcess(
         "smtp",
         [sys.executable, "-m", "adapters.smtp.sink", "--dir", str(mail_dir(data_dir)),
-         "--host", host, "--port", str(port)],
+         "--host", host, "--port", str(port), "--answer-delay", str(answer_delay)],
         data_dir / "logs" / "smtp.log",
     )
     wait_for_port(host, port, 30.0, server.process)

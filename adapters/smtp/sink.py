@@ -32,8 +32,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9@._-]")
 class MailDirectory:
     """aiosmtpd handler: accept every message and store it as a file."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, answer_delay: float = 0.0) -> None:
         self.directory = directory
+        self.answer_delay = answer_delay
         directory.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 - aiosmtpd's name
@@ -46,12 +47,14 @@ class MailDirectory:
         draft = path.with_suffix(".part")
         draft.write_bytes(content)
         os.replace(draft, path)
+        if self.answer_delay:  # the message is kept, the client still waits for the answer
+            await asyncio.sleep(self.answer_delay)
         return "250 Message accepted for delivery"
 
 
-async def serve(directory: Path, host: str, port: int) -> None:
+async def serve(directory: Path, host: str, port: int, answer_delay: float = 0.0) -> None:
     loop = asyncio.get_running_loop()
-    handler = MailDirectory(directory)
+    handler = MailDirectory(directory, answer_delay)
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="cis-mail-sink", ident="CIS mail sink"), host, port)
     stopping = asyncio.Event()
@@ -66,8 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--answer-delay", type=float, default=0.0,
+                        help="seconds between keeping a message and answering 250 (to test "
+                             "a client that dies in between)")
     args: Any = parser.parse_args(argv)
-    asyncio.run(serve(args.dir, args.host, args.port))
+    asyncio.run(serve(args.dir, args.host, args.port, args.answer_delay))
 
 
 if __name__ == "__main__":

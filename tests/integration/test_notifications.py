@@ -8,13 +8,11 @@ over SMTP to our aiosmtpd sink, whose .eml files the tests read back.
 from __future__ import annotations
 
 import uuid
-from html import unescape
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from adapters.settings import Settings
 from application.notifications import Template
@@ -23,7 +21,7 @@ from domain.customer_facts import ConsentPurpose
 from domain.values import Canton, Email, Language, ModelCode, Money, PersonName, PostalCode
 from domain.vin import VIN
 from tests.factories import META, registration
-from tests.mail import Harness, SettableClock, mails_to, running_notifications, wait_for
+from tests.mail import SettableClock, mails_to, running_notifications, wait_for
 
 ZURICH = ZoneInfo("Europe/Zurich")
 # (language, name, canton, postal code): one customer per language.
@@ -126,13 +124,3 @@ async def test_each_trigger_sends_one_mail_in_each_language(
                 assert at.strftime("%H:%M") not in text  # never UTC
             text, html = text_and_html(by_template[Template.QUOTE])
             assert PRICE[language] in text and PRICE[language] in unescape(html)
-
-
-async def wait_settled(harness: Harness, customer: uuid.UUID) -> None:
-    await harness.publish()
-    await harness.settled(customer)
-
-
-@pytest.fixture
-def now() -> datetime:
-    return datetime.now(UTC)
