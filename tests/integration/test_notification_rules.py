@@ -22,6 +22,7 @@ from application.integration_events import subject_of
 from application.notifications import Template
 from domain.customer_facts import ConsentPurpose
 from domain.values import Canton, Money
+from entrypoints.mail_cli import list_mail
 from tests.factories import META
 from tests.integration.test_notifications import list_model, register
 from tests.mail import Harness, SettableClock, mails_to, running_notifications, wait_for
@@ -202,11 +203,16 @@ async def test_the_same_message_delivered_twice_sends_one_mail_and_nothing_perso
         await asyncio.sleep(0.5)
         assert len(mails_to(harness.mail_dir, address)) == 1
         payloads = b"".join(msgspec.json.encode(e) for e in events)
-    logged = capsys.readouterr().err
+        # `cis mail list`: what was sent, without a body, a name or an address.
+        assert list_mail(harness.settings, limit=10, customer=str(customer)) == 0  # type: ignore[arg-type]
+        listed = capsys.readouterr()
+        assert "test_drive_confirmation  de" in listed.out and "sent" in listed.out
+        assert mails_to(harness.mail_dir, address)[0]["Message-ID"] in listed.out
+    logged = listed.err + capsys.readouterr().err
     assert "notification sent" in logged
     for secret in ("Seraina", "Tschurr", address):
         assert secret.encode() not in payloads
-        assert secret not in logged
+        assert secret not in logged and secret not in listed.out
 
 
 async def test_mail_waits_out_an_smtp_outage_and_none_is_lost(
