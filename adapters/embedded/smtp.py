@@ -16,12 +16,15 @@ def mail_dir(data_dir: Path) -> Path:
 
 
 def start_smtp_sink(data_dir: Path, host: str = "127.0.0.1", port: int | None = None,
-                    answer_delay: float = 0.0) -> tuple[ServerProcess, str]:
+                    answer_delay: float = 0.0,
+                    refuse_domain: str | None = None) -> tuple[ServerProcess, str]:
     port = port or free_port(host)
+    refusing = ["--refuse-domain", refuse_domain] if refuse_domain else []
     server = ServerProcess(
         "smtp",
         [sys.executable, "-m", "adapters.smtp.sink", "--dir", str(mail_dir(data_dir)),
-         "--host", host, "--port", str(port), "--answer-delay", str(answer_delay)],
+         "--host", host, "--port", str(port), "--answer-delay", str(answer_delay),
+         *refusing],
         data_dir / "logs" / "smtp.log",
     )
     wait_for_port(host, port, 30.0, server.process)

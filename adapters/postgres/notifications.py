@@ -29,7 +29,9 @@ __all__ = [
     "CREATE_NOTIFICATION_TABLES",
     "Due",
     "NotificationStore",
+    "OutboxFigures",
     "SendingRow",
+    "outbox_figures",
     "purge_customer",
     "sent_notifications",
 ]
@@ -210,6 +212,37 @@ def _row(event_id: UUID, message: Outgoing) -> tuple[Any, ...]:
     return (outbox_id(event_id, message.template, message.customer_id), event_id,
             message.customer_id, message.template.value, message.test_drive_id,
             Jsonb(message.details), message.due_at, message.due_at)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxFigures:
+    """What /metrics shows of the outbox (counted in Postgres at each scrape)."""
+
+    sent: dict[tuple[str, str], int]  # (template, language) -> messages sent
+    failed_attempts: dict[str, int]  # template -> attempts that did not get through
+    dead_lettered: int
+    oldest_due_reminder_seconds: float
+
+
+async def outbox_figures(database_url: str, now: datetime) -> OutboxFigures:
+    async with await AsyncConnection.connect(database_url, connect_timeout=2,
+                                             autocommit=True) as conn:
+        sent = await (await conn.execute(
+            "SELECT template, language, count(*) FROM notify.outbox WHERE status = 'sent' "
+            "GROUP BY template, language")).fetchall()
+        failed = await (await conn.execute(
+            "SELECT template, sum(attempts) - count(*) FILTER (WHERE status IN "
+            "('sent', 'skipped')) FROM notify.outbox GROUP BY template")).fetchall()
+        dead, oldest = await (await conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'failed'), min(next_attempt_at) FILTER "
+            "(WHERE status = 'pending' AND template = %s AND next_attempt_at <= %s) "
+            "FROM notify.outbox", (Template.TEST_DRIVE_REMINDER.value, now))).fetchone() or (
+            0, None)
+    return OutboxFigures(
+        sent={(t, lang): n for t, lang, n in sent},
+        failed_attempts={t: max(0, int(n or 0)) for t, n in failed},
+        dead_lettered=int(dead),
+        oldest_due_reminder_seconds=0.0 if oldest is None else (now - oldest).total_seconds())
 
 
 def purge_customer(cursor: Cursor[Any], customer_id: UUID) -> int:

@@ -32,10 +32,19 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9@._-]")
 class MailDirectory:
     """aiosmtpd handler: accept every message and store it as a file."""
 
-    def __init__(self, directory: Path, answer_delay: float = 0.0) -> None:
+    def __init__(self, directory: Path, answer_delay: float = 0.0,
+                 refuse_domain: str | None = None) -> None:
         self.directory = directory
         self.answer_delay = answer_delay
+        self.refuse_domain = refuse_domain
         directory.mkdir(parents=True, exist_ok=True)
+
+    async def handle_RCPT(self, server: SMTP, session: Session,  # noqa: N802 - aiosmtpd's name
+                          envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
+        if self.refuse_domain and address.lower().endswith("@" + self.refuse_domain):
+            return "550 5.1.1 No such mailbox here"  # a bounce, as a real server says it
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 - aiosmtpd's name
                           envelope: Envelope) -> str:
@@ -52,9 +61,10 @@ class MailDirectory:
         return "250 Message accepted for delivery"
 
 
-async def serve(directory: Path, host: str, port: int, answer_delay: float = 0.0) -> None:
+async def serve(directory: Path, host: str, port: int, answer_delay: float = 0.0,
+                refuse_domain: str | None = None) -> None:
     loop = asyncio.get_running_loop()
-    handler = MailDirectory(directory, answer_delay)
+    handler = MailDirectory(directory, answer_delay, refuse_domain)
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="cis-mail-sink", ident="CIS mail sink"), host, port)
     stopping = asyncio.Event()
@@ -72,8 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--answer-delay", type=float, default=0.0,
                         help="seconds between keeping a message and answering 250 (to test "
                              "a client that dies in between)")
+    parser.add_argument("--refuse-domain", help="answer 550 to recipients at this domain")
     args: Any = parser.parse_args(argv)
-    asyncio.run(serve(args.dir, args.host, args.port, args.answer_delay))
+    asyncio.run(serve(args.dir, args.host, args.port, args.answer_delay, args.refuse_domain))
 
 
 if __name__ == "__main__":

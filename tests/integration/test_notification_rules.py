@@ -7,22 +7,29 @@ NATS and our aiosmtpd sink; the sender's clock is set by the test, never slept o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
+import nats
 import psycopg
 import pytest
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from prometheus_client import CollectorRegistry, generate_latest
 
 from adapters.embedded.smtp import mail_dir, start_smtp_sink
+from adapters.nats.streams import DLQ_STREAM
 from adapters.postgres.notifications import purge_customer, sent_notifications
 from adapters.settings import Settings
 from application.integration_events import subject_of
 from application.notifications import Template
 from domain.customer_facts import ConsentPurpose
-from domain.values import Canton, Money
+from domain.values import Canton, Email, Money
+from entrypoints.http.notification_metrics import NotificationMetrics
 from entrypoints.mail_cli import list_mail
+from entrypoints.workers.notifications import CONSUMER
 from tests.factories import META
 from tests.integration.test_notifications import list_model, register
 from tests.mail import Harness, SettableClock, mails_to, running_notifications, wait_for
@@ -238,6 +245,16 @@ async def test_mail_waits_out_an_smtp_outage_and_none_is_lost(
             for customer, _ in people:
                 assert (await statuses(harness, customer)) == {
                     Template.TEST_DRIVE_CONFIRMATION.value: "sent"}
+            # What /metrics says (the query API exports these from the outbox).
+            registry = CollectorRegistry()
+            metrics = NotificationMetrics(registry)
+            await metrics.refresh(harness.settings.database_url)
+            exposed = generate_latest(registry).decode()
+            assert ('cis_notifications_sent_total{language="de",'
+                    'template="test_drive_confirmation"} 3.0') in exposed
+            failed = 'cis_notifications_failed_attempts_total{template="test_drive_confirmation"}'
+            assert float(exposed.split(failed)[1].split()[0]) >= 1
+            assert "cis_notifications_dead_lettered 0.0" in exposed
         finally:
             server.stop()
 
@@ -248,3 +265,39 @@ async def _attempted(harness: Harness, customer: uuid.UUID) -> bool:
             "SELECT attempts FROM notify.outbox WHERE customer_id = %s", (customer,))
         found = await cursor.fetchone()
         return found is not None and found[0] >= 1
+
+
+async def test_a_permanent_refusal_is_dead_lettered_with_its_code_and_the_rest_go_on(
+    settings: Settings, tmp_path: Path
+) -> None:
+    server, url = start_smtp_sink(tmp_path, refuse_domain="refused.example")
+    try:
+        async with running_notifications(settings, url, mail_dir(tmp_path)) as harness:
+            app = harness.app
+            model = list_model(app)
+            bounced, _ = register(app)
+            app.change_contact(bounced, email=Email.parse("gone@refused.example"), phone=None,
+                               meta=META)
+            fine, fine_address = register(app)
+            for customer in (bounced, fine):
+                app.book_test_drive(customer, model=model, scheduled_at=in_days(0.5),
+                                    meta=META)
+            await harness.publish()
+            await wait_for(lambda: len(mails_to(harness.mail_dir, fine_address)) == 1)
+            await harness.settled(bounced)
+            assert await statuses(harness, bounced) == {"test_drive_confirmation": "failed"}
+            dlq = await harness.js.subscribe(f"cis.dlq.{CONSUMER}", stream=DLQ_STREAM,
+                                             config=ConsumerConfig(
+                                                 deliver_policy=DeliverPolicy.ALL))
+            parked = []
+            with contextlib.suppress(nats.errors.TimeoutError):
+                while True:
+                    message = await dlq.next_msg(timeout=1)
+                    if msgspec.json.decode(message.data)["customer_id"] == str(bounced):
+                        parked.append(message)
+            await dlq.unsubscribe()
+            assert len(parked) == 1
+            assert parked[0].headers and parked[0].headers["Cis-Reason"] == "SMTP 550"
+            assert b"refused.example" not in parked[0].data
+    finally:
+        server.stop()
