@@ -93,6 +93,7 @@ class Dispatcher:
             self._wake.clear()  # before looking: a wake-up during the sweep is kept
             try:
                 await self.send_due()
+                await self._sender.close()  # nothing more due: no idle connection kept
                 timeout = await self._until_next()
                 self._db_backoff.reset()
             except _DB_ERRORS as error:
