@@ -30,7 +30,7 @@ import structlog
 from adapters.backoff import Backoff
 from adapters.mail.composing import compose, domain_of
 from adapters.mail.rendering import Renderer
-from adapters.postgres.notifications import Due, NotificationStore, SendingRow
+from adapters.postgres.notifications import NOTIFY_CHANNEL, Due, NotificationStore, SendingRow
 from adapters.smtp.sending import SmtpRefused, SmtpSender, SmtpUnavailable
 from application.errors import NotFound
 from application.notifications import Recipient, Template, message_id, refusal
@@ -47,7 +47,7 @@ log = structlog.get_logger()
 Clock = Callable[[], datetime]
 DeadLetter = Callable[[SendingRow, str], Awaitable[None]]
 _DB_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout)
-_SAFETY_WAKE = 300.0  # seconds: also wake now and then, should a NOTIFY have been missed
+_SAFETY_WAKE = 300.0  # seconds: wake now and then even so, should a wake-up go amiss
 
 
 def system_clock() -> datetime:
@@ -71,13 +71,14 @@ def recipient_of(customer: Customer) -> Recipient:
 class Dispatcher:
     def __init__(self, store: NotificationStore, app: CustomerIntelligence, sender: SmtpSender,
                  *, mail_from: str, dead_letter: DeadLetter, clock: Clock = system_clock,
-                 renderer: Renderer | None = None,
+                 renderer: Renderer | None = None, listen_to: str | None = None,
                  give_up_after: timedelta = timedelta(days=1)) -> None:
         self._store, self._app, self._sender = store, app, sender
         self._mail_from, self._domain = mail_from, domain_of(mail_from)
         self._dead_letter, self.clock = dead_letter, clock
         self._renderer = renderer or Renderer()
         self._give_up_after = give_up_after
+        self._listen_to = listen_to  # a database URL: woken by NOTIFY cis_notifications
         self._wake = asyncio.Event()
         self._smtp_backoff = Backoff(first=1.0, cap=300.0)
         self._db_backoff = Backoff(first=1.0, cap=30.0)
@@ -89,6 +90,36 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self, stopping: asyncio.Event) -> None:
+        listener = None
+        if self._listen_to is not None:
+            listener = asyncio.create_task(self._listen(self._listen_to, stopping))
+        try:
+            await self._sweep_until(stopping)
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def _listen(self, database_url: str, stopping: asyncio.Event) -> None:
+        """Rows written by another process (another consumer) wake this sender too."""
+        backoff = Backoff(first=1.0, cap=30.0)
+        while not stopping.is_set():
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        database_url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    backoff.reset()
+                    self.wake()  # whatever came while not listening
+                    async for _ in conn.notifies():
+                        self.wake()
+            except psycopg.Error as error:
+                delay = backoff.next_delay()
+                log.warning("notification sender cannot listen; retrying",
+                            error=type(error).__name__, retry_in_seconds=delay)
+                await _first_of(asyncio.Event(), stopping, delay)
+
+    async def _sweep_until(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             self._wake.clear()  # before looking: a wake-up during the sweep is kept
             try:

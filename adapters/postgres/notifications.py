@@ -27,6 +27,7 @@ from application.notifications import Outgoing, Plan, Template, outbox_id
 
 __all__ = [
     "CREATE_NOTIFICATION_TABLES",
+    "NOTIFY_CHANNEL",
     "Due",
     "NotificationStore",
     "OutboxFigures",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 CONSUMER = "notifications"
+NOTIFY_CHANNEL = "cis_notifications"  # announced with each outbox change, for senders
 
 CREATE_NOTIFICATION_TABLES = [
     "CREATE SCHEMA IF NOT EXISTS notify",
@@ -205,7 +207,7 @@ async def _apply(conn: AsyncConnection[Any], event_id: UUID, change: Plan) -> No
             await many.executemany(_INSERT, [
                 _row(event_id, Outgoing(c.template, customer, c.due_at, c.details))
                 for customer in audience])
-    await conn.execute("SELECT pg_notify('cis_notifications', '')")
+    await conn.execute("SELECT pg_notify(%s, '')", (NOTIFY_CHANNEL,))
 
 
 def _row(event_id: UUID, message: Outgoing) -> tuple[Any, ...]:

@@ -18,13 +18,18 @@ import psycopg
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from prometheus_client import CollectorRegistry, generate_latest
+from psycopg_pool import AsyncConnectionPool
 
 from adapters.embedded.smtp import mail_dir, start_smtp_sink
 from adapters.nats.streams import DLQ_STREAM
-from adapters.postgres.notifications import purge_customer, sent_notifications
+from adapters.postgres.notifications import (
+    NotificationStore,
+    purge_customer,
+    sent_notifications,
+)
 from adapters.settings import Settings
 from application.integration_events import subject_of
-from application.notifications import Template
+from application.notifications import Outgoing, Plan, Template
 from domain.customer_facts import ConsentPurpose
 from domain.values import Canton, Email, Money
 from entrypoints.http.notification_metrics import NotificationMetrics
@@ -301,3 +306,20 @@ async def test_a_permanent_refusal_is_dead_lettered_with_its_code_and_the_rest_g
             assert b"refused.example" not in parked[0].data
     finally:
         server.stop()
+
+
+async def test_a_row_written_by_another_process_wakes_the_sender_through_notify(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    async with running_notifications(settings, *smtp_sink) as harness:
+        customer, address = register(harness.app)
+        await harness.publish()
+        await asyncio.sleep(0.5)  # the sender has swept and sleeps (minutes: nothing due)
+        # Another consumer process's transaction: no in-process wake-up reaches this one.
+        async with AsyncConnectionPool(harness.settings.database_url, min_size=1,
+                                       open=False) as pool:
+            other = NotificationStore(pool)
+            message = Outgoing(Template.CONTRACT, customer, datetime.now(UTC),
+                               {"model": "VOLTA", "final_price": 4_000_000})
+            assert await other.record(uuid.uuid4(), Plan(messages=(message,)))
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=5)
