@@ -62,6 +62,8 @@ class Settings:
     retention_customer_care_months: int = 36
     business_year_end: tuple[int, int] = (12, 31)  # (month, day)
     retention_daily: bool = True  # `cis up` runs `cis dsg retention --apply` once a day
+    smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
+    mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +101,8 @@ class Settings:
                 env, "CIS_RETENTION_CUSTOMER_CARE_MONTHS", 36),
             business_year_end=_month_day(env, "CIS_BUSINESS_YEAR_END", (12, 31)),
             retention_daily=_flag(env, "CIS_RETENTION_DAILY", True),
+            smtp_url=env.get("CIS_SMTP_URL") or None,
+            mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
         )
 
     def has_all_urls(self) -> bool:
@@ -141,6 +145,7 @@ class Settings:
             "CIS_RETENTION_CUSTOMER_CARE_MONTHS": str(self.retention_customer_care_months),
             "CIS_BUSINESS_YEAR_END": "{:02d}-{:02d}".format(*self.business_year_end),
             "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
+            "CIS_MAIL_FROM": self.mail_from,
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -149,6 +154,7 @@ class Settings:
             ("CIS_NATS_URL", self.nats_url),
             ("CIS_REDIS_URL", self.redis_url),
             ("CIS_PREVIOUS_MASTER_KEYS", ",".join(self.previous_master_keys)),
+            ("CIS_SMTP_URL", self.smtp_url),
         )
         env.update({key: value for key, value in optional if value})
         return env

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 import psycopg
@@ -20,7 +21,7 @@ from entrypoints.retention_cli import register as register_retention
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
-ON_RUNNING_SERVERS = ("api", "project", "relay", "consume")
+ON_RUNNING_SERVERS = ("api", "project", "relay", "consume", "mail")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
                               "more pay off for large logs on machines with more cores)")
     commands.add_parser("relay", help="publish the log to NATS JetStream")
     consume = commands.add_parser("consume", help="run a JetStream consumer")
-    consume.add_argument("which", choices=["scoring"])
+    consume.add_argument("which", choices=["scoring", "notifications"])
+    mail = commands.add_parser("mail", help="notifications: list what was sent (no bodies)")
+    mail.add_argument("action", choices=["list"])
+    mail.add_argument("--limit", type=_positive, default=50, help="newest first (default 50)")
+    mail.add_argument("--customer", help="only this customer's (an id)")
     commands.add_parser("migrate", help="create tables and streams")
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export", "erasure"])
@@ -171,10 +176,22 @@ def _on_running_servers(args: argparse.Namespace, settings: ResolvedSettings) ->
             from entrypoints.workers.relay import main as run_relay
 
             run_relay(settings)
+        case "consume" if args.which == "notifications":
+            if settings.smtp_url is None:
+                print("cis: set CIS_SMTP_URL (smtp:// or smtps://), or use `cis up`, which "
+                      "starts a local SMTP sink", file=sys.stderr)
+                return 2
+            from entrypoints.workers.notifications import main as run_notifications
+
+            run_notifications(settings)
         case "consume":
             from entrypoints.workers.scoring import main as run_scoring
 
             run_scoring(settings)
+        case "mail":
+            from entrypoints.mail_cli import list_mail
+
+            return list_mail(settings, limit=args.limit, customer=args.customer)
         case "audit":
             from entrypoints.audit_cli import run_state
 
@@ -246,9 +263,10 @@ def _urls_of_running_stack(settings: Settings) -> Settings:
         psycopg.connect(endpoints["database_url"], connect_timeout=2).close()
     except psycopg.OperationalError:
         return settings  # left behind by a stack that is no longer running
-    return settings.with_urls(settings.database_url or endpoints["database_url"],
-                              settings.nats_url or endpoints["nats_url"],
-                              settings.redis_url or endpoints["redis_url"])
+    found = settings.with_urls(settings.database_url or endpoints["database_url"],
+                               settings.nats_url or endpoints["nats_url"],
+                               settings.redis_url or endpoints["redis_url"])
+    return replace(found, smtp_url=settings.smtp_url or endpoints.get("smtp_url"))
 
 
 def _serve_api(which: str, settings: ResolvedSettings) -> None:

@@ -7,13 +7,16 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 import structlog
 
 from adapters.embedded.process import ServerProcess
+from adapters.embedded.smtp import start_smtp_sink
 from adapters.embedded.stack import embedded_stack
 from adapters.settings import ResolvedSettings, Settings
 from entrypoints.http.auth import Role, issue_token
@@ -31,6 +34,7 @@ WORKERS: tuple[tuple[str, ...], ...] = (
     *(("project", "run", model.name) for model in READ_MODELS),
     ("relay",),
     ("consume", "scoring"),
+    ("consume", "notifications"),
     ("api", "command"),
     ("api", "query"),
 )
@@ -43,7 +47,7 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    with embedded_stack(settings) as resolved:
+    with embedded_stack(settings) as servers, smtp_sink(servers) as resolved:
         migrate(resolved)
         if demo:
             _load_demo_once(resolved)
@@ -70,6 +74,21 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
             for child in reversed(children):
                 child.stop()
             log.info("all processes stopped")
+
+
+@contextmanager
+def smtp_sink(settings: ResolvedSettings) -> Iterator[ResolvedSettings]:
+    """Without CIS_SMTP_URL: a local SMTP sink keeping each message in <data dir>/mail/."""
+    if settings.smtp_url is not None:
+        yield settings
+        return
+    server, url = start_smtp_sink(settings.data_dir, settings.host)
+    log.info("embedded server started", server="smtp")
+    try:
+        yield replace(settings, smtp_url=url)
+    finally:
+        server.stop()
+        log.info("embedded server stopped", server="smtp")
 
 
 def _load_demo_once(settings: ResolvedSettings) -> None:
@@ -118,6 +137,7 @@ def _write_endpoints(settings: ResolvedSettings) -> None:
         "database_url": settings.database_url,
         "nats_url": settings.nats_url,
         "redis_url": settings.redis_url,
+        "smtp_url": settings.smtp_url,
     }
     path = settings.data_dir / "run" / "endpoints.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +155,7 @@ def _print_welcome(settings: ResolvedSettings) -> None:
         f"  postgres     {settings.database_url}\n"
         f"  nats         {settings.nats_url}\n"
         f"  redis        {settings.redis_url}\n"
+        f"  smtp         {settings.smtp_url}   (`cis mail list`)\n"
         f"  data         {settings.data_dir}\n"
         f"  dev token    (sales_manager, 24 h)\n{token}\n"
         "Ctrl-C stops everything.\n",

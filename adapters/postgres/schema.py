@@ -9,6 +9,7 @@ import psycopg
 from adapters.postgres.holds import CREATE_HOLD_TABLES
 from adapters.postgres.idempotency import CREATE_IDEMPOTENCY_TABLE
 from adapters.postgres.keys import CREATE_KEY_TABLE
+from adapters.postgres.notifications import CREATE_NOTIFICATION_TABLES
 
 __all__ = ["create_own_tables"]
 
@@ -35,6 +36,7 @@ _STATEMENTS = [
         PRIMARY KEY (consumer, event_id)
     )
     """,
+    *CREATE_NOTIFICATION_TABLES,
 ]
 
 

@@ -16,6 +16,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from entrypoints.http.notification_metrics import NotificationMetrics
 from entrypoints.http.read_model_metrics import ReadModelStallMetrics
 
 __all__ = ["HttpMetrics", "metrics_handler"]
@@ -54,8 +55,10 @@ def metrics_handler(
     """A /metrics route; `refresh_lag` sets the read models' lag from Postgres per scrape."""
     lag = None
     stalls = None
+    notifications = None
     if refresh_lag is not None:
         stalls = ReadModelStallMetrics(metrics.registry)
+        notifications = NotificationMetrics(metrics.registry)
         lag = Gauge("cis_read_model_lag_events", "Events in the log not yet in the read model",
                     ["read_model"], registry=metrics.registry)
 
@@ -66,6 +69,8 @@ def metrics_handler(
             await refresh_lag(lag)
         if stalls is not None:
             await stalls.refresh(state.settings.database_url)
+        if notifications is not None:
+            await notifications.refresh(state.settings.database_url)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return scrape

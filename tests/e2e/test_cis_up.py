@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import psutil
 import pytest
 
 from adapters.embedded.process import free_port
+from entrypoints.http.auth import Role, issue_token
 from tests.databases import fresh_database
 
 pytestmark = pytest.mark.e2e
@@ -146,6 +149,28 @@ def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> No
     score = _eventually(lambda: httpx.get(f"{query}/api/v1/scores/{written['id']}",
                                           headers=stack.auth).status_code == 200)
     assert score
+
+    # A test drive booked over HTTP: a confirmation in the customer's language lands in
+    # the embedded SMTP sink (<data dir>/mail/), and `cis mail list` shows it.
+    admin = {"Authorization": "Bearer " + issue_token(
+        (data_dir / "secrets" / "jwt_secret").read_text().strip(), subject="root",
+        role=Role.ADMIN, ttl=timedelta(minutes=5))}
+    assert httpx.put(f"{command}/api/v1/catalog/models/EV-ONE", headers=admin,
+                     json={"name": "Volta Uno", "list_price": 4_990_000}).status_code == 201
+    booked = httpx.post(f"{command}/api/v1/customers/{written['id']}/test-drives",
+                        headers=stack.auth, json={"model": "EV-ONE",
+                                                  "scheduled_at": "2027-01-05T10:00:00+01:00"})
+    assert booked.status_code == 201, booked.text
+    mail = _eventually(lambda: [p for p in (data_dir / "mail").glob("*.eml")
+                                if b"chiara@example.ch" in p.read_bytes()])
+    assert len(mail) == 1
+    message = message_from_bytes(mail[0].read_bytes(), policy=policy.default)
+    assert message["Subject"] == "La Sua prova su strada del modello Volta Uno è confermata"
+    listed = subprocess.run([sys.executable, "-m", "entrypoints.cli", "mail", "list"],
+                            env={**os.environ, "CIS_DATA_DIR": str(data_dir)},
+                            capture_output=True, text=True, check=True).stdout
+    assert "test_drive_confirmation  it" in listed and message["Message-ID"] in listed
+    assert "chiara" not in listed.lower()
 
     # A projector process per read model, so that they catch up on more than one core.
     children = stack.descendants()

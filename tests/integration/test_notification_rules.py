@@ -1,0 +1,325 @@
+"""Who gets which mail, when: reminders, consent, erasure, duplicates, SMTP outages.
+
+Each test runs the notification consumer against an event store of its own, real
+NATS and our aiosmtpd sink; the sender's clock is set by the test, never slept on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import nats
+import psycopg
+import pytest
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from prometheus_client import CollectorRegistry, generate_latest
+from psycopg_pool import AsyncConnectionPool
+
+from adapters.embedded.smtp import mail_dir, start_smtp_sink
+from adapters.nats.streams import DLQ_STREAM
+from adapters.postgres.notifications import (
+    NotificationStore,
+    purge_customer,
+    sent_notifications,
+)
+from adapters.settings import Settings
+from application.integration_events import subject_of
+from application.notifications import Outgoing, Plan, Template
+from domain.customer_facts import ConsentPurpose
+from domain.values import Canton, Email, Money
+from entrypoints.http.notification_metrics import NotificationMetrics
+from entrypoints.mail_cli import list_mail
+from entrypoints.workers.notifications import CONSUMER
+from tests.factories import META
+from tests.integration.test_notifications import list_model, register
+from tests.mail import Harness, SettableClock, mails_to, running_notifications, wait_for
+
+DAY = timedelta(days=1)
+
+
+def in_days(days: float) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+
+
+async def statuses(harness: Harness, customer: uuid.UUID) -> dict[str, str]:
+    return dict(await harness.outbox(customer))
+
+
+async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_or_completion(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        model = list_model(app)
+        kept, kept_address = register(app)
+        cancelled, cancelled_address = register(app)
+        completed, completed_address = register(app)
+        soon, soon_address = register(app)
+        at = in_days(3)
+        app.book_test_drive(kept, model=model, scheduled_at=at, meta=META)
+        drive = app.book_test_drive(cancelled, model=model, scheduled_at=at, meta=META).id
+        done = app.book_test_drive(completed, model=model, scheduled_at=at, meta=META).id
+        # Less than a day ahead: a confirmation, no reminder.
+        app.book_test_drive(soon, model=model, scheduled_at=in_days(0.5), meta=META)
+        await harness.publish()
+        for address in (kept_address, cancelled_address, completed_address, soon_address):
+            await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1)
+        await harness.settled(soon)
+        assert (await statuses(harness, soon)) == {"test_drive_confirmation": "sent"}
+
+        # Cancelled and completed (entered early) before the reminder is due.
+        app.cancel_test_drive(cancelled, drive, meta=META)
+        app.complete_test_drive(completed, done, rating=5, notes=None, meta=META)
+        await harness.publish()
+        await wait_for(lambda: _reminder_status(harness, cancelled, "cancelled"))
+        await wait_for(lambda: _reminder_status(harness, completed, "cancelled"))
+
+        # A second before it is due: nothing. At the due time: the reminder.
+        clock.set(at - DAY - timedelta(seconds=1))
+        harness.worker.dispatcher.wake()
+        await asyncio.sleep(0.3)
+        assert len(mails_to(harness.mail_dir, kept_address)) == 1
+        clock.set(at - DAY)
+        harness.worker.dispatcher.wake()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, kept_address)) == 2)
+        assert "morgen" in mails_to(harness.mail_dir, kept_address)[1]["Subject"]
+        clock.set(at - timedelta(hours=1))
+        harness.worker.dispatcher.wake()
+        await asyncio.sleep(0.3)
+        for address in (cancelled_address, completed_address, soon_address):
+            assert len(mails_to(harness.mail_dir, address)) == 1
+
+
+async def _reminder_status(harness: Harness, customer: uuid.UUID, status: str) -> bool:
+    return (await statuses(harness, customer)).get("test_drive_reminder") == status
+
+
+async def test_a_reminder_survives_a_restart_of_the_consumer(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock, keep=True) as first:
+        customer, address = register(first.app)
+        at = in_days(2)
+        first.app.book_test_drive(customer, model=list_model(first.app), scheduled_at=at,
+                                  meta=META)
+        await first.publish()
+        await wait_for(lambda: len(mails_to(first.mail_dir, address)) == 1)
+        await first.settled(customer)
+    # Stopped; a new process (worker) on the same store and consumer, a day later.
+    clock.set(at - DAY + timedelta(minutes=5))
+    async with running_notifications(settings, *smtp_sink, clock=clock, store=first.settings,
+                                     durable=first.durable) as second:
+        await wait_for(lambda: len(mails_to(second.mail_dir, address)) == 2)
+        assert (await statuses(second, customer))["test_drive_reminder"] == "sent"
+
+
+async def test_marketing_needs_consent_at_send_time_and_service_mail_does_not(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        model = list_model(app)
+        consenting, consenting_address = register(app, marketing=True)
+        never, never_address = register(app)
+        withdrawn, withdrawn_address = register(app, marketing=True)
+        app.withdraw_consent(withdrawn, purpose=ConsentPurpose.MARKETING, meta=META)
+        for customer in (consenting, never, withdrawn):
+            app.book_test_drive(customer, model=model, scheduled_at=in_days(3), meta=META)
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(150_000),
+                          description="Rabatt auf die Motorfahrzeugsteuer", meta=META)
+        await harness.publish()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, consenting_address)) == 2)
+        for address in (never_address, withdrawn_address):
+            await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1)
+            assert "Probefahrt" in mails_to(harness.mail_dir, address)[0]["Subject"]
+        assert (await statuses(harness, never)).get("canton_incentive") is None
+
+        # The campaign row is written while the consent stands (the sender's clock held
+        # back so it is not sent yet); the consent is withdrawn before it is due: held.
+        clock.offset = -DAY
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(100_000),
+                          description="Neu", meta=META)
+        await harness.publish()
+        await wait_for(lambda: _rows(harness, consenting, "canton_incentive", 2))
+        app.withdraw_consent(consenting, purpose=ConsentPurpose.MARKETING, meta=META)
+        await harness.consumed(await harness.publish())
+        clock.offset = timedelta(0)
+        harness.worker.dispatcher.wake()
+        await harness.settled(consenting)
+        assert len(mails_to(harness.mail_dir, consenting_address)) == 2  # nothing more
+        assert sorted(await harness.outbox(consenting)) == [
+            ("canton_incentive", "sent"), ("canton_incentive", "skipped"),
+            ("test_drive_confirmation", "sent"), ("test_drive_reminder", "pending")]
+
+
+async def _rows(harness: Harness, customer: uuid.UUID, template: str, count: int) -> bool:
+    return sum(1 for t, _ in await harness.outbox(customer) if t == template) == count
+
+
+async def test_nothing_goes_to_an_erased_customer(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        customer, address = register(app, marketing=True)
+        at = in_days(3)
+        app.book_test_drive(customer, model=list_model(app), scheduled_at=at, meta=META)
+        await harness.publish()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1)
+        assert (await statuses(harness, customer))["test_drive_reminder"] == "pending"
+
+        # The DSG erasure's own step (issue 12 calls it in its transaction): the
+        # pending reminder is cancelled.
+        app.erase_customer(customer, meta=META)
+        with psycopg.connect(harness.settings.database_url) as conn, conn.cursor() as cursor:
+            assert purge_customer(cursor, customer) == 1
+            records = sent_notifications(cursor, customer)
+        assert [(r["template"], r["status"]) for r in records] == [
+            ("test_drive_confirmation", "sent"), ("test_drive_reminder", "cancelled")]
+        # Even a row that got in after the erasure (an incentive in flight) is refused
+        # at send time: the contact data no longer opens.
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(50_000), description="x",
+                          meta=META)
+        await harness.consumed(await harness.publish())
+        clock.set(at - timedelta(hours=2))
+        harness.worker.dispatcher.wake()
+        await harness.settled(customer)
+        assert len(mails_to(harness.mail_dir, address)) == 1
+        assert (await statuses(harness, customer)).get("canton_incentive") in (None, "skipped")
+
+
+async def test_the_same_message_delivered_twice_sends_one_mail_and_nothing_personal_leaks(
+    settings: Settings, smtp_sink: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_notifications(settings, *smtp_sink) as harness:
+        app = harness.app
+        customer, address = register(app, name="Seraina Tschurr")
+        app.book_test_drive(customer, model=list_model(app), scheduled_at=in_days(0.5),
+                            meta=META)
+        events = await harness.publish()
+        # The same event again, past JetStream's dedup window (no Nats-Msg-Id): the
+        # consumer's inbox drops it.
+        booked = events[-1]
+        await harness.js.publish(subject_of(booked), msgspec.json.encode(booked))
+        await harness.js.publish(subject_of(booked), msgspec.json.encode(booked))
+        await harness.settled(customer)
+        await asyncio.sleep(0.5)
+        assert len(mails_to(harness.mail_dir, address)) == 1
+        payloads = b"".join(msgspec.json.encode(e) for e in events)
+        # `cis mail list`: what was sent, without a body, a name or an address.
+        assert list_mail(harness.settings, limit=10, customer=str(customer)) == 0  # type: ignore[arg-type]
+        listed = capsys.readouterr()
+        assert "test_drive_confirmation  de" in listed.out and "sent" in listed.out
+        assert mails_to(harness.mail_dir, address)[0]["Message-ID"] in listed.out
+    logged = listed.err + capsys.readouterr().err
+    assert "notification sent" in logged
+    for secret in ("Seraina", "Tschurr", address):
+        assert secret.encode() not in payloads
+        assert secret not in logged and secret not in listed.out
+
+
+async def test_mail_waits_out_an_smtp_outage_and_none_is_lost(
+    settings: Settings, tmp_path: Path
+) -> None:
+    server, url = start_smtp_sink(tmp_path)
+    port = int(url.rsplit(":", 1)[1])
+    async with running_notifications(settings, url, mail_dir(tmp_path)) as harness:
+        app = harness.app
+        server.stop()  # SMTP down
+        model = list_model(app)
+        people = [register(app) for _ in range(3)]
+        for customer, _ in people:
+            app.book_test_drive(customer, model=model, scheduled_at=in_days(0.5), meta=META)
+        await harness.publish()
+        await wait_for(lambda: _attempted(harness, people[0][0]))
+        await asyncio.sleep(2.0)  # retried with back-off meanwhile
+        server, _ = start_smtp_sink(tmp_path, port=port)  # back
+        try:
+            for _, address in people:
+                await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1,
+                               timeout=20)
+            for customer, _ in people:
+                assert (await statuses(harness, customer)) == {
+                    Template.TEST_DRIVE_CONFIRMATION.value: "sent"}
+            # What /metrics says (the query API exports these from the outbox).
+            registry = CollectorRegistry()
+            metrics = NotificationMetrics(registry)
+            await metrics.refresh(harness.settings.database_url)
+            exposed = generate_latest(registry).decode()
+            assert ('cis_notifications_sent_total{language="de",'
+                    'template="test_drive_confirmation"} 3.0') in exposed
+            failed = 'cis_notifications_failed_attempts_total{template="test_drive_confirmation"}'
+            assert float(exposed.split(failed)[1].split()[0]) >= 1
+            assert "cis_notifications_dead_lettered 0.0" in exposed
+        finally:
+            server.stop()
+
+
+async def _attempted(harness: Harness, customer: uuid.UUID) -> bool:
+    async with await psycopg.AsyncConnection.connect(harness.settings.database_url) as conn:
+        cursor = await conn.execute(
+            "SELECT attempts FROM notify.outbox WHERE customer_id = %s", (customer,))
+        found = await cursor.fetchone()
+        return found is not None and found[0] >= 1
+
+
+async def test_a_permanent_refusal_is_dead_lettered_with_its_code_and_the_rest_go_on(
+    settings: Settings, tmp_path: Path
+) -> None:
+    server, url = start_smtp_sink(tmp_path, refuse_domain="refused.example")
+    try:
+        async with running_notifications(settings, url, mail_dir(tmp_path)) as harness:
+            app = harness.app
+            model = list_model(app)
+            bounced, _ = register(app)
+            app.change_contact(bounced, email=Email.parse("gone@refused.example"), phone=None,
+                               meta=META)
+            fine, fine_address = register(app)
+            for customer in (bounced, fine):
+                app.book_test_drive(customer, model=model, scheduled_at=in_days(0.5),
+                                    meta=META)
+            await harness.publish()
+            await wait_for(lambda: len(mails_to(harness.mail_dir, fine_address)) == 1)
+            await harness.settled(bounced)
+            assert await statuses(harness, bounced) == {"test_drive_confirmation": "failed"}
+            dlq = await harness.js.subscribe(f"cis.dlq.{CONSUMER}", stream=DLQ_STREAM,
+                                             config=ConsumerConfig(
+                                                 deliver_policy=DeliverPolicy.ALL))
+            parked = []
+            with contextlib.suppress(nats.errors.TimeoutError):
+                while True:
+                    message = await dlq.next_msg(timeout=1)
+                    if msgspec.json.decode(message.data)["customer_id"] == str(bounced):
+                        parked.append(message)
+            await dlq.unsubscribe()
+            assert len(parked) == 1
+            assert parked[0].headers and parked[0].headers["Cis-Reason"] == "SMTP 550"
+            assert b"refused.example" not in parked[0].data
+    finally:
+        server.stop()
+
+
+async def test_a_row_written_by_another_process_wakes_the_sender_through_notify(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    async with running_notifications(settings, *smtp_sink) as harness:
+        customer, address = register(harness.app)
+        await harness.publish()
+        await asyncio.sleep(0.5)  # the sender has swept and sleeps (minutes: nothing due)
+        # Another consumer process's transaction: no in-process wake-up reaches this one.
+        async with AsyncConnectionPool(harness.settings.database_url, min_size=1,
+                                       open=False) as pool:
+            other = NotificationStore(pool)
+            message = Outgoing(Template.CONTRACT, customer, datetime.now(UTC),
+                               {"model": "VOLTA", "final_price": 4_000_000})
+            assert await other.record(uuid.uuid4(), Plan(messages=(message,)))
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=5)
