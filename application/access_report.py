@@ -216,13 +216,17 @@ class ScoreReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SentNotification(msgspec.Struct, frozen=True, kw_only=True):
-    """A message the system sent to the person."""
+    """An e-mail the system sent, or was to send, to the person (the notification
+    consumer's outbox: no body is stored, each is rendered at send time)."""
 
-    sent_at: datetime
-    channel: str
-    kind: str
-    recipient: str
-    subject: str
+    kind: str  # the template: test_drive_confirmation, sale_quoted, …
+    status: str  # pending | sent | skipped | cancelled | failed
+    reason: str | None  # why it was skipped, cancelled or failed
+    language: str | None  # the language it was written in, once rendered
+    due_at: datetime
+    finished_at: datetime | None  # when it was sent (or given up)
+    message_id: str | None
+    channel: str = "email"
 
 
 class Access(msgspec.Struct, frozen=True, kw_only=True):

@@ -78,6 +78,7 @@ class CacheReport:
 class NotificationReport:
     bodies_deleted: int
     note: str
+    pending_cancelled: int = 0  # mails and reminders that were still to be sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,8 @@ class ErasureCopies(Protocol):
     def evict_cache(self, customer_id: UUID) -> CacheReport: ...
 
     def delete_notification_bodies(self, customer_id: UUID) -> NotificationReport:
-        """Delete the stored bodies of notifications sent to the customer (the
-        notification consumer's store, once it exists)."""
+        """Delete the stored bodies of notifications to the customer, and cancel what
+        is still to be sent (reminders included)."""
 
     def saved_report(self, customer_id: UUID) -> ErasureReport | None: ...
 

@@ -84,9 +84,7 @@ class SentNotifications(Protocol):
 
 
 class NothingSent:
-    """The system sends no notifications yet (there is no notification service): the
-    report's `notifications` lists what was sent, which is nothing. A store of sent
-    notifications replaces this one in the composition root once it exists."""
+    """For a deployment without the notification consumer: nothing was sent."""
 
     def sent_to(self, customer_id: UUID) -> Sequence[SentNotification]:
         return []

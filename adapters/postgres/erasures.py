@@ -11,6 +11,7 @@ import msgspec
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from adapters.postgres.notifications import purge_customer
 from application.dsg import CacheReport, ErasureCopies, ErasureReport, NotificationReport
 
 __all__ = ["PostgresErasureCopies"]
@@ -32,11 +33,15 @@ class PostgresErasureCopies(ErasureCopies):
         return self._evict(customer_id)
 
     def delete_notification_bodies(self, customer_id: UUID) -> NotificationReport:
-        # The place for the notification consumer's purge: until it stores bodies there
-        # is nothing to delete, and the answer says so rather than claiming a purge.
+        # The notification consumer renders each mail at send time and keeps no body;
+        # what is still pending (reminders included) is cancelled, so nothing goes out.
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cancelled = purge_customer(cursor, customer_id)
         return NotificationReport(
-            bodies_deleted=0, note="no store of notification bodies exists yet: nothing to "
-                                   "delete")
+            bodies_deleted=0, pending_cancelled=cancelled,
+            note="no bodies are stored (each mail is rendered at send time); pending "
+                 "mails and reminders cancelled; the sent records (template, language, "
+                 "when, Message-ID) hold no personal data")
 
     def saved_report(self, customer_id: UUID) -> ErasureReport | None:
         with self._pool.connection() as conn:

@@ -38,7 +38,8 @@ answers what was removed in each (no personal value in the answer):
   `journeys` and `dashboards` hold no personal data).
 - `consumers`: the scoring consumer's rows deleted (a score is derived personal data).
 - `cache`: Redis entries naming the customer evicted (dashboards hold no personal data).
-- `notifications`: stored notification bodies deleted (no such store exists yet: 0).
+- `notifications`: stored bodies deleted (none are stored: 0) and pending mails and
+  reminders cancelled.
 
 `reason` is recorded on the customer's access trail in the erasure's transaction, with
 the caller. Idempotent: a repeated request answers 200 with the first answer and

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from adapters.nats.streams import DLQ_STREAM, EVENTS_STREAM
 from adapters.postgres.lead_score_reading import PostgresLeadScores
+from adapters.postgres.notifications import CONSUMER as NOTIFICATIONS_CONSUMER
+from adapters.postgres.sent_notifications import PostgresSentNotifications
 from adapters.settings import Settings
 from application.access_report import ControllerIdentity, Recipient
 from application.dsg_access import AccessReports
 from application.services import CustomerIntelligence
+from entrypoints.dsg_wiring import retention_policy
 from entrypoints.workers.scoring import CONSUMER as SCORING_CONSUMER
 from projections.registry import READ_MODELS
 
@@ -34,6 +37,10 @@ def recipients() -> list[Recipient]:
         Recipient(name=SCORING_CONSUMER, kind="consumer", personal_data=False,
                   description=f"reads {EVENTS_STREAM} and stores the lead score by "
                   "customer id"),
+        Recipient(name=NOTIFICATIONS_CONSUMER, kind="consumer", personal_data=False,
+                  description=f"reads {EVENTS_STREAM} and sends e-mails by customer id; "
+                  "opens the e-mail address through the application at send time and "
+                  "stores no message body"),
         Recipient(name=DLQ_STREAM, kind="stream", personal_data=False,
                   description=f"integration events a consumer could not process, kept "
                   f"for inspection (copies of {EVENTS_STREAM} messages)"),
@@ -53,4 +60,6 @@ def controller_of(settings: Settings) -> ControllerIdentity:
 def access_reports(settings: Settings, database_url: str,
                    cis: CustomerIntelligence) -> AccessReports:
     return AccessReports(cis=cis, scores=PostgresLeadScores(database_url),
-                         controller=controller_of(settings), recipients=recipients())
+                         notifications=PostgresSentNotifications(database_url),
+                         controller=controller_of(settings), recipients=recipients(),
+                         policy=retention_policy(settings))

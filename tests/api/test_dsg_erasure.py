@@ -70,7 +70,8 @@ async def test_the_answer_says_what_each_store_lost_and_a_repeat_answers_the_sam
                                     "rows_deleted": 1, "note": answer["consumers"][0]["note"]}]
     assert answer["cache"]["entries_evicted"] == 1 and not redis.exists(f"test|profile|{customer}")
     assert answer["notifications"]["bodies_deleted"] == 0
-    assert "no store" in answer["notifications"]["note"]
+    assert answer["notifications"]["pending_cancelled"] == 0  # no mail was due
+    assert "no bodies are stored" in answer["notifications"]["note"]
     assert {m["read_model"] for m in answer["read_models"]} == {"customers", "journeys",
                                                                 "dashboards"}
     assert _execute(settings, "SELECT count(*) FROM read.lead_scores WHERE customer_id = %s",

@@ -9,6 +9,7 @@ import pytest
 
 from application.access_report import Recipient
 from application.dsg_access import processing_purposes
+from application.notifications import Template
 from application.scoring import stage_points
 from domain.customer_facts import (
     Channel,
@@ -35,6 +36,8 @@ def _codes() -> set[str]:
     codes |= {f"language.{lang}" for lang in Language} | {f"next.{a}" for a in Action}
     codes |= {f"purpose.{p}" for p in Purpose} | {f"rule.{p}" for p in Purpose}
     codes |= {f"field.{f}" for f in HELD_FIELDS}
+    codes |= {f"notification.{t}" for t in Template}
+    codes |= {f"delivery.{s}" for s in ("pending", "sent", "skipped", "cancelled", "failed")}
     codes |= {f"change.{c}" for c in ("registered", "contact_changed", "address_changed",
                                       "preferences_changed", "granted", "withdrawn")}
     codes |= {f"action.{a}" for a in ("history", "state", "export", "erasure",

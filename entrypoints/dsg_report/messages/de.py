@@ -112,6 +112,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "ab {minimum}",
     "budget_open": "offen",
 }, "labels": {
+    "notification.test_drive_confirmation": 'Bestätigung der Probefahrt',
+    "notification.test_drive_reminder": 'Erinnerung an die Probefahrt',
+    "notification.sale_quoted": 'Offerte',
+    "notification.contract_signed": 'Vertrag unterzeichnet',
+    "notification.sale_delivered": 'Auslieferung',
+    "notification.canton_incentive": 'Kantonaler Förderbeitrag (Werbung)',
+    "delivery.pending": 'ausstehend',
+    "delivery.sent": 'versandt',
+    "delivery.skipped": 'nicht versandt',
+    "delivery.cancelled": 'storniert',
+    "delivery.failed": 'fehlgeschlagen',
     "field.name": "Name", "field.email": "E-Mail", "field.phone": "Telefon",
     "field.street": "Strasse", "field.postal_code": "Postleitzahl", "field.canton": "Kanton",
     "field.language": "Sprache", "field.kind": "Kundenart", "field.company_name": "Firma",
@@ -184,6 +195,11 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "next.end_hold": "Ende der Aufbewahrungspflicht",
     "recipient_kind.stream": "Ereignisstrom", "recipient_kind.consumer": "Dienst",
     "recipient_kind.read_model": "interne Ansicht",
+    "recipient.notifications": (
+        'Sendet Ihnen E-Mails zu Ihren Buchungen und Ihrem Vertrag, und Werbe-E-Mails, wenn '
+        'Sie eingewilligt haben; er liest Ihre E-Mail-Adresse erst beim Versand und speichert'
+        ' keinen Nachrichtentext.'
+    ),
     "recipient.CIS_EVENTS": "Unser interner Ereignisstrom: Kennungen, Kanton, Modell, "
     "Beträge, Bewertungen und Daten, nie ein Name, eine E-Mail-Adresse, Telefonnummer, "
     "Strasse, Notiz oder Fahrzeugnummer.",

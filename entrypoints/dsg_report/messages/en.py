@@ -110,6 +110,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "from {minimum}",
     "budget_open": "open",
 }, "labels": {
+    "notification.test_drive_confirmation": 'test drive confirmation',
+    "notification.test_drive_reminder": 'test drive reminder',
+    "notification.sale_quoted": 'quote',
+    "notification.contract_signed": 'contract signed',
+    "notification.sale_delivered": 'delivery',
+    "notification.canton_incentive": 'cantonal incentive (marketing)',
+    "delivery.pending": 'pending',
+    "delivery.sent": 'sent',
+    "delivery.skipped": 'not sent',
+    "delivery.cancelled": 'cancelled',
+    "delivery.failed": 'failed',
     "field.name": "Name", "field.email": "E-mail", "field.phone": "Phone",
     "field.street": "Street", "field.postal_code": "Postal code", "field.canton": "Canton",
     "field.language": "Language", "field.kind": "Customer type",
@@ -176,6 +187,11 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "erasure, keeping what the accounts need", "next.end_hold": "end of the hold",
     "recipient_kind.stream": "event stream", "recipient_kind.consumer": "service",
     "recipient_kind.read_model": "internal view",
+    "recipient.notifications": (
+        'Sends you e-mails about your bookings and your contract, and marketing e-mails if '
+        'you agreed to them; it reads your e-mail address only when sending and keeps no '
+        'message text.'
+    ),
     "recipient.CIS_EVENTS": "Our internal event stream: ids, canton, model, amounts, "
     "ratings and dates, never a name, e-mail, phone, street, note or vehicle number.",
     "recipient.scoring": "Computes the lead score from the event stream and stores it "

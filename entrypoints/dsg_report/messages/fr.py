@@ -115,6 +115,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "dès {minimum}",
     "budget_open": "ouvert",
 }, "labels": {
+    "notification.test_drive_confirmation": "confirmation de l'essai",
+    "notification.test_drive_reminder": "rappel de l'essai",
+    "notification.sale_quoted": 'offre',
+    "notification.contract_signed": 'contrat signé',
+    "notification.sale_delivered": 'livraison',
+    "notification.canton_incentive": 'subvention cantonale (marketing)',
+    "delivery.pending": 'en attente',
+    "delivery.sent": 'envoyé',
+    "delivery.skipped": 'non envoyé',
+    "delivery.cancelled": 'annulé',
+    "delivery.failed": 'échec',
     "field.name": "Nom", "field.email": "E-mail", "field.phone": "Téléphone",
     "field.street": "Rue", "field.postal_code": "Numéro postal", "field.canton": "Canton",
     "field.language": "Langue", "field.kind": "Type de client",
@@ -185,6 +196,11 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "next.end_hold": "fin de l'obligation de conserver",
     "recipient_kind.stream": "flux d'événements", "recipient_kind.consumer": "service",
     "recipient_kind.read_model": "vue interne",
+    "recipient.notifications": (
+        'Vous envoie des e-mails sur vos réservations et votre contrat, et des e-mails de '
+        "marketing si vous y avez consenti ; il ne lit votre adresse e-mail qu'au moment de "
+        "l'envoi et ne conserve aucun texte de message."
+    ),
     "recipient.CIS_EVENTS": "Notre flux d'événements interne : identifiants, canton, "
     "modèle, montants, évaluations et dates, jamais un nom, une adresse e-mail, un numéro "
     "de téléphone, une rue, une note ou un numéro de véhicule.",

@@ -113,6 +113,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "da {minimum}",
     "budget_open": "aperto",
 }, "labels": {
+    "notification.test_drive_confirmation": 'conferma della prova su strada',
+    "notification.test_drive_reminder": 'promemoria della prova su strada',
+    "notification.sale_quoted": 'offerta',
+    "notification.contract_signed": 'contratto firmato',
+    "notification.sale_delivered": 'consegna',
+    "notification.canton_incentive": 'incentivo cantonale (marketing)',
+    "delivery.pending": 'in attesa',
+    "delivery.sent": 'inviato',
+    "delivery.skipped": 'non inviato',
+    "delivery.cancelled": 'annullato',
+    "delivery.failed": 'non riuscito',
     "field.name": "Nome", "field.email": "E-mail", "field.phone": "Telefono",
     "field.street": "Via", "field.postal_code": "Numero postale", "field.canton": "Cantone",
     "field.language": "Lingua", "field.kind": "Tipo di cliente",
@@ -185,6 +196,11 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "next.end_hold": "fine dell'obbligo di conservazione",
     "recipient_kind.stream": "flusso di eventi", "recipient_kind.consumer": "servizio",
     "recipient_kind.read_model": "vista interna",
+    "recipient.notifications": (
+        'Le invia e-mail sulle Sue prenotazioni e sul Suo contratto, ed e-mail di marketing '
+        "se vi ha acconsentito; legge il Suo indirizzo e-mail solo al momento dell'invio e "
+        'non conserva alcun testo dei messaggi.'
+    ),
     "recipient.CIS_EVENTS": "Il nostro flusso interno di eventi: identificativi, cantone, "
     "modello, importi, valutazioni e date, mai un nome, un indirizzo e-mail, un numero di "
     "telefono, una via, una nota o un numero di veicolo.",

@@ -115,6 +115,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "a partir da {minimum}",
     "budget_open": "avert",
 }, "labels": {
+    "notification.test_drive_confirmation": "confermaziun da la cursa d'emprova",
+    "notification.test_drive_reminder": "promemoria da la cursa d'emprova",
+    "notification.sale_quoted": 'offerta',
+    "notification.contract_signed": 'contract suttascrit',
+    "notification.sale_delivered": 'furniziun',
+    "notification.canton_incentive": 'contribuziun da promoziun chantunala (marketing)',
+    "delivery.pending": 'en spetga',
+    "delivery.sent": 'tramess',
+    "delivery.skipped": 'betg tramess',
+    "delivery.cancelled": 'annullà',
+    "delivery.failed": 'betg reussì',
     "field.name": "Num", "field.email": "E-mail", "field.phone": "Telefon",
     "field.street": "Via", "field.postal_code": "Numer postal", "field.canton": "Chantun",
     "field.language": "Lingua", "field.kind": "Gener da client",
@@ -188,6 +199,11 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "next.end_hold": "fin da l'obligaziun da conservar",
     "recipient_kind.stream": "flux d'eveniments", "recipient_kind.consumer": "servetsch",
     "recipient_kind.read_model": "vista interna",
+    "recipient.notifications": (
+        'As tramet e-mails davart Vossas reservaziuns e Voss contract, ed e-mails da '
+        "marketing, sche Vus avais dà Voss consentiment; el legia Vossa adressa d'e-mail pir "
+        'cun trametter e na memorisescha nagin text da messadi.'
+    ),
     "recipient.CIS_EVENTS": "Noss flux intern d'eveniments: identificaziuns, chantun, "
     "model, imports, valitaziuns e datas, mai in num, ina adressa d'e-mail, in numer da "
     "telefon, ina via, ina remartga u in numer da vehichel.",
