@@ -42,6 +42,7 @@ class Settings:
     max_body_bytes: int = 1_048_576  # larger request bodies get 413
     streams_per_subject: int = 5  # dashboard streams one token subject may hold open
     streams_total: int = 200  # dashboard streams one query API process holds open
+    blind_index_key: str = ""  # hex of the 32-byte key of the search's blind index
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +71,8 @@ class Settings:
             max_body_bytes=_positive(env, "CIS_MAX_BODY_BYTES", 1_048_576),
             streams_per_subject=_positive(env, "CIS_STREAMS_PER_SUBJECT", 5),
             streams_total=_positive(env, "CIS_STREAMS_TOTAL", 200),
+            blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
+            or _dev_secret(data_dir, "blind_index_key"),
         )
 
     def has_all_urls(self) -> bool:
@@ -105,6 +108,7 @@ class Settings:
             "CIS_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CIS_STREAMS_PER_SUBJECT": str(self.streams_per_subject),
             "CIS_STREAMS_TOTAL": str(self.streams_total),
+            "CIS_BLIND_INDEX_KEY": self.blind_index_key,
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -160,8 +164,8 @@ def _dev_secret(data_dir: Path, name: str,
                 generate: Callable[[], str] = lambda: secrets.token_hex(32)) -> str:
     """A generated secret kept in the data dir, so restarts and child processes agree.
 
-    Only for development: production sets CIS_JWT_SECRET, CIS_MASTER_KEY and
-    CIS_AUDIT_SIGNING_KEY.
+    Only for development: production sets CIS_JWT_SECRET, CIS_MASTER_KEY,
+    CIS_AUDIT_SIGNING_KEY and CIS_BLIND_INDEX_KEY.
     """
     path = data_dir / "secrets" / name
     if path.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from adapters.settings import Settings
+from application.sealed_values import SealedValues
 from application.services import CustomerIntelligence
 from domain.customer_facts import ConsentPurpose
 from domain.values import Email, ModelCode, Money
@@ -38,8 +39,11 @@ def test_profile_follows_the_customer_through_sale_and_erasure(
 
     caught_up(settings, app, "customers")
     row = _row(settings, customer.id)
-    assert (row["email"], row["stage"], row["consents"]) == ("anna@new.example", "reserved",
-                                                              ["marketing"])
+    # Stored sealed: the event's ciphertext, opened with the customer's key on read.
+    assert b"anna@new.example" not in row["email"]  # type: ignore[operator]
+    opened = SealedValues(app.cipher).open(customer.id, row["email"])  # type: ignore[arg-type]
+    assert (str(opened), row["stage"], row["consents"]) == ("anna@new.example", "reserved",
+                                                            ["marketing"])
     assert row["version"] == 4  # registered, consent, contact, test drive
 
     app.erase_customer(customer.id, meta=META)
