@@ -44,18 +44,19 @@ from adapters.postgres.scores import ScoreStore
 from adapters.settings import Settings
 from application.integration_events import CustomerRegistered, IntegrationEvent
 from application.scoring import LeadFeatures, score_lead
-from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
+from domain.customer_facts import ConsentPurpose
 from domain.journey import Stage
 from domain.meta import EventMeta
-from domain.values import Canton, CompanyUID, Email, ModelCode, Money, PersonName, Phone, PostalCode
+from domain.values import Canton, Email, ModelCode, Money, Phone, PostalCode
 from domain.vin import VIN
 from entrypoints.bootstrap import build_application, build_projector, build_tracking_recorder
+from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role
 from entrypoints.project_admin import rebuild
 from entrypoints.query_api.app import create_query_app
 from projections.registry import READ_MODELS
 from tests.databases import own_store
-from tests.factories import registration, soon
+from tests.factories import soon
 from tests.readmodels import caught_up, wait_for
 
 META = EventMeta(actor="proof-salesperson", correlation_id="proof-request")
@@ -202,23 +203,37 @@ class _Stack:
         self.app.close()
 
 
-def _history(app: Any, values: dict[str, str]) -> uuid.UUID:
-    """A business customer through every kind of event, up to a delivered sale."""
+async def _registered_over_http(client: Any, headers: dict[str, str],
+                               values: dict[str, str]) -> uuid.UUID:
+    """Registration and a touchpoint through the command API (request logs, idempotency
+    claims and their stored answers), after a refused attempt that quoted every value."""
+    body = {"name": values["name"], "email": values["email"], "phone": values["phone"],
+            "street": values["street"], "postal_code": "8001", "canton": "ZH",
+            "company_name": "Proof Garage AG", "company_uid": "CHE-109.322.551",
+            "company_contact": values["contact"]}
+    refused = await client.post("/api/v1/customers", headers=headers,
+                                json={**body, "canton": "BE"})  # 8001 is not in BE
+    assert refused.status_code == 422, refused.text
+    registered = await client.post("/api/v1/customers", json=body,
+                                   headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert registered.status_code == 201, registered.text
+    customer = uuid.UUID(registered.json()["id"])
+    touched = await client.post(f"/api/v1/customers/{customer}/touchpoints", headers=headers,
+                                json={"kind": "showroom_visit", "channel": "showroom",
+                                      "note": values["touchpoint note"]})
+    assert touched.status_code == 200, touched.text
+    return customer
+
+
+def _history(app: Any, customer: uuid.UUID, values: dict[str, str]) -> None:
+    """The rest of a journey through every kind of event, up to a delivered sale."""
     code = ModelCode.parse(f"EV-P{uuid.uuid4().hex[:4].upper()}")
     app.put_model(code=code, name="Proof EV", list_price=Money.chf(50_000), meta=META)
-    customer = app.register_customer(**registration(
-        name=PersonName.parse(values["name"]), email=Email.parse(values["email"]),
-        phone=Phone.parse(values["phone"]), street=values["street"],
-        company_name="Proof Garage AG", company_uid=CompanyUID.parse("CHE-109.322.551"),
-        company_contact=PersonName.parse(values["contact"]), salesperson="proof-salesperson",
-        meta=META)).id
     app.change_contact(customer, email=Email.parse(values["new email"]), phone=None, meta=META)
     app.change_address(customer, street=values["new street"], postal_code=PostalCode.parse("3011"),
                        canton=Canton.parse("BE"), meta=META)
     app.grant_consent(customer, purpose=ConsentPurpose.PROFILING, meta=META)
     app.record_vehicle_interest(customer, model=code, meta=META)
-    app.record_touchpoint(customer, kind=TouchpointKind.SHOWROOM_VISIT, channel=Channel.SHOWROOM,
-                          note=values["touchpoint note"], meta=META)
     drive = app.book_test_drive(customer, model=code, scheduled_at=soon(1), meta=META).id
     app.complete_test_drive(customer, drive, rating=4, notes=values["test drive notes"], meta=META)
     sale = app.open_sale(customer_id=customer, model=code, meta=META).id
@@ -228,7 +243,6 @@ def _history(app: Any, values: dict[str, str]) -> uuid.UUID:
     app.sign_contract(sale, final_price=Money.chf(47_500), meta=META)
     app.deliver_sale(sale, vin=VIN.parse("WVWZZZ1KZ6W000001"),
                      delivered_on=datetime.now(UTC).date(), meta=META)
-    return uuid.UUID(str(customer))
 
 
 async def _dashboards(client: Any, headers: dict[str, str]) -> dict[str, Any]:
@@ -253,9 +267,12 @@ async def proof(settings: Settings, bearer: Any) -> AsyncIterator[dict[str, Any]
     try:
         with contextlib.redirect_stderr(logged):
             await stack.start()
+            async with AsyncTestClient(app=create_command_app(stack.settings)) as commands:
+                customer = await _registered_over_http(
+                    commands, bearer(Role.SALESPERSON, "proof-salesperson"), values)
             async with AsyncTestClient(app=create_query_app(stack.settings)) as client:
                 # A history, scored, its profile read and the dashboards cached in Redis.
-                customer = await asyncio.to_thread(_history, stack.app, values)
+                await asyncio.to_thread(_history, stack.app, customer, values)
                 await stack.settled()
                 with psycopg.connect(url) as conn:
                     wait_for(lambda: conn.execute("SELECT 1 FROM read.lead_scores WHERE "
@@ -328,6 +345,16 @@ async def test_after_the_erasure_and_a_rebuild_no_store_holds_a_personal_value(
     proof: dict[str, Any], store: str
 ) -> None:
     assert _found(proof["values"], proof[store]) == []
+
+
+async def test_each_store_searched_holds_the_customers_traces(proof: dict[str, Any]) -> None:
+    """So that finding nothing means something: the customer is there, unnamed."""
+    customer = proof["customer"]
+    for store in ("dump", "nats", "logs"):
+        assert str(customer).encode() in proof[store], store
+    assert customer.bytes in proof["postgres files"]
+    assert b"dashboard" in proof["redis"].lower()
+    assert b'"event": "request"' in proof["logs"]
 
 
 async def test_every_dashboard_figure_is_unchanged_by_the_erasure_and_the_rebuild(
