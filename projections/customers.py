@@ -54,7 +54,8 @@ class CustomersReadModel(ReadModel):
                        AND data_type = 'text') THEN
                 DROP TABLE {schema}.customers CASCADE;
                 DROP TABLE IF EXISTS {schema}.journey_state, {schema}.sale_owner;
-                UPDATE {schema}.customers_tracking SET notification_id = 0;
+                UPDATE {schema}.customers_tracking SET notification_id = 0
+                 WHERE application_name = 'cis';
             END IF;
         END $$""",
         *JOURNEY_TABLES,
