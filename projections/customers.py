@@ -24,6 +24,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from application.blind_index import BlindIndex, plain_terms
 from application.sealed_values import SealedValues
+from application.services import APPLICATION_NAME
 from domain import events as e
 from domain.journey import Stage
 from projections.base import Positioned, ReadModel
@@ -41,6 +42,7 @@ _COLUMNS = (*_SHOWN, "name_terms", "email_terms", "company_terms")
 _SELECTED = ", ".join(_SHOWN)
 _SEALED = ("name", "email", "phone")
 
+
 class CustomersReadModel(ReadModel):
     name: ClassVar[str] = "customers"
     partitioned_by_customer: ClassVar[bool] = True
@@ -48,14 +50,14 @@ class CustomersReadModel(ReadModel):
     tables: ClassVar[Sequence[str]] = [
         # A table of the version that held personal columns in clear: dropped with the
         # journey state and the position, so the projector fills it again from 0.
-        """DO $$ BEGIN
-            IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = '{schema}'
+        f"""DO $$ BEGIN
+            IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = '{{schema}}'
                        AND table_name = 'customers' AND column_name = 'name'
                        AND data_type = 'text') THEN
-                DROP TABLE {schema}.customers CASCADE;
-                DROP TABLE IF EXISTS {schema}.journey_state, {schema}.sale_owner;
-                UPDATE {schema}.customers_tracking SET notification_id = 0
-                 WHERE application_name = 'cis';
+                DROP TABLE {{schema}}.customers CASCADE;
+                DROP TABLE IF EXISTS {{schema}}.journey_state, {{schema}}.sale_owner;
+                UPDATE {{schema}}.customers_tracking SET notification_id = 0
+                 WHERE application_name = '{APPLICATION_NAME}';
             END IF;
         END $$""",
         *JOURNEY_TABLES,
