@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from domain.values import Email, PersonName
@@ -70,6 +71,9 @@ class BlindIndex:
             raise ValueError("a blind index key is 32 bytes")
         self._keys = {field: hmac.digest(key, f"cis/blind-index/v1/{field}".encode(), "sha256")
                       for field in SearchField}
+        # Words repeat across customers (mail domains, common names, every beginning of
+        # them): a replay computes each term once rather than once per customer.
+        self._term = lru_cache(maxsize=1 << 16)(self._computed_term)
 
     @classmethod
     def from_hex(cls, text: str) -> BlindIndex:
@@ -113,5 +117,5 @@ class BlindIndex:
             for end in range(min(MIN_PREFIX, len(word)), len(word) + 1):
                 yield self._term(field, word[:end])
 
-    def _term(self, field: SearchField, text: str) -> bytes:
+    def _computed_term(self, field: SearchField, text: str) -> bytes:
         return hmac.digest(self._keys[field], text.encode(), hashlib.sha256)[:TERM_BYTES]
