@@ -24,6 +24,7 @@ from application.customers import CustomerUseCases
 from application.errors import Conflict
 from application.keys import PersonalDataCipher
 from application.sales import SaleUseCases
+from application.sealed_values import KeepingSealedMapper
 from application.snapshots import AggregateSnapshot, register_snapshot_transcodings
 from application.transcodings import (
     KeptSealed,
@@ -92,7 +93,7 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
         keeping = MsgspecJSONTranscoder()
         self.register_transcodings(keeping)
         keeping.register(KeptSealed(keeping, self.cipher, index))
-        return self.factory.mapper(transcoder=keeping)
+        return KeepingSealedMapper(keeping, cipher=self.cipher, index=index, like=self.mapper)
 
     def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
                       projector_func: Any = project_aggregate) -> None:

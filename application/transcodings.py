@@ -206,7 +206,7 @@ class Sealed:
     searched, or whose key is gone)."""
 
     subject: UUID
-    ciphertext: bytes
+    ciphertext: bytes | None  # None: nothing left to keep (an erased old clear value)
     terms: frozenset[bytes]
 
 

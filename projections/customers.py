@@ -165,7 +165,7 @@ def _registered(event: Any) -> dict[str, Any]:
 
 def _ciphertext(value: Any) -> bytes | None:
     """A `Sealed` field's ciphertext as the event holds it (None when absent)."""
-    return None if value is None else bytes(value.ciphertext)
+    return None if value is None else value.ciphertext
 
 
 def _terms(value: Any) -> list[bytes]:
