@@ -13,7 +13,7 @@ from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from domain.values import CompanyUID, Email, PersonName
 from entrypoints.http.auth import Role
-from tests.factories import META, registration
+from tests.factories import registration
 
 
 @pytest.fixture(scope="module")
