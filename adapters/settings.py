@@ -64,6 +64,7 @@ class Settings:
     retention_daily: bool = True  # `cis up` runs `cis dsg retention --apply` once a day
     smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
     mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
+    blind_index_key: str = ""  # hex of the 32-byte key of the search's blind index
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +104,8 @@ class Settings:
             retention_daily=_flag(env, "CIS_RETENTION_DAILY", True),
             smtp_url=env.get("CIS_SMTP_URL") or None,
             mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
+            blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
+            or _dev_secret(data_dir, "blind_index_key"),
         )
 
     def has_all_urls(self) -> bool:
@@ -146,6 +149,7 @@ class Settings:
             "CIS_BUSINESS_YEAR_END": "{:02d}-{:02d}".format(*self.business_year_end),
             "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
             "CIS_MAIL_FROM": self.mail_from,
+            "CIS_BLIND_INDEX_KEY": self.blind_index_key,
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -235,8 +239,8 @@ def _dev_secret(data_dir: Path, name: str,
                 generate: Callable[[], str] = lambda: secrets.token_hex(32)) -> str:
     """A generated secret kept in the data dir, so restarts and child processes agree.
 
-    Only for development: production sets CIS_JWT_SECRET, CIS_MASTER_KEY and
-    CIS_AUDIT_SIGNING_KEY.
+    Only for development: production sets CIS_JWT_SECRET, CIS_MASTER_KEY,
+    CIS_AUDIT_SIGNING_KEY and CIS_BLIND_INDEX_KEY.
     """
     path = data_dir / "secrets" / name
     if path.exists():

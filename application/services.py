@@ -21,13 +21,16 @@ from eventsourcing.utils import EnvType, get_topic
 from application.acting import Actor
 from application.aggregate_store import RERUNS_ON_CONCURRENT_WRITE
 from application.audit import AuditUseCases
+from application.blind_index import BlindIndex
 from application.catalogue import CatalogueUseCases
 from application.customers import CustomerUseCases
 from application.errors import Conflict
 from application.keys import PersonalDataCipher
 from application.sales import SaleUseCases
+from application.sealed_values import KeepingSealedMapper
 from application.snapshots import AggregateSnapshot, register_snapshot_transcodings
 from application.transcodings import (
+    KeptSealed,
     LeftSealed,
     MsgspecJSONTranscoder,
     SealedPersonal,
@@ -86,6 +89,14 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
         self.mapper_leaving_personal_data_sealed: Mapper[UUID] = self.factory.mapper(
             transcoder=leaving_sealed)
         return mapper
+
+    def mapper_keeping_personal_data_sealed(self, index: BlindIndex) -> Mapper[UUID]:
+        """For read models that store personal data: each field as `Sealed`, its
+        ciphertext as it is and its blind-index terms, never in clear."""
+        keeping = MsgspecJSONTranscoder()
+        self.register_transcodings(keeping)
+        keeping.register(KeptSealed(keeping, self.cipher, index))
+        return KeepingSealedMapper(keeping, cipher=self.cipher, index=index, like=self.mapper)
 
     def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
                       projector_func: Any = project_aggregate) -> None:

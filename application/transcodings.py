@@ -6,6 +6,7 @@ StrEnums need none: JSON stores them as strings and the aggregates restore their
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from application.blind_index import BlindIndex
 from application.keys import PersonalDataCipher
 from domain.customer_facts import Budget, Company
 from domain.meta import EventMeta
@@ -29,7 +31,8 @@ from domain.values import (
 )
 from domain.vin import VIN
 
-__all__ = ["LeftSealed", "MsgspecJSONTranscoder", "SealedPersonal", "register_value_transcodings"]
+__all__ = ["KeptSealed", "LeftSealed", "MsgspecJSONTranscoder", "Sealed", "SealedPersonal",
+           "register_value_transcodings"]
 
 
 class MsgspecJSONTranscoder(JSONTranscoder):
@@ -193,6 +196,46 @@ class LeftSealed(Transcoding):
 
     def decode(self, data: dict[str, str]) -> Personal[Any]:
         return Personal(_subject(data["subject"]), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A personal value as a read model stores it: the event's ciphertext as it is,
+    under the subject's data key (so erasing the key shreds this copy and every backup
+    of it), and the blind-index terms of the value (none for a value that is not
+    searched, or whose key is gone)."""
+
+    subject: UUID
+    ciphertext: bytes | None  # None: nothing left to keep (an erased old clear value)
+    terms: frozenset[bytes]
+
+
+class KeptSealed(Transcoding):
+    """Reads a sealed `Personal` value as `Sealed`: its ciphertext, kept as it is, and
+    its blind-index terms. For read models that store personal data: they never get a
+    value in clear. The value is opened here only to derive its terms (which also finds
+    a damaged seal, as for a reader that opens it). Never writes.
+    """
+
+    type = Personal
+    name = "sealed"
+
+    def __init__(self, transcoder: JSONTranscoder, cipher: PersonalDataCipher,
+                 index: BlindIndex) -> None:
+        self._transcoder = transcoder
+        self._cipher = cipher
+        self._index = index
+
+    def encode(self, obj: Personal[Any]) -> dict[str, str]:
+        raise TypeError("a reader that keeps personal data sealed cannot write it")
+
+    def decode(self, data: dict[str, str]) -> Sealed:
+        subject = _subject(data["subject"])
+        ciphertext = base64.b64decode(data["sealed"])
+        plain = self._cipher.open(subject, ciphertext)
+        terms = (frozenset() if plain is None
+                 else self._index.terms_of(self._transcoder.decode(plain)))
+        return Sealed(subject, ciphertext, terms)
 
 
 @lru_cache(maxsize=4096)

@@ -14,12 +14,14 @@ from adapters.postgres.bounded import bounded_async_connection, server_timeouts
 from adapters.postgres.config import eventsourcing_env
 from adapters.postgres.keys import PostgresDataKeys
 from adapters.settings import ResolvedSettings
+from application.blind_index import BlindIndex
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import ReadModel, ReadModelRecorder, schema_of
 from projections.partition import CustomerPartition
 from projections.runner import BatchProjector
 
 __all__ = [
+    "blind_index",
     "bounded_async_pool",
     "build_application",
     "build_projector",
@@ -44,6 +46,12 @@ def data_keys(settings: ResolvedSettings, *, query_timeout: float | None = None
     """The personal-data cipher: per-customer keys in Postgres, under the master key ring."""
     ring = parse_key_ring(settings.master_key, settings.previous_master_keys)
     return PostgresDataKeys(settings.database_url, ring, query_timeout=query_timeout)
+
+
+def blind_index(settings: ResolvedSettings) -> BlindIndex:
+    """The search's blind index, keyed by CIS_BLIND_INDEX_KEY (the projector writes its
+    terms, the query API looks them up: both need the same key)."""
+    return BlindIndex.from_hex(settings.blind_index_key)
 
 
 def bounded_async_pool(database_url: str, *, max_size: int,
@@ -84,7 +92,7 @@ def build_projector(
     # The read model's own recorder on that datastore: the one writer of its positions.
     tracking = ReadModelRecorder(plain.datastore, tracking_table_name=plain.tracking_table_name)
     return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch,
-                          partition=partition)
+                          partition=partition, index=blind_index(settings))
 
 
 def create_read_model(settings: ResolvedSettings, model: ReadModel, *,

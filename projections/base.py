@@ -48,9 +48,10 @@ class ReadModel(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[Sequence[str]]  # CREATE statements; `{schema}` is filled in
-    # Only a read model that shows personal data gets it opened; any other sees each
-    # personal field as `Personal(subject, None)`, as if erased.
-    shows_personal_data: ClassVar[bool] = False
+    # A read model that stores personal data gets each personal field as `Sealed`
+    # (the event's ciphertext, to store as it is, and its blind-index terms); any other
+    # sees each as `Personal(subject, None)`, as if erased. None gets one in clear.
+    stores_personal_data: ClassVar[bool] = False
     # True when every row belongs to one customer (or to one customer's sale or test
     # drive): a rebuild may then split the log by customer across processes.
     partitioned_by_customer: ClassVar[bool] = False

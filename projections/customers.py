@@ -1,20 +1,30 @@
 """Customers read model: profile, search and current stage, one row per customer.
 
-Personal columns (name, e-mail, phone) hold the decrypted values for the API and are
-set to NULL by `PersonalDataErased`; canton, stage and dates stay for the dashboards.
+Personal columns (name, e-mail, phone) hold the events' ciphertext as it is, under the
+customer's data key: the query side opens them on read, and erasing the key shreds
+them here and in every backup of this table. Search goes through a blind index
+(`application/blind_index.py`): keyed terms of the name's and the e-mail's words, and
+the company name's words in clear (public register data, shown in clear anyway).
+`PersonalDataErased` sets the personal columns to NULL and empties their terms; canton,
+stage and dates stay for the dashboards.
 `CustomerQueries` reads it (and each lead score with the customer's salesperson).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
 import msgspec
-from psycopg import Cursor
+from psycopg import AsyncConnection, Cursor
+from psycopg_pool import AsyncConnectionPool
 
+from application.blind_index import BlindIndex, plain_terms
+from application.sealed_values import SealedValues
+from application.services import APPLICATION_NAME
 from domain import events as e
 from domain.journey import Stage
 from projections.base import Positioned, ReadModel
@@ -25,22 +35,36 @@ from projections.rows import load_rows, upsert_rows
 __all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel", "LeadScoreBody",
            "ScoredCustomer"]
 
-_COLUMNS = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
-            "canton", "language", "salesperson", "stage", "consents", "erased",
-            "registered_at", "last_activity_at", "version", "position")
-_SELECTED = ", ".join(_COLUMNS)
+_SHOWN = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
+          "canton", "language", "salesperson", "stage", "consents", "erased",
+          "registered_at", "last_activity_at", "version", "position")
+_COLUMNS = (*_SHOWN, "name_terms", "email_terms", "company_terms")
+_SELECTED = ", ".join(_SHOWN)
+_SEALED = ("name", "email", "phone")
 
 
 class CustomersReadModel(ReadModel):
     name: ClassVar[str] = "customers"
     partitioned_by_customer: ClassVar[bool] = True
-    shows_personal_data: ClassVar[bool] = True
+    stores_personal_data: ClassVar[bool] = True
     tables: ClassVar[Sequence[str]] = [
+        # A table of the version that held personal columns in clear: dropped with the
+        # journey state and the position, so the projector fills it again from 0.
+        f"""DO $$ BEGIN
+            IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = '{{schema}}'
+                       AND table_name = 'customers' AND column_name = 'name'
+                       AND data_type = 'text') THEN
+                DROP TABLE {{schema}}.customers CASCADE;
+                DROP TABLE IF EXISTS {{schema}}.journey_state, {{schema}}.sale_owner;
+                UPDATE {{schema}}.customers_tracking SET notification_id = 0
+                 WHERE application_name = '{APPLICATION_NAME}';
+            END IF;
+        END $$""",
         *JOURNEY_TABLES,
         """CREATE TABLE IF NOT EXISTS {schema}.customers (
             customer_id uuid PRIMARY KEY,
             kind text NOT NULL,
-            name text, email text, phone text,
+            name bytea, email bytea, phone bytea,
             company_name text,
             postal_code text NOT NULL,
             canton text NOT NULL,
@@ -52,11 +76,16 @@ class CustomersReadModel(ReadModel):
             registered_at timestamptz NOT NULL,
             last_activity_at timestamptz NOT NULL,
             version integer NOT NULL,
-            position bigint NOT NULL)""",
+            position bigint NOT NULL,
+            name_terms bytea[] NOT NULL,
+            email_terms bytea[] NOT NULL,
+            company_terms text[] NOT NULL)""",
         ("CREATE INDEX IF NOT EXISTS customers_by_registration ON {schema}.customers "
         "(registered_at DESC, customer_id DESC)"),
         ("CREATE INDEX IF NOT EXISTS customers_by_salesperson ON {schema}.customers "
         "(salesperson, registered_at DESC)"),
+        *(f"CREATE INDEX IF NOT EXISTS customers_by_{terms} ON {{schema}}.customers "
+          f"USING gin ({terms})" for terms in ("name_terms", "email_terms", "company_terms")),
         # The stage as of now: 90 quiet days make a customer dormant (before contract).
         stage_now_view("customers", _COLUMNS),
     ]
@@ -91,7 +120,8 @@ def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
     # AggregateEvent, so a class pattern would hide the event's fields from mypy.
     match type(event):
         case e.ContactChanged:
-            row.update(email=_shown(event.email), phone=_shown(event.phone))
+            row.update(email=_ciphertext(event.email), phone=_ciphertext(event.phone),
+                       email_terms=_terms(event.email))
         case e.AddressChanged:
             row.update(postal_code=str(event.postal_code), canton=str(event.canton))
         case e.PreferencesChanged:
@@ -103,7 +133,8 @@ def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
         case e.SalespersonAssigned:
             row.update(salesperson=event.salesperson)
         case e.PersonalDataErased:
-            row.update(name=None, email=None, phone=None, erased=True)
+            row.update(name=None, email=None, phone=None, name_terms=[], email_terms=[],
+                       erased=True)
     return row
 
 
@@ -111,9 +142,9 @@ def _registered(event: Any) -> dict[str, Any]:
     return {
         "customer_id": event.originator_id,
         "kind": str(event.kind),
-        "name": _shown(event.name),
-        "email": _shown(event.email),
-        "phone": _shown(event.phone),
+        "name": _ciphertext(event.name),
+        "email": _ciphertext(event.email),
+        "phone": _ciphertext(event.phone),
         "company_name": event.company.name if event.company else None,
         "postal_code": str(event.postal_code),
         "canton": str(event.canton),
@@ -126,12 +157,19 @@ def _registered(event: Any) -> dict[str, Any]:
         "last_activity_at": event.timestamp,
         "version": event.originator_version,
         "position": 0,
+        "name_terms": _terms(event.name),
+        "email_terms": _terms(event.email),
+        "company_terms": plain_terms(event.company.name) if event.company else [],
     }
 
 
-def _shown(value: Any) -> str | None:
-    """The decrypted value, or None when absent or erased (never the redaction marker)."""
-    return None if value is None or value.value is None else str(value.value)
+def _ciphertext(value: Any) -> bytes | None:
+    """A `Sealed` field's ciphertext as the event holds it (None when absent)."""
+    return None if value is None else value.ciphertext
+
+
+def _terms(value: Any) -> list[bytes]:
+    return [] if value is None else sorted(value.terms)
 
 
 class CustomerProfile(msgspec.Struct, frozen=True):
@@ -156,8 +194,14 @@ class CustomerProfile(msgspec.Struct, frozen=True):
     position: int
 
     @classmethod
-    def of(cls, row: Row) -> CustomerProfile:
-        return cls(id=row["customer_id"], **{k: v for k, v in row.items() if k != "customer_id"})
+    def opened(cls, row: Row, sealed: SealedValues) -> CustomerProfile:
+        """The profile of a row, its personal columns opened (None once erased)."""
+        subject = row["customer_id"]
+        shown = {k: v for k, v in row.items() if k != "customer_id"}
+        for column in _SEALED:
+            value = sealed.open(subject, row[column])
+            shown[column] = None if value is None else str(value)
+        return cls(id=subject, **shown)
 
 
 class LeadScoreBody(msgspec.Struct, frozen=True):
@@ -175,27 +219,47 @@ class ScoredCustomer(NamedTuple):
 
 
 class CustomerQueries(Reader):
-    """Profiles and searches, the stage as of now (dormant after 90 quiet days)."""
+    """Profiles and searches, the stage as of now (dormant after 90 quiet days).
+
+    Personal columns are opened on read, a page's keys fetched in one query, in a
+    worker thread (the cipher is synchronous); `text` is looked up in the blind index.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], *,
+                 sealed: SealedValues, index: BlindIndex) -> None:
+        super().__init__(pool)
+        self._sealed = sealed
+        self._index = index
 
     async def profile(self, customer_id: UUID) -> CustomerProfile | None:
         row = await self.one(f"SELECT {_SELECTED} FROM rm_customers.customers_now "
                              "WHERE customer_id = %s", (customer_id,))
-        return None if row is None else CustomerProfile.of(row)
+        return None if row is None else (await self._opened([row]))[0]
 
     async def search(
         self, *, canton: str | None, stage: str | None, salesperson: str | None,
         text: str | None, limit: int, after: tuple[datetime, UUID] | None,
     ) -> list[CustomerProfile]:
-        """Newest registrations first; `after` is the (registered_at, id) keyset cursor."""
+        """Newest registrations first; `after` is the (registered_at, id) keyset cursor.
+        `text` finds whole words and word beginnings (see `BlindIndex.search`)."""
         conditions, params = ["true"], list[Any]()
         for column, value in (("canton", canton), ("stage", stage), ("salesperson", salesperson)):
             if value is not None:
                 conditions.append(f"{column} = %s")
                 params.append(value)
         if text:
-            conditions.append("(name ILIKE %s OR email ILIKE %s OR company_name ILIKE %s)")
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [pattern] * 3
+            sought = self._index.search(text)
+            if not sought:
+                return []  # no word long enough to look up: nothing can match
+            for part in sought:
+                terms = sorted(part.blind)
+                if part.plain is None:
+                    conditions.append("(name_terms && %s::bytea[] OR email_terms && %s::bytea[])")
+                    params += [terms, terms]
+                else:
+                    conditions.append("(name_terms && %s::bytea[] OR email_terms && %s::bytea[] "
+                                      "OR company_terms @> ARRAY[%s]::text[])")
+                    params += [terms, terms, part.plain]
         if after is not None:
             conditions.append("(registered_at, customer_id) < (%s, %s)")
             params += list(after)
@@ -203,7 +267,16 @@ class CustomerQueries(Reader):
             f"SELECT {_SELECTED} FROM rm_customers.customers_now "
             f"WHERE {' AND '.join(conditions)} "
             "ORDER BY registered_at DESC, customer_id DESC LIMIT %s", [*params, limit])
-        return [CustomerProfile.of(row) for row in rows]
+        return await self._opened(rows)
+
+    async def _opened(self, rows: list[Row]) -> list[CustomerProfile]:
+        if not rows:
+            return []
+        return await asyncio.to_thread(self._open, rows)
+
+    def _open(self, rows: list[Row]) -> list[CustomerProfile]:
+        self._sealed.prefetch(row["customer_id"] for row in rows)
+        return [CustomerProfile.opened(row, self._sealed) for row in rows]
 
     async def lead_score(self, customer_id: UUID) -> ScoredCustomer | None:
         """The score with the customer's salesperson, so callers can tell whose it is.

@@ -39,6 +39,7 @@ from eventsourcing import persistence
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.utils import get_topic
 
+from application.blind_index import BlindIndex
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections import stall
 from projections.base import (
@@ -100,6 +101,7 @@ class BatchProjector:
         *,
         max_batch: int = MAX_BATCH,
         partition: CustomerPartition | None = None,
+        index: BlindIndex | None = None,
     ) -> None:
         self.app = app
         self.model = model
@@ -113,6 +115,11 @@ class BatchProjector:
         self.reports_stalls = partition is None and schema == schema_of(model.name)
         self._skipped: frozenset[int] = frozenset()
         self._stalled = False
+        self._mapper = app.mapper_leaving_personal_data_sealed
+        if model.stores_personal_data:
+            if index is None:
+                raise ValueError(f"{model.name} stores personal data: it needs the blind index")
+            self._mapper = app.mapper_keeping_personal_data_sealed(index)
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(self.tracking_name) or 0
@@ -208,11 +215,9 @@ class BatchProjector:
             notifications = self.partition.select(notifications)
         if self._skipped:
             notifications = [n for n in notifications if n.id not in self._skipped]
-        if self.model.shows_personal_data:
+        if self.model.stores_personal_data:  # it opens values to derive their terms
             self.app.cipher.prefetch(originator_of(n) for n in notifications)
-            to_domain_event = self.app.mapper.to_domain_event
-        else:
-            to_domain_event = self.app.mapper_leaving_personal_data_sealed.to_domain_event
+        to_domain_event = self._mapper.to_domain_event
         events: list[Positioned] = []
         for notification in notifications:
             try:

@@ -13,7 +13,8 @@ from adapters.postgres.position_feed import PositionFeed
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
-from entrypoints.bootstrap import bounded_async_pool, build_application
+from application.sealed_values import SealedValues
+from entrypoints.bootstrap import blind_index, bounded_async_pool, build_application, data_keys
 from entrypoints.dsg_report.wiring import access_reports
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.audit import AuditController, AuditReads
@@ -38,7 +39,10 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
     # Every read model's queries, all on the one pool.
     positions = Positions(pool)
-    readers = {"positions": positions, "customers": CustomerQueries(pool),
+    # Profiles open their sealed columns with the customers' keys, bounded the same way.
+    sealed = SealedValues(data_keys(settings, query_timeout=2.0))
+    customers = CustomerQueries(pool, sealed=sealed, index=blind_index(settings))
+    readers = {"positions": positions, "customers": customers,
                "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool)}
     # Audit replays read the event store through the application (blocking: run in
     # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
@@ -60,6 +64,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         await pool.close()
         audit.cis.close()
         export_source.close()
+        sealed.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
         for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 from adapters.settings import Settings
+from application.sealed_values import SealedValues
 from application.services import CustomerIntelligence
 from domain.customer_facts import ConsentPurpose
 from domain.values import Email, ModelCode, Money
@@ -38,8 +42,11 @@ def test_profile_follows_the_customer_through_sale_and_erasure(
 
     caught_up(settings, app, "customers")
     row = _row(settings, customer.id)
-    assert (row["email"], row["stage"], row["consents"]) == ("anna@new.example", "reserved",
-                                                              ["marketing"])
+    # Stored sealed: the event's ciphertext, opened with the customer's key on read.
+    assert b"anna@new.example" not in row["email"]  # type: ignore[operator]
+    opened = SealedValues(app.cipher).open(customer.id, row["email"])  # type: ignore[arg-type]
+    assert (str(opened), row["stage"], row["consents"]) == ("anna@new.example", "reserved",
+                                                            ["marketing"])
     assert row["version"] == 4  # registered, consent, contact, test drive
 
     app.erase_customer(customer.id, meta=META)
@@ -47,3 +54,27 @@ def test_profile_follows_the_customer_through_sale_and_erasure(
     erased = _row(settings, customer.id)
     assert erased["name"] is None and erased["email"] is None and erased["erased"] is True
     assert (erased["canton"], erased["stage"]) == ("ZH", "reserved")  # facts stay
+
+
+def test_a_version_1_registration_held_in_clear_is_stored_sealed(
+    app: CustomerIntelligence, settings: Settings, projectors: None
+) -> None:
+    # As the walking skeleton stored it: name and e-mail in clear in the event itself.
+    customer_id = uuid4()
+    state = (b'{"name":{"_type_":"person_name","_data_":"Old Timerbloom"},'
+             b'"email":{"_type_":"email","_data_":"old.timerbloom@example.ch"},'
+             b'"postal_code":{"_type_":"plz","_data_":"3011"},'
+             b'"canton":{"_type_":"canton","_data_":"BE"},"language":"de",'
+             b'"meta":{"_type_":"meta","_data_":{"actor":"sara","correlation_id":"r1"}},'
+             b'"timestamp":{"_type_":"datetime_iso","_data_":"2026-11-01T10:00:00+00:00"},'
+             b'"originator_topic":"domain.customer:Customer"}')
+    app.recorder.insert_events([StoredEvent(customer_id, 1, "domain.customer:Customer.Registered",
+                                            state)])
+
+    caught_up(settings, app, "customers")
+    row = _row(settings, customer_id)
+    assert b"Timerbloom" not in row["name"]  # type: ignore[operator]
+    opened = SealedValues(app.cipher)
+    assert str(opened.open(customer_id, row["name"])) == "Old Timerbloom"  # type: ignore[arg-type]
+    assert str(opened.open(customer_id, row["email"])) == "old.timerbloom@example.ch"  # type: ignore[arg-type]
+    assert row["name_terms"] and row["email_terms"]
