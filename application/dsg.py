@@ -28,9 +28,10 @@ _CONTRACT_TOPICS = (e.SaleOpened, e.SaleContractSigned)
 # What the read models do with an erasure, by read model: only `customers` shows
 # personal data; the others decode the log with personal fields left sealed.
 _READ_MODELS = {
-    "customers": "name, e-mail and phone set to NULL in the customer's row by the projector "
-                 "when it projects the erasure event (asynchronous); the row stays for "
-                 "stage, canton and dashboards",
+    "customers": "name, e-mail and phone are the events' ciphertext under the destroyed "
+                 "key: unreadable at once, in backups too; the projector then empties "
+                 "them and the search terms when it projects the erasure event "
+                 "(asynchronous); the row stays for stage, canton and dashboards",
     "journeys": "no personal data: nothing to remove (personal fields are never opened)",
     "dashboards": "no personal data: nothing to remove (figures are unchanged)",
 }

@@ -34,8 +34,8 @@ answers what was removed in each (no personal value in the answer):
   from the end of its business year) sealed under a separate hold key, `held_until` (the
   hold's last day) and `legal_basis`; `cis dsg retention --apply` ends it after that.
 - `read_models`: per read model what happens and whether its projector has projected
-  the erasure at `position` yet (`customers` nulls the personal columns asynchronously;
-  `journeys` and `dashboards` hold no personal data).
+  the erasure at `position` yet (`customers` holds only ciphertext, unreadable at once,
+  and empties it asynchronously; `journeys` and `dashboards` hold no personal data).
 - `consumers`: the scoring consumer's rows deleted (a score is derived personal data).
 - `cache`: Redis entries naming the customer evicted (dashboards hold no personal data).
 - `notifications`: stored bodies deleted (none are stored: 0) and pending mails and

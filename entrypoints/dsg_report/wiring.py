@@ -45,7 +45,7 @@ def recipients() -> list[Recipient]:
                   description=f"integration events a consumer could not process, kept "
                   f"for inspection (copies of {EVENTS_STREAM} messages)"),
         *(Recipient(name=model.name, kind="read_model",
-                    personal_data=model.shows_personal_data,
+                    personal_data=model.stores_personal_data,
                     description=_READ_MODEL_PURPOSE.get(model.name, "a read model"))
           for model in READ_MODELS),
     ]
