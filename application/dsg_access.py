@@ -198,10 +198,13 @@ class AccessReports:
         contracts = [ev.timestamp for ev in sale_events if isinstance(ev, e.SaleContractSigned)]
         facts = RetentionFacts(
             last_activity_at=max(ev.timestamp for ev in [*events, *sale_events]),
-            contract_signed_at=max(contracts) if contracts else None, erased=customer.erased)
+            contract_signed_at=max(contracts) if contracts else None, erased=customer.erased,
+            held_until=customer.held_until)
         today = now.date()
         decision = decide(facts, today, self.policy)
-        held_until = hold_for_erasure_request(facts, today, self.policy)
+        # Once erased, the hold is the one the erasure recorded (none: nothing is kept).
+        held_until = customer.held_until if customer.erased else hold_for_erasure_request(
+            facts, today, self.policy)
         return Retention(
             purpose=str(decision.purpose), rule=_rule(decision.purpose, self.policy),
             period_months=_period(decision.purpose, self.policy),

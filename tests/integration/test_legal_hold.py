@@ -195,3 +195,22 @@ def test_an_erasure_stored_before_the_legal_hold_existed_still_loads(
 
     assert erased.erased and not erased.held and erased.hold_subject is None
     assert erased.name.value is None and erased.held_until is None
+
+
+def test_the_access_report_of_a_buyer_erased_under_hold_shows_the_held_fields_only(
+        settings: Settings, app: CustomerIntelligence, dsg: DsgServices) -> None:
+    from entrypoints.dsg_report.wiring import access_reports
+
+    customer = _buyer(app)
+    erased = dsg.erasures.erase(customer, meta=DPO, reason="request 7")
+    assert erased.hold is not None
+    assert settings.database_url is not None
+
+    report = access_reports(settings, settings.database_url, app).export(
+        customer, reason="request 7", meta=DPO)
+
+    assert (report.profile.name, report.profile.street) == (NAME, STREET)
+    assert report.profile.email == REDACTED and report.profile.phone in (None, REDACTED)
+    assert all(t.note in (None, REDACTED) for t in report.touchpoints)
+    assert report.retention.held_until == erased.hold.held_until
+    assert set(report.retention.held_fields) >= {"name", "street"}
