@@ -14,6 +14,7 @@ from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.http.auth import Role, issue_token
+from entrypoints.score_cli import register as register_score
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     dsg.add_subparsers(dest="dsg_command", required=True)
     keys = commands.add_parser("keys", help="personal-data keys: status, rotate")
     keys.add_subparsers(dest="keys_command", required=True)
+    register_score(commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                     audit_export(resolved, args.events or 100_000)
                 else:
                     catch_up(resolved, args.events or 100_000)
-        case "audit" | "dsg" | "keys":
+        case "audit" | "dsg" | "keys" | "score":
             return int(args.run(args, settings))  # each subcommand sets `run`
         case "demo":
             from adapters.embedded.stack import embedded_stack

@@ -8,6 +8,7 @@ import psycopg
 
 from adapters.postgres.idempotency import CREATE_IDEMPOTENCY_TABLE
 from adapters.postgres.keys import CREATE_KEY_TABLE
+from adapters.postgres.scores import CREATE_SCORE_TABLES
 
 __all__ = ["create_own_tables"]
 
@@ -33,6 +34,7 @@ _STATEMENTS = [
         PRIMARY KEY (consumer, event_id)
     )
     """,
+    *CREATE_SCORE_TABLES,
 ]
 
 
