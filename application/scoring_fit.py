@@ -29,7 +29,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from application.scoring import REFERENCE_EVENT_TYPES, ScoringLog, active_model_of
 from domain import events as e
 from domain.journey import Stage
-from domain.lead_features import FEATURE_NAMES, LeadFacts, Reference
+from domain.lead_features import FEATURE_NAMES, NOT_CONVERTED, LeadFacts, Reference
 from domain.lead_model import LeadModel
 from domain.meta import EventMeta
 from domain.scoring_model import ModelFitted, ScoringModel
@@ -147,7 +147,7 @@ def _example(customer: _Customer, now: datetime, reference: Reference) -> Exampl
         if customer.signed_at is not None:
             return Example(moment, features, 1) if customer.signed_at - moment <= WINDOW \
                 else None
-        return Example(moment, features, 0) if stage in (Stage.LOST, Stage.DORMANT) else None
+        return Example(moment, features, 0) if stage in NOT_CONVERTED else None
     last = facts.journey.last_activity
     if stage is Stage.DORMANT and last is not None:
         return Example(last, facts.features(last, reference), 0)

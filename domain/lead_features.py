@@ -17,9 +17,11 @@ from domain import events as e
 from domain.customer_facts import ConsentPurpose, CustomerKind, TouchpointKind
 from domain.journey import FORWARD_STAGES, Journey, Stage
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "RECENT", "Feature", "LeadFacts", "Reference",
-           "stage_rank"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "NOT_CONVERTED", "RECENT", "Feature", "LeadFacts",
+           "Reference", "stage_rank"]
 
+# The outcomes that count as "did not buy" when the model is fitted.
+NOT_CONVERTED: frozenset[Stage] = frozenset({Stage.LOST, Stage.DORMANT})
 # Touchpoints this recent count as a sign of current interest.
 RECENT = timedelta(days=30)
 # Budget against list price is capped here: a budget twice the price says no more.
