@@ -32,7 +32,7 @@ from domain.scoring_model import ModelFitted, ScoringModel
 from domain.scoring_prior import PRIOR
 
 __all__ = ["REFERENCE_EVENT_TYPES", "ScoreAt", "ScoringLog", "active_model_of",
-           "describe_model", "topic_of"]
+           "describe_active_model", "describe_model", "topic_of"]
 
 _PAGE = 1_000
 REFERENCE_EVENT_TYPES: frozenset[type[Any]] = frozenset({
@@ -146,6 +146,12 @@ class ScoringLog:
             if len(page) < _PAGE:
                 return
             after = page[-1].id
+
+
+def describe_active_model(app: Any) -> dict[str, Any]:
+    """The logic of the model scoring now, in plain terms: for the DSG export (Art. 25
+    revDSG asks for "the logic" of automated decisions) and anyone else who asks."""
+    return ScoringLog(app).describe()
 
 
 def active_model_of(model_events: Iterable[Any]) -> tuple[LeadModel, Any | None]:

@@ -167,7 +167,6 @@ async def test_a_completed_test_drive_changes_the_score_within_a_second_explaine
     assert body["score"] == after["score"] and body["model_version"] == PRIOR.version
     labels = [c["label"] for c in body["contributions"]]
     assert set(labels[:2]) == {"test drive completed", "test drive rating"}
-    print(f"event-to-score latency: {took * 1000:.0f} ms")
     assert abs(body["base"] + sum(c["contribution"] for c in body["contributions"])
                - body["logit"]) < 1e-9
     # The journey shows it too; the history has one score per scoring event.

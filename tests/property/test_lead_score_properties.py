@@ -31,9 +31,9 @@ weights = st.floats(-5, 5, allow_nan=False)
 values = st.floats(-1_000, 1_000, allow_nan=False)
 models = st.builds(
     LeadModel, version=st.just("any"), intercept=st.floats(-20, 20, allow_nan=False),
-    weights=st.fixed_dictionaries({n: weights for n in FEATURE_NAMES}),
-    means=st.fixed_dictionaries({n: values for n in FEATURE_NAMES}))
-features = st.fixed_dictionaries({n: values for n in FEATURE_NAMES})
+    weights=st.fixed_dictionaries(dict.fromkeys(FEATURE_NAMES, weights)),
+    means=st.fixed_dictionaries(dict.fromkeys(FEATURE_NAMES, values)))
+features = st.fixed_dictionaries(dict.fromkeys(FEATURE_NAMES, values))
 
 
 @given(models, features)
