@@ -15,6 +15,8 @@ stored score can be recomputed exactly, whenever that is asked.
 
 from __future__ import annotations
 
+import heapq
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,6 +91,9 @@ class ScoringLog:
     def __init__(self, app: Any) -> None:
         self._log: PagedLog = app.recorder
         self._mapper = app.mapper_leaving_personal_data_sealed
+        self._lock = threading.Lock()
+        self._shared: list[tuple[Any, int]] = []
+        self._shared_read_to = 0  # every shared event up to here is in `_shared`
 
     def score_at(self, customer_id: UUID, position: int | None = None, *,
                  sale_ids: Iterable[UUID] | None = None,
@@ -132,12 +137,27 @@ class ScoringLog:
         return describe_model(*self.active_model(position))
 
     def _events(self, own: set[UUID], position: int | None) -> Iterator[tuple[Any, int]]:
-        return self._select(None, position, (
-            "(originator_id = ANY(%s) OR topic = ANY(%s))", [list(own), _SHARED_TOPICS]))
+        """The customer's and their sales' events (read by id), merged in log order with
+        the shared ones (catalogue, incentives, models) up to `position`."""
+        mine = self._select(None, position, ("originator_id = ANY(%s)", [list(own)]))
+        return heapq.merge(mine, self._shared_up_to(position), key=lambda pair: pair[1])
 
-    def _select(self, start: int | None, stop: int | None,
+    def _shared_up_to(self, position: int | None) -> list[tuple[Any, int]]:
+        # Shared events are few and never change: read each once, the new ones by a range
+        # of positions, so a score costs the same however long the log has grown.
+        with self._lock:
+            if position is None or position > self._shared_read_to:
+                new = list(self._select(self._shared_read_to, position,
+                                        ("topic = ANY(%s)", [_SHARED_TOPICS])))
+                self._shared.extend(new)
+                if new or position is not None:
+                    self._shared_read_to = max([self._shared_read_to, *(at for _, at in new),
+                                                *([position] if position is not None else [])])
+            return [pair for pair in self._shared if position is None or pair[1] <= position]
+
+    def _select(self, after: int | None, stop: int | None,
                 where: tuple[str, list[Any]] | None) -> Iterator[tuple[Any, int]]:
-        after = start
+        """Events after position `after` (from the start when None) up to `stop`."""
         while True:
             page: list[Notification] = list(self._log.select_notifications(
                 after, _PAGE, stop, inclusive_of_start=after is None, where=where))

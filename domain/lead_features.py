@@ -69,9 +69,10 @@ FEATURES: tuple[Feature, ...] = (
             "days from the customer's (or their sales') last event to the moment",
             "leads go cold: after 90 quiet days a customer is dormant"),
     Feature("budget_ratio", "budget against list price",
-            "the budget (maximum, else minimum) over the list price of the latest model "
-            "of interest, capped at 2; 1 when either is unknown (no sign either way)",
-            "a budget below the price means a harder sale"),
+            "the budget (maximum, else minimum) over the list price of the cheapest model "
+            "of interest, capped at 2; 0 without a budget or a priced model of interest",
+            "a stated budget that covers a car the customer looks at is a sign of intent; "
+            "one below the price means a harder sale"),
     Feature("is_business", "business customer", "1 for a business customer, else 0",
             "fleet buyers decide differently from private ones"),
     Feature("incentive_available", "cantonal incentive available",
@@ -182,10 +183,12 @@ class LeadFacts:
         return self.registered and self.profiling and not self.erased
 
     def _budget_ratio(self, reference: Reference) -> float:
-        price = reference.prices.get(self.models[-1]) if self.models else None
-        if not price or self.budget is None:
-            return 1.0
-        return min(_BUDGET_CAP, self.budget / price)
+        # The cheapest: one more interest can only make the car they can afford cheaper,
+        # so it never lowers this (nor, through it, the score).
+        prices = [p for m in self.models if (p := reference.prices.get(m))]
+        if not prices or self.budget is None:
+            return 0.0
+        return min(_BUDGET_CAP, self.budget / min(prices))
 
 
 def _further(furthest: Stage, journey: Journey) -> Stage:

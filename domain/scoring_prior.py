@@ -33,7 +33,7 @@ _TOUCHPOINT_WEIGHT = {
 
 PRIOR = LeadModel(
     version=PRIOR_VERSION,
-    intercept=-3.25,
+    intercept=-2.75,
     weights={
         "stage": 0.45,
         "furthest_stage": 0.15,
@@ -54,7 +54,7 @@ PRIOR = LeadModel(
         "stage": 1.0, "furthest_stage": 1.0, "test_drive_completed": 0.0,
         "test_drive_rating": 0.0, "no_shows": 0.0, "cancellations": 0.0, "interests": 1.0,
         "distinct_models": 1.0, **{f"touchpoints_30d_{k.value}": 0.0 for k in TouchpointKind},
-        "days_since_activity": 7.0, "budget_ratio": 1.0, "is_business": 0.0,
+        "days_since_activity": 7.0, "budget_ratio": 0.0, "is_business": 0.0,
         "incentive_available": 0.0, "lost_before": 0.0,
     },
 )

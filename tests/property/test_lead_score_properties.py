@@ -23,8 +23,7 @@ from domain.values import Language, ModelCode, Money
 from tests.factories import META, registration
 
 MODELS = [ModelCode.parse(code) for code in ("EV-ONE", "EV-TWO", "EV-SIX")]
-# Every model at one price: a new interest then says nothing about the budget.
-SAME_PRICE = Reference(prices={str(m): 5_000_000 for m in MODELS})
+PRICES = Reference(prices={"EV-ONE": 3_990_000, "EV-TWO": 5_250_000, "EV-SIX": 7_100_000})
 WHEN = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 weights = st.floats(-5, 5, allow_nan=False)
@@ -107,7 +106,7 @@ def _facts(events: list[Any]) -> LeadFacts:
 
 
 def _logit(facts: LeadFacts, moment: datetime) -> float:
-    return PRIOR.score(facts.features(moment, SAME_PRICE)).logit
+    return PRIOR.score(facts.features(moment, PRICES)).logit
 
 
 def _no_lower(after: float, before: float) -> None:
