@@ -51,6 +51,10 @@ class _Incentive(_Base, frozen=True, kw_only=True):
     incentive_id: UUID
 
 
+class _ScoringModel(_Base, frozen=True, kw_only=True):
+    model_id: UUID
+
+
 class CustomerRegistered(_Customer, frozen=True, kw_only=True, tag="customer_registered"):
     kind: str
     canton: str
@@ -180,6 +184,13 @@ class IncentiveEnded(_Incentive, frozen=True, kw_only=True, tag="incentive_ended
     pass
 
 
+class ScoringModelFitted(_ScoringModel, frozen=True, kw_only=True, tag="scoring_model_fitted"):
+    """A lead-scoring model was fitted; when `activated`, it scores from here on."""
+
+    version: str
+    activated: bool
+
+
 IntegrationEvent = (
     CustomerRegistered | ContactChanged | AddressChanged | PreferencesChanged
     | VehicleInterestRecorded | TouchpointRecorded | TestDriveBooked | TestDriveCompleted
@@ -187,10 +198,11 @@ IntegrationEvent = (
     | SalespersonAssigned | PersonalDataErased | LegalHoldEnded | SaleOpened | SaleQuoted
     | SaleReserved | SaleContractSigned | SaleDelivered | SaleCancelled | ModelListed
     | ModelChanged | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
+    | ScoringModelFitted
 )
 DECODER = msgspec.json.Decoder(IntegrationEvent)
 _AGGREGATE: dict[type[_Base], str] = {_Customer: "customer", _Sale: "sale", _Model: "vehicle_model",
-              _Incentive: "canton_incentive"}
+              _Incentive: "canton_incentive", _ScoringModel: "scoring_model"}
 
 
 def subject_of(event: Any) -> str:

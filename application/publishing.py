@@ -8,6 +8,7 @@ from application import integration_events as i
 from application.integration_events import event_id
 from domain import events as e
 from domain.audit_trail import ACCESS_EVENT_TYPES
+from domain.scoring_model import ModelFitted
 
 __all__ = ["to_integration_event"]
 
@@ -28,6 +29,10 @@ def to_integration_event(event: Any, position: int) -> i.IntegrationEvent | None
         # Who looked at whose data, and why, is for the DPO and auditors (the audit
         # API), not for other systems: never published.
         return None
+    if type(event) is ModelFitted:
+        # The model's version and whether it scores now; weights stay in the log.
+        return i.ScoringModelFitted(**common, model_id=event.originator_id,
+                                    version=event.version, activated=event.activated)
     return _reference(event, common)
 
 

@@ -18,6 +18,7 @@ from entrypoints.dsg_export_cli import register as register_dsg_export
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.keys_cli import register as register_keys
 from entrypoints.retention_cli import register as register_retention
+from entrypoints.score_cli import register as register_score
 
 __all__ = ["main"]
 # Commands that use servers already running (configured, or those of a running `cis up`).
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     register_dsg_export(dsg_commands)
     register_retention(dsg_commands)
     register_keys(commands)
+    register_score(commands)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="the subject, e.g. a salesperson's login")
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                     audit_export(resolved, args.events or 100_000)
                 else:
                     catch_up(resolved, args.events or 100_000)
-        case "audit" | "dsg" | "keys":
+        case "audit" | "dsg" | "keys" | "score":
             return int(args.run(args, settings))  # each subcommand sets `run`
         case "demo":
             from adapters.embedded.stack import embedded_stack

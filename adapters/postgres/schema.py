@@ -10,6 +10,7 @@ from adapters.postgres.holds import CREATE_HOLD_TABLES
 from adapters.postgres.idempotency import CREATE_IDEMPOTENCY_TABLE
 from adapters.postgres.keys import CREATE_KEY_TABLE
 from adapters.postgres.notifications import CREATE_NOTIFICATION_TABLES
+from adapters.postgres.scores import CREATE_SCORE_TABLES
 
 __all__ = ["create_own_tables"]
 
@@ -37,6 +38,7 @@ _STATEMENTS = [
     )
     """,
     *CREATE_NOTIFICATION_TABLES,
+    *CREATE_SCORE_TABLES,
 ]
 
 

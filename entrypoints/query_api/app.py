@@ -19,10 +19,11 @@ from entrypoints.dsg_report.wiring import access_reports
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.audit import AuditController, AuditReads
 from entrypoints.query_api.audit_export import AuditExportController, ExportSource
-from entrypoints.query_api.customers import CustomersController, ScoresController
+from entrypoints.query_api.customers import CustomersController
 from entrypoints.query_api.dashboards import DashboardsController
 from entrypoints.query_api.dsg_export import AccessExports, DsgExportController
 from entrypoints.query_api.journey import JourneyController
+from entrypoints.query_api.scores import LeadScoresController
 from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStreamController
 from projections.customers import CustomerQueries
 from projections.dashboards import DashboardQueries
@@ -30,6 +31,7 @@ from projections.journeys import JourneyQueries
 from projections.reading import Positions
 from projections.registry import READ_MODELS
 from projections.runner import POSITIONS_CHANNEL
+from projections.scores import ScoreQueries
 
 __all__ = ["create_query_app"]
 
@@ -43,7 +45,8 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     sealed = SealedValues(data_keys(settings, query_timeout=2.0))
     customers = CustomerQueries(pool, sealed=sealed, index=blind_index(settings))
     readers = {"positions": positions, "customers": customers,
-               "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool)}
+               "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool),
+               "scores": ScoreQueries(pool)}
     # Audit replays read the event store through the application (blocking: run in
     # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
     audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
@@ -73,7 +76,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     return build_litestar(
         title="CIS query API",
         settings=settings,
-        handlers=[CustomersController, ScoresController, JourneyController,
+        handlers=[CustomersController, LeadScoresController, JourneyController,
                   DashboardsController, DashboardStreamController, AuditController,
                   AuditExportController, DsgExportController],
         dependencies={

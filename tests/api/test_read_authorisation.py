@@ -8,15 +8,17 @@ auditors, the DPO and admins see every customer and the whole company's figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from adapters.postgres.scores import ScoreStore
+from adapters.postgres.scores import ScoreStore, ScoreUpdate
 from adapters.settings import Settings
-from application.scoring import LeadFeatures, score_lead
+from domain.lead_features import LeadFacts, Reference
+from domain.scoring_prior import PRIOR
 from entrypoints.http.auth import Role
 
 SEES_ALL = (Role.SALES_MANAGER, Role.AUDITOR, Role.DPO, Role.ADMIN)
@@ -65,9 +67,14 @@ async def pair(command_api: Any, bearer: Any, settings: Settings) -> Pair:
     assert settings.database_url
     async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=1) as pool:
         scores = ScoreStore(pool)
-        for customer in customers:  # what the scoring consumer stores for a registration
-            await scores.save_once("authorisation-test", uuid4(), customer,
-                                   score_lead(LeadFeatures()), drive["position"])
+        now = datetime.now(UTC)
+        # A lead as hot as they come, so both are on top of the call list.
+        score = PRIOR.score({**LeadFacts().features(now, Reference()), "stage": 6,
+                             "furthest_stage": 6, "test_drive_completed": 1,
+                             "test_drive_rating": 5, "touchpoints_30d_showroom_visit": 9})
+        for customer, whose in ((mine, sara), (theirs, tom)):  # as the scoring consumer does
+            await scores.save_once("authorisation-test", uuid4(), [ScoreUpdate(
+                UUID(customer), drive["position"], now, whose, score)])
     return Pair(sara, tom, model, mine, theirs, drive["position"])
 
 
@@ -78,7 +85,8 @@ def _caller(role: Role, pair: Pair) -> str:
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 async def test_one_customer_endpoints(query_api: Any, bearer: Any, pair: Pair, role: Role) -> None:
     headers = bearer(role, _caller(role, pair))
-    for path in ("/customers/{id}", "/customers/{id}/journey", "/scores/{id}"):
+    for path in ("/customers/{id}", "/customers/{id}/journey", "/scores/{id}",
+                 "/scores/{id}/history"):
         statuses = {}
         for whose, customer in (("own", pair.sara_customer), ("foreign", pair.tom_customer),
                                 ("unknown", str(uuid4()))):
@@ -90,6 +98,21 @@ async def test_one_customer_endpoints(query_api: Any, bearer: Any, pair: Pair, r
                 assert "salesperson" not in response.text and pair.tom not in response.text
         expected = {"own": 200, "foreign": 200 if role in SEES_ALL else 404, "unknown": 404}
         assert statuses == expected, (path, role)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+async def test_call_list(query_api: Any, bearer: Any, pair: Pair, role: Role) -> None:
+    headers = bearer(role, _caller(role, pair))
+    response = await query_api.get("/api/v1/scores", headers=headers,
+                                   params={"order": "score", "limit": 200})
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    listed = {item["customer_id"] for item in items}
+    assert pair.sara_customer in listed
+    assert (pair.tom_customer in listed) is (role in SEES_ALL)
+    if role is Role.SALESPERSON:  # her own customers only, nobody else's
+        assert {item["salesperson"] for item in items} == {pair.sara}
+    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
@@ -143,6 +166,7 @@ async def test_dashboards(query_api: Any, bearer: Any, pair: Pair, role: Role) -
 async def test_every_query_endpoint_needs_a_token(query_api: Any) -> None:
     some = uuid4()
     for path in ("/customers", f"/customers/{some}", f"/customers/{some}/journey",
-                 f"/scores/{some}", "/dashboards/funnel", "/dashboards/cantons",
+                 f"/scores/{some}", f"/scores/{some}/history", "/scores",
+                 "/dashboards/funnel", "/dashboards/cantons",
                  "/dashboards/test-drives", "/dashboards/salespeople", "/dashboards/stream"):
         assert (await query_api.get(f"/api/v1{path}")).status_code == 401, path

@@ -145,7 +145,10 @@ def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> No
     for personal in (b"Chiara", b"Bernasconi", b"chiara@example.ch"):
         assert personal not in data
 
-    # The scoring consumer has stored a first score.
+    # With profiling consent, the scoring consumer stores a first score.
+    consent = httpx.post(f"{command}/api/v1/customers/{written['id']}/consents",
+                         json={"purpose": "profiling", "granted": True}, headers=stack.auth)
+    assert consent.status_code == 200, consent.text
     score = _eventually(lambda: httpx.get(f"{query}/api/v1/scores/{written['id']}",
                                           headers=stack.auth).status_code == 200)
     assert score

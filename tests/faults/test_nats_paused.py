@@ -28,9 +28,10 @@ from adapters.embedded.nats import start_nats
 from adapters.embedded.process import ServerProcess
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
+from domain.customer_facts import ConsentPurpose
 from entrypoints.bootstrap import build_application
 from tests.databases import own_store
-from tests.factories import registration
+from tests.factories import META, registration
 
 PAUSE_SECONDS = 15  # as in the report: paused 15 s, the relay died about 10 s later
 
@@ -83,6 +84,13 @@ def _scored(url: str) -> set[UUID]:
         return {row[0] for row in conn.execute("SELECT customer_id FROM read.lead_scores")}
 
 
+def _consenting_customer(app: CustomerIntelligence) -> UUID:
+    """A registration and the profiling consent scoring needs."""
+    customer = app.register_customer(**registration()).id
+    app.grant_consent(customer, purpose=ConsentPurpose.PROFILING, meta=META)
+    return customer
+
+
 def test_relay_and_consumer_reconnect_after_nats_was_paused_and_carry_on(
     own_nats: tuple[Settings, ServerProcess, CustomerIntelligence]
 ) -> None:
@@ -91,15 +99,15 @@ def test_relay_and_consumer_reconnect_after_nats_was_paused_and_carry_on(
     relay = _cis(own, "relay")
     scoring = _cis(own, "consume", "scoring")
     try:
-        before = app.register_customer(**registration()).id
+        before = _consenting_customer(app)
         assert before in _wait_published(own.nats_url, {before}, relay, timeout=30)
 
         # NATS freezes; writes go on meanwhile (the command side does not need NATS).
         os.kill(server.process.pid, signal.SIGSTOP)
-        during = app.register_customer(**registration()).id
+        during = _consenting_customer(app)
         time.sleep(PAUSE_SECONDS)
         os.kill(server.process.pid, signal.SIGCONT)
-        after = app.register_customer(**registration()).id
+        after = _consenting_customer(app)
 
         found = _wait_published(own.nats_url, {before, during, after}, relay, timeout=60)
         assert relay.poll() is None, "the relay must not exit"

@@ -91,3 +91,22 @@ def test_no_integration_event_carries_personal_data() -> None:
     encoded = b"".join(msgspec.json.encode(to_integration_event(ev, 1)) for ev in _every_event())
     for value in PERSONAL:
         assert value not in encoded
+
+
+def test_a_fitted_scoring_model_is_published_by_version_only() -> None:
+    from domain.lead_model import LeadModel
+    from domain.scoring_model import ScoringModel
+
+    line = ScoringModel.start(meta=META)
+    line.record_fit(model=LeadModel("fit-1", -1.0, {"stage": 0.5}, {"stage": 1.0}),
+                    metrics={"auc_holdout": 0.8}, window_from=datetime.now(UTC),
+                    window_to=datetime.now(UTC), activated=True, forced=False, meta=META)
+    created, fitted = line.collect_events()
+
+    assert to_integration_event(created, 1) is None  # nothing to tell before a fit
+    published = to_integration_event(fitted, 2)
+    assert published is not None
+    assert subject_of(published) == "cis.events.scoring_model.scoring_model_fitted"
+    decoded = DECODER.decode(msgspec.json.encode(published))
+    assert (decoded.version, decoded.activated) == ("fit-1", True)  # type: ignore[union-attr]
+    assert b"test-salesperson" not in msgspec.json.encode(published)  # who fitted: the log's

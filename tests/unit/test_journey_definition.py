@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
-from application.scoring import LeadFeatures, score_lead
 from domain import events as e
 from domain.journey import (
     CONVERTED_STAGES,
@@ -21,6 +20,8 @@ from domain.journey import (
     Journey,
     Stage,
 )
+from domain.lead_features import LeadFacts, Reference, stage_rank
+from domain.scoring_prior import PRIOR
 from entrypoints.query_api.dashboard_bodies import StageCounts
 from projections.dashboards import queries
 from projections.dashboards.facts import CONVERTED_SALE_STATUSES
@@ -72,8 +73,9 @@ def test_the_converted_stages_are_the_contract_events_stages() -> None:
 
 
 def test_every_stage_scores() -> None:
+    features = LeadFacts().features(datetime.now(UTC), Reference())
     for stage in Stage:
-        assert 0 <= score_lead(LeadFeatures(stage=stage)).score <= 100
+        assert 0 <= PRIOR.score({**features, "stage": stage_rank(stage)}).score <= 100
 
 
 def test_no_module_outside_the_domain_defines_stages_again() -> None:
