@@ -11,6 +11,7 @@ the HTML version translates them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -25,6 +26,7 @@ __all__ = [
     "ConsentChange",
     "ControllerIdentity",
     "Erasure",
+    "FeatureLogic",
     "Interest",
     "PreferencesChange",
     "ProcessingPurpose",
@@ -34,7 +36,9 @@ __all__ = [
     "Retention",
     "SaleRecord",
     "SaleStep",
+    "ScoreContribution",
     "ScoreReport",
+    "ScoredAt",
     "ScoringLogic",
     "SentNotification",
     "TestDriveRecord",
@@ -194,24 +198,62 @@ class SaleRecord(msgspec.Struct, frozen=True, kw_only=True):
     history: list[SaleStep]
 
 
+class ScoreContribution(msgspec.Struct, frozen=True, kw_only=True):
+    """One feature's part in a score: its value, and how far it moved the log-odds
+    (weight x (value - mean)); with the base they add up to the logit."""
+
+    feature: str
+    label: str
+    value: float
+    contribution: float
+
+
+class ScoredAt(msgspec.Struct, frozen=True, kw_only=True):
+    """A score the scoring consumer stored, with the model version that made it."""
+
+    score: int
+    probability: float
+    base: float
+    contributions: list[ScoreContribution]  # largest first
+    model_version: str
+    computed_at: datetime  # the moment of the last event the score depends on
+
+
+class FeatureLogic(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    label: str
+    how: str
+    why: str
+    weight: float
+    mean: float
+
+
 class ScoringLogic(msgspec.Struct, frozen=True, kw_only=True):
-    """How the lead score is computed (Art. 25(2)(f)): what the model really does."""
+    """How the lead score is computed (Art. 25(2)(f)): the active model, as it is."""
 
     description: str
-    stage_points: dict[str, int]
-    business_customer_points: int
-    probability: str
-    computed_when: str
+    version: str
+    base: float
+    prior: bool  # the reviewed starting weights, not yet fitted from outcomes
+    fitted_at: str | None
+    fitted_by: str | None
+    metrics: dict[str, Any] | None
+    features: list[FeatureLogic]
+    consent: str
     decisions: str
 
 
 class ScoreReport(msgspec.Struct, frozen=True, kw_only=True):
-    """The current lead score, if one was computed, with its explanation."""
+    """The current lead score, if there is one, with its explanation and every earlier
+    score (the history), and the logic of the model."""
 
     score: int | None
     probability: float | None
-    contributions: dict[str, int]  # points per feature; they add up to the score
+    model_version: str | None
+    base: float | None
+    contributions: list[ScoreContribution]
     computed_at: datetime | None
+    history: list[ScoredAt]
     logic: ScoringLogic
 
 

@@ -166,10 +166,10 @@ class Erasures:
             data_key="destroyed" if erasure.key_destroyed else "already destroyed",
             hold=_hold_report(customer.held_until, customer.hold_subject),
             read_models=[], consumers=[ConsumerReport(
-                consumer="scoring", table="read.lead_scores",
+                consumer="scoring", table="read.lead_scores, read.lead_score_history",
                 rows_deleted=self._copies.delete_scores(customer_id),
-                note="a score is derived personal data: deleted now; the consumer deletes "
-                     "it again when the erasure event reaches it; no score history is kept")],
+                note="a score is derived personal data: the score and its history deleted "
+                     "now; the consumer deletes them again when the erasure event reaches it")],
             cache=self._copies.evict_cache(customer_id),
             notifications=self._copies.delete_notification_bodies(customer_id),
             reason=reason, actor=meta.actor)

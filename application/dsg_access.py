@@ -25,16 +25,18 @@ from application.access_report import (
     AccessReport,
     ControllerIdentity,
     Erasure,
+    FeatureLogic,
     ProcessingPurpose,
     Profile,
     Recipient,
     Retention,
+    ScoredAt,
     ScoreReport,
     ScoringLogic,
     SentNotification,
 )
 from application.audit import PagedLog
-from application.scoring import BUSINESS_CUSTOMER_POINTS, stage_points
+from application.scoring import describe_active_model
 from application.services import CustomerIntelligence
 from domain import events as e
 from domain.customer import Customer
@@ -55,7 +57,6 @@ __all__ = [
     "LeadScores",
     "NothingSent",
     "SentNotifications",
-    "StoredScore",
     "processing_purposes",
 ]
 
@@ -63,18 +64,14 @@ ACTION = "access_export"  # how an export reads on the access trail
 _PAGE = 500
 
 
-@dataclass(frozen=True, slots=True)
-class StoredScore:
-    score: int
-    probability: float
-    contributions: dict[str, int]
-    computed_at: datetime
-
-
 class LeadScores(Protocol):
-    """The lead score the scoring consumer stored for a customer."""
+    """The lead scores the scoring consumer stored for a customer."""
 
-    def score_of(self, customer_id: UUID) -> StoredScore | None: ...
+    def score_of(self, customer_id: UUID) -> ScoredAt | None:
+        """The current score, if any."""
+
+    def history_of(self, customer_id: UUID) -> Sequence[ScoredAt]:
+        """Every score the customer had, oldest first."""
 
 
 class SentNotifications(Protocol):
@@ -172,8 +169,12 @@ class AccessReports:
         return ScoreReport(
             score=None if stored is None else stored.score,
             probability=None if stored is None else stored.probability,
-            contributions={} if stored is None else stored.contributions,
-            computed_at=None if stored is None else stored.computed_at, logic=_scoring_logic())
+            model_version=None if stored is None else stored.model_version,
+            base=None if stored is None else stored.base,
+            contributions=[] if stored is None else stored.contributions,
+            computed_at=None if stored is None else stored.computed_at,
+            history=list(self.scores.history_of(customer_id)),
+            logic=_scoring_logic(describe_active_model(self.cis)))
 
     def _trail(self, subject_id: UUID) -> Iterator[Access]:
         after = 0
@@ -232,16 +233,17 @@ def _profile(customer: Customer, events: list[Any], sales: dict[UUID, list[Any]]
         registered_at=events[0].timestamp)
 
 
-def _scoring_logic() -> ScoringLogic:
+def _scoring_logic(model: dict[str, Any]) -> ScoringLogic:
+    """The active model as `describe_active_model` gives it, in the report's terms."""
     return ScoringLogic(
-        description="A lead score from 0 to 100: points for the stage of the journey, "
-                    "plus points for a business customer, capped at 100.",
-        stage_points=stage_points(), business_customer_points=BUSINESS_CUSTOMER_POINTS,
-        probability="score / 100, rounded to two decimals",
-        computed_when="once, when the scoring consumer receives the registration, with the "
-                      "stage lead; later events do not change it yet",
+        description=model["kind"], version=model["version"], base=model["base"],
+        prior=model["prior"], fitted_at=model["fitted_at"], fitted_by=model["fitted_by"],
+        metrics=model["metrics"],
+        features=[FeatureLogic(**feature) for feature in model["features"]],
+        consent="Only customers who granted profiling consent are scored; withdrawing it "
+                "removes every score and its history.",
         decisions="No decision is taken automatically on the score: it is shown to the "
-                  "sales staff only.")
+                  "sales staff only, to plan whom to call first.")
 
 
 def _period(purpose: Purpose, policy: RetentionPolicy) -> int | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -32,8 +32,7 @@ from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_v
 from projections.reading import Reader, Row
 from projections.rows import load_rows, upsert_rows
 
-__all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel", "LeadScoreBody",
-           "ScoredCustomer"]
+__all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel"]
 
 _SHOWN = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
           "canton", "language", "salesperson", "stage", "consents", "erased",
@@ -204,20 +203,6 @@ class CustomerProfile(msgspec.Struct, frozen=True):
         return cls(id=subject, **shown)
 
 
-class LeadScoreBody(msgspec.Struct, frozen=True):
-    customer_id: UUID
-    score: int
-    probability: float
-    contributions: dict[str, int]
-    position: int
-    updated_at: datetime
-
-
-class ScoredCustomer(NamedTuple):
-    score: LeadScoreBody
-    salesperson: str | None  # None while this read model has not seen the customer
-
-
 class CustomerQueries(Reader):
     """Profiles and searches, the stage as of now (dormant after 90 quiet days).
 
@@ -277,17 +262,3 @@ class CustomerQueries(Reader):
     def _open(self, rows: list[Row]) -> list[CustomerProfile]:
         self._sealed.prefetch(row["customer_id"] for row in rows)
         return [CustomerProfile.opened(row, self._sealed) for row in rows]
-
-    async def lead_score(self, customer_id: UUID) -> ScoredCustomer | None:
-        """The score with the customer's salesperson, so callers can tell whose it is.
-        The scores are the scoring consumer's table; whose customer it is, this read
-        model's."""
-        row = await self.one(
-            "SELECT s.customer_id, s.score, s.probability, s.contributions, s.position, "
-            "s.updated_at, c.salesperson FROM read.lead_scores s "
-            "LEFT JOIN rm_customers.customers c USING (customer_id) "
-            "WHERE s.customer_id = %s", (customer_id,))
-        if row is None:
-            return None
-        salesperson = row.pop("salesperson")
-        return ScoredCustomer(LeadScoreBody(**row), salesperson)

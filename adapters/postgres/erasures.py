@@ -24,8 +24,11 @@ class PostgresErasureCopies(ErasureCopies):
         self._evict = evict
 
     def delete_scores(self, customer_id: UUID) -> int:
-        with self._pool.connection() as conn:
-            deleted: int = conn.execute("DELETE FROM read.lead_scores WHERE customer_id = %s",
+        """The current score and every earlier one (its history)."""
+        deleted = 0
+        with self._pool.connection() as conn, conn.transaction():
+            for table in ("read.lead_scores", "read.lead_score_history"):
+                deleted += conn.execute(f"DELETE FROM {table} WHERE customer_id = %s",
                                         (customer_id,)).rowcount
         return deleted
 

@@ -18,10 +18,10 @@ from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
 from entrypoints.query_api.bodies import CustomerPage
 from entrypoints.query_api.params import MinPosition, bad_parameter, canton_code, plain_text
-from projections.customers import CustomerProfile, CustomerQueries, LeadScoreBody
+from projections.customers import CustomerProfile, CustomerQueries
 from projections.reading import Positions
 
-__all__ = ["CustomersController", "MinPosition", "ScoresController", "await_position",
+__all__ = ["CustomersController", "MinPosition", "await_position",
            "visible_salesperson"]
 
 MIN_POSITION_TIMEOUT = 5.0
@@ -87,23 +87,6 @@ class CustomersController(Controller):
         if profile is None or (own is not None and profile.salesperson != own):
             raise NotFound(f"no customer with id {customer_id}")
         return profile
-
-
-class ScoresController(Controller):
-    path = "/scores"
-    tags = ["scores"]
-
-    @get("/{customer_id:uuid}", summary="A customer's lead score, explained per feature",
-         responses=query_responses())
-    async def score(self, customer_id: UUID, request: Req,
-                    customers: CustomerQueries) -> LeadScoreBody:
-        scored = await customers.lead_score(customer_id)
-        own = visible_salesperson(request.user)
-        # A colleague's customer is answered like an unknown one: the same 404 says
-        # nothing about which ids exist.
-        if scored is None or (own is not None and scored.salesperson != own):
-            raise NotFound(f"no score for customer {customer_id}")
-        return scored.score
 
 
 def _encode_cursor(last: CustomerProfile) -> str:

@@ -57,6 +57,9 @@ async def test_the_answer_says_what_each_store_lost_and_a_repeat_answers_the_sam
     customer = _customer(app)
     _execute(settings, "INSERT INTO read.lead_scores (customer_id, score, probability, "
              "contributions, position) VALUES (%s, 25, 0.25, '{}', 1)", customer)
+    _execute(settings, "INSERT INTO read.lead_score_history (customer_id, position, score, "
+             "probability, base, logit, contributions, model_version, moment) "
+             "VALUES (%s, 1, 25, 0.25, -1.1, -1.1, '[]', 'prior', now())", customer)
     redis = Redis.from_url(settings.redis_url or "")
     redis.set(f"test|profile|{customer}", b"cached")
 
@@ -66,16 +69,18 @@ async def test_the_answer_says_what_each_store_lost_and_a_repeat_answers_the_sam
     answer = first.json()
     assert answer["already_erased"] is False and answer["data_key"] == "destroyed"
     assert answer["hold"] is None
-    assert answer["consumers"] == [{"consumer": "scoring", "table": "read.lead_scores",
-                                    "rows_deleted": 1, "note": answer["consumers"][0]["note"]}]
+    assert answer["consumers"] == [{"consumer": "scoring",
+                                    "table": "read.lead_scores, read.lead_score_history",
+                                    "rows_deleted": 2, "note": answer["consumers"][0]["note"]}]
     assert answer["cache"]["entries_evicted"] == 1 and not redis.exists(f"test|profile|{customer}")
     assert answer["notifications"]["bodies_deleted"] == 0
     assert answer["notifications"]["pending_cancelled"] == 0  # no mail was due
     assert "no bodies are stored" in answer["notifications"]["note"]
     assert {m["read_model"] for m in answer["read_models"]} == {"customers", "journeys",
                                                                 "dashboards"}
-    assert _execute(settings, "SELECT count(*) FROM read.lead_scores WHERE customer_id = %s",
-                    customer) == [(0,)]
+    for table in ("read.lead_scores", "read.lead_score_history"):
+        assert _execute(settings, f"SELECT count(*) FROM {table} WHERE customer_id = %s",
+                        customer) == [(0,)]
     version = app.get_customer(customer).version
 
     again = await command_api.post(_erase(customer), json={"reason": "asked twice"},

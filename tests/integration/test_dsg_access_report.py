@@ -3,6 +3,7 @@ sales with their prices, the trail of who looked, an erased customer's redacted 
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -127,3 +128,42 @@ def test_an_unknown_customer_is_not_found_and_leaves_no_trail(
     with pytest.raises(NotFound):
         _reports(settings, app).export(unknown, reason="typo", meta=DORA)
     assert app.accesses(unknown)[0] == []
+
+
+async def test_the_report_explains_the_stored_score_with_the_active_models_logic(
+        settings: Settings, app: CustomerIntelligence) -> None:
+    import asyncio
+
+    from psycopg_pool import AsyncConnectionPool
+
+    from adapters.postgres.scores import ScoreStore, ScoreUpdate
+    from application.scoring import ScoringLog
+    from domain.lead_features import FEATURES
+
+    customer = app.register_customer(**registration()).id
+    app.grant_consent(customer, purpose=ConsentPurpose.PROFILING, meta=META)
+    app.record_touchpoint(customer, kind=TouchpointKind.CALL, channel=Channel.PHONE,
+                          note=None, meta=META)
+    log = ScoringLog(app)
+    assert settings.database_url is not None
+    async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=1) as pool:
+        store = ScoreStore(pool)
+        # Two scores, as the scoring consumer stores them after each event.
+        for position in (app.recorder.max_notification_id() - 1,
+                         app.recorder.max_notification_id()):
+            at = await asyncio.to_thread(log.score_at, customer, position)
+            assert at is not None and at.score is not None
+            await store.save_once("scoring", uuid.uuid4(), [ScoreUpdate(
+                customer, at.position, at.moment, at.salesperson, at.score)])
+
+    report = _reports(settings, app).export(customer, reason="request 3", meta=META)
+
+    score = report.score
+    assert score.score == at.score.score and score.model_version == at.score.model_version
+    assert score.base is not None
+    logit = score.base + sum(c.contribution for c in score.contributions)
+    assert abs(logit - at.score.logit) < 1e-6  # the explanation adds up to the logit
+    assert len(score.history) == 2
+    assert [f.name for f in score.logic.features] == [f.name for f in FEATURES]
+    html = render_html(report, Language.DE)
+    assert "Probefahrt gemacht" in html and "Beitrag (Log-Odds)" in html

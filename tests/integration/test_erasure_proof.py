@@ -42,10 +42,8 @@ from adapters.nats.relay import Relay
 from adapters.nats.streams import EVENTS_STREAM
 from adapters.postgres.scores import ScoreStore
 from adapters.settings import Settings
-from application.integration_events import CustomerRegistered, IntegrationEvent
-from application.scoring import LeadFeatures, score_lead
+from application.scoring import ScoringLog
 from domain.customer_facts import ConsentPurpose
-from domain.journey import Stage
 from domain.meta import EventMeta
 from domain.values import Canton, Email, ModelCode, Money, Phone, PostalCode
 from domain.vin import VIN
@@ -54,6 +52,7 @@ from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role
 from entrypoints.project_admin import rebuild
 from entrypoints.query_api.app import create_query_app
+from entrypoints.workers.scoring import LiveScoring
 from projections.registry import READ_MODELS
 from tests.databases import own_store
 from tests.factories import soon
@@ -164,17 +163,13 @@ class _Stack:
         self.pool = AsyncConnectionPool(self.settings.database_url, min_size=1, max_size=2,
                                         open=False)
         await self.pool.open()
-        scores = ScoreStore(self.pool)
-
-        async def score(event: IntegrationEvent) -> None:  # as `cis consume scoring` does
-            if isinstance(event, CustomerRegistered):
-                await scores.save_once(self.durable, event.event_id, event.customer_id,
-                                       score_lead(LeadFeatures(stage=Stage.LEAD)), event.position)
-
         self.halt = asyncio.Event()
         js = self.nc.jetstream()
+        # The scoring consumer as `cis consume scoring` runs it.
+        scoring = LiveScoring(ScoreStore(self.pool), ScoringLog(self.app), js)
         self.workers = [asyncio.create_task(Relay(self.app, self.relay_tracking, js).run(self.halt)),
-                        asyncio.create_task(run_consumer(js, self.durable, score, self.halt))]
+                        asyncio.create_task(run_consumer(js, self.durable, scoring.handle,
+                                                         self.halt))]
 
     async def settled(self) -> None:
         """Every read model and the relay have passed the log's head."""

@@ -10,7 +10,6 @@ import pytest
 from application.access_report import Recipient
 from application.dsg_access import processing_purposes
 from application.notifications import Template
-from application.scoring import stage_points
 from domain.customer_facts import (
     Channel,
     ConsentPurpose,
@@ -19,6 +18,7 @@ from domain.customer_facts import (
     TouchpointKind,
 )
 from domain.journey import Stage
+from domain.lead_features import FEATURES
 from domain.retention import HELD_FIELDS, Action, Purpose
 from domain.sale import CancelReason, SaleStatus
 from domain.values import Language
@@ -32,7 +32,7 @@ def _codes() -> set[str]:
     codes |= {f"channel.{c}" for c in Channel} | {f"test_drive.{s}" for s in TestDriveStatus}
     codes |= {f"sale.{s}" for s in SaleStatus} | {f"cancel.{r}" for r in CancelReason}
     codes |= {f"consent.{p}" for p in ConsentPurpose} | {f"stage.{s}" for s in Stage}
-    codes |= {f"stage.{s}" for s in stage_points()} | {f"role.{r}" for r in Role}
+    codes |= {f"role.{r}" for r in Role}
     codes |= {f"language.{lang}" for lang in Language} | {f"next.{a}" for a in Action}
     codes |= {f"purpose.{p}" for p in Purpose} | {f"rule.{p}" for p in Purpose}
     codes |= {f"field.{f}" for f in HELD_FIELDS}
@@ -44,7 +44,7 @@ def _codes() -> set[str]:
                                       "access_export")}
     codes |= {f"{group}.{p.code}" for p in processing_purposes()
               for group in ("purpose", "purpose_text", "basis")}
-    codes |= {f"feature.{f}" for f in ("stage", "business_customer")}
+    codes |= {f"feature.{f.name}" for f in FEATURES}
     found: list[Recipient] = recipients()
     codes |= {f"recipient.{r.name}" for r in found} | {f"recipient_kind.{r.kind}"
                                                         for r in found}

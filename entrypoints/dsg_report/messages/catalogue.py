@@ -82,7 +82,9 @@ class Texts(TypedDict):
     col_erasure_due: str
     col_next_step: str
     col_legal_basis: str
-    col_points: str
+    col_contribution: str
+    col_feature: str
+    col_weight: str
     col_probability: str
     col_computed_at: str
     col_budget: str

@@ -40,14 +40,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Score",
     "score_none": "Für Sie wurde kein Score berechnet.",
     "score_logic": "Wie der Score berechnet wird",
-    "score_logic_text": "Der Score reicht von 0 bis 100: Punkte für die Phase, die Ihr "
-                        "Weg mit uns erreicht hat (Tabelle unten), dazu {business} Punkte "
-                        "für Geschäftskunden, höchstens 100. Die Wahrscheinlichkeit ist der "
-                        "Score geteilt durch 100. Er wird einmal berechnet, wenn Ihre "
-                        "Registrierung bei unserem Bewertungsdienst eintrifft; spätere "
-                        "Ereignisse ändern ihn noch nicht. Gestützt auf den Score wird "
-                        "keine Entscheidung automatisch getroffen: Er wird nur unserem "
-                        "Verkaufsteam angezeigt.",
+    "score_logic_text": (
+        'Der Score ist die Schätzung eines logistischen Regressionsmodells, von 0 bis '
+        '100, wie wahrscheinlich Sie in den nächsten Monaten einen Vertrag unterzeichnen.'
+        ' Er wird nur berechnet, wenn Sie in das Profiling eingewilligt haben, aus den '
+        'Angaben der Tabelle unten, jede aus Ihrem Weg mit uns; jede Angabe hebt oder '
+        'senkt die Schätzung um ihr Gewicht (den Beitrag). Das Modell wird aus dem '
+        'Ausgang früherer Kundenbeziehungen angepasst, bis zur ersten Anpassung gelten '
+        'geprüfte Anfangsgewichte. Gestützt auf den Score wird keine Entscheidung '
+        'automatisch getroffen: Er wird nur unserem Verkaufsteam angezeigt, um zu planen,'
+        ' wen es zuerst anruft.'
+    ),
     "notifications": "Nachrichten an Sie",
     "notifications_none": "Wir haben Ihnen über dieses System keine Nachrichten gesendet.",
     "accesses": "Wer auf Ihre Daten zugegriffen hat",
@@ -102,7 +105,9 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_erasure_due": "Gelöscht ohne weitere Aktivität am",
     "col_next_step": "Nächster Schritt",
     "col_legal_basis": "Rechtsgrundlage",
-    "col_points": "Punkte",
+    "col_contribution": 'Beitrag (Log-Odds)',
+    "col_feature": 'Merkmal',
+    "col_weight": 'Gewicht',
     "col_probability": "Wahrscheinlichkeit",
     "col_computed_at": "Berechnet am",
     "col_budget": "Budget",
@@ -112,6 +117,26 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "ab {minimum}",
     "budget_open": "offen",
 }, "labels": {
+    "feature.stage": 'Phase',
+    "feature.furthest_stage": 'weiteste erreichte Phase',
+    "feature.test_drive_completed": 'Probefahrt gemacht',
+    "feature.test_drive_rating": 'Bewertung der Probefahrt',
+    "feature.no_shows": 'verpasste Probefahrten',
+    "feature.cancellations": 'abgesagte Probefahrten',
+    "feature.interests": 'Fahrzeuginteressen',
+    "feature.distinct_models": 'verschiedene Modelle im Interesse',
+    "feature.touchpoints_30d_website_visit": 'Besuche der Website in den letzten 30 Tagen',
+    "feature.touchpoints_30d_showroom_visit": 'Besuche im Showroom in den letzten 30 Tagen',
+    "feature.touchpoints_30d_configurator": 'Konfigurationen in den letzten 30 Tagen',
+    "feature.touchpoints_30d_brochure": 'Broschüren in den letzten 30 Tagen',
+    "feature.touchpoints_30d_call": 'Anrufe in den letzten 30 Tagen',
+    "feature.touchpoints_30d_email": 'E-Mails in den letzten 30 Tagen',
+    "feature.touchpoints_30d_event": 'Veranstaltungen in den letzten 30 Tagen',
+    "feature.days_since_activity": 'Tage seit dem letzten Kontakt',
+    "feature.budget_ratio": 'Budget im Verhältnis zum Listenpreis',
+    "feature.is_business": 'Geschäftskunde',
+    "feature.incentive_available": 'kantonaler Förderbeitrag verfügbar',
+    "feature.lost_before": 'früher ein Verkauf nicht zustande gekommen',
     "notification.test_drive_confirmation": 'Bestätigung der Probefahrt',
     "notification.test_drive_reminder": 'Erinnerung an die Probefahrt',
     "notification.sale_quoted": 'Offerte',
@@ -211,7 +236,6 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "recipient.journeys": "Der Verlauf Ihres Wegs mit uns, ohne Personendaten.",
     "recipient.dashboards": "Verkaufszahlen nach Kanton, Modell und Zeitraum, ohne "
     "Personendaten.",
-    "feature.stage": "Phase", "feature.business_customer": "Geschäftskunde",
     "language.de": "Deutsch", "language.fr": "Französisch", "language.it": "Italienisch",
     "language.rm": "Rätoromanisch", "language.en": "Englisch",
 }}

@@ -39,13 +39,16 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Score",
     "score_none": "No score has been computed for you.",
     "score_logic": "How the score is computed",
-    "score_logic_text": "The score runs from 0 to 100: points for the stage your journey "
-                        "with us has reached (table below), plus {business} points for a "
-                        "business customer, at most 100. The probability is the score "
-                        "divided by 100. It is computed once, when your registration "
-                        "reaches our scoring service; later events do not change it yet. "
-                        "No decision is taken automatically on the score: it is shown to "
-                        "our sales staff only.",
+    "score_logic_text": (
+        "The score is a logistic regression model's estimate, from 0 to 100, of how "
+        'likely you are to sign a contract within the next months. It is computed only if'
+        ' you consented to profiling, from the facts listed in the table below, each '
+        'taken from your journey with us; each fact moves the estimate up or down by its '
+        'weight (the contribution). The model is fitted from the outcomes of past '
+        'customers, or uses reviewed starting weights until the first fit. No decision is'
+        ' taken automatically on the score: it is shown to our sales staff only, to plan '
+        'whom to call first.'
+    ),
     "notifications": "Messages sent to you",
     "notifications_none": "We have not sent you any messages through this system.",
     "accesses": "Who accessed your data",
@@ -100,7 +103,9 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_erasure_due": "Erased, without further activity, on",
     "col_next_step": "Next step",
     "col_legal_basis": "Legal basis",
-    "col_points": "Points",
+    "col_contribution": 'Contribution (log-odds)',
+    "col_feature": 'Feature',
+    "col_weight": 'Weight',
     "col_probability": "Probability",
     "col_computed_at": "Computed on",
     "col_budget": "Budget",
@@ -110,6 +115,26 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "from {minimum}",
     "budget_open": "open",
 }, "labels": {
+    "feature.stage": 'journey stage',
+    "feature.furthest_stage": 'furthest stage reached',
+    "feature.test_drive_completed": 'test drive completed',
+    "feature.test_drive_rating": 'test drive rating',
+    "feature.no_shows": 'missed test drives',
+    "feature.cancellations": 'cancelled test drives',
+    "feature.interests": 'vehicle interests',
+    "feature.distinct_models": 'distinct models of interest',
+    "feature.touchpoints_30d_website_visit": 'website visits in the last 30 days',
+    "feature.touchpoints_30d_showroom_visit": 'showroom visits in the last 30 days',
+    "feature.touchpoints_30d_configurator": 'configurator uses in the last 30 days',
+    "feature.touchpoints_30d_brochure": 'brochures in the last 30 days',
+    "feature.touchpoints_30d_call": 'calls in the last 30 days',
+    "feature.touchpoints_30d_email": 'e-mails in the last 30 days',
+    "feature.touchpoints_30d_event": 'events in the last 30 days',
+    "feature.days_since_activity": 'days since the last activity',
+    "feature.budget_ratio": 'budget against the list price',
+    "feature.is_business": 'business customer',
+    "feature.incentive_available": 'cantonal incentive available',
+    "feature.lost_before": 'a sale lost before',
     "notification.test_drive_confirmation": 'test drive confirmation',
     "notification.test_drive_reminder": 'test drive reminder',
     "notification.sale_quoted": 'quote',
@@ -202,7 +227,6 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "recipient.journeys": "The course of your journey with us, without personal data.",
     "recipient.dashboards": "Sales figures by canton, model and period, without personal "
     "data.",
-    "feature.stage": "stage", "feature.business_customer": "business customer",
     "language.de": "German", "language.fr": "French", "language.it": "Italian",
     "language.rm": "Romansh", "language.en": "English",
 }}

@@ -40,14 +40,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Score",
     "score_none": "Aucun score n'a été calculé pour vous.",
     "score_logic": "Comment le score est calculé",
-    "score_logic_text": "Le score va de 0 à 100 : des points selon l'étape atteinte par "
-                        "votre parcours chez nous (tableau ci-dessous), plus {business} "
-                        "points pour un client commercial, au plus 100. La probabilité est "
-                        "le score divisé par 100. Il est calculé une fois, lorsque votre "
-                        "enregistrement parvient à notre service d'évaluation ; les "
-                        "événements ultérieurs ne le modifient pas encore. Aucune décision "
-                        "n'est prise automatiquement sur la base du score : il n'est "
-                        "affiché qu'à notre équipe de vente.",
+    "score_logic_text": (
+        "Le score est l'estimation, de 0 à 100, par un modèle de régression logistique, "
+        "de la probabilité que vous signiez un contrat dans les prochains mois. Il n'est "
+        'calculé que si vous avez consenti au profilage, à partir des éléments du tableau'
+        ' ci-dessous, tous tirés de votre parcours avec nous ; chaque élément fait monter'
+        " ou baisser l'estimation selon son poids (la contribution). Le modèle est ajusté"
+        " sur l'issue des relations avec d'anciens clients ; avant le premier ajustement,"
+        " des poids initiaux vérifiés s'appliquent. Aucune décision n'est prise "
+        "automatiquement sur la base du score : il n'est montré qu'à notre équipe de "
+        'vente, pour planifier qui appeler en premier.'
+    ),
     "notifications": "Messages qui vous ont été envoyés",
     "notifications_none": "Nous ne vous avons envoyé aucun message par ce système.",
     "accesses": "Qui a consulté vos données",
@@ -105,7 +108,9 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_erasure_due": "Effacées, sans autre activité, le",
     "col_next_step": "Prochaine étape",
     "col_legal_basis": "Base juridique",
-    "col_points": "Points",
+    "col_contribution": 'Contribution (log-odds)',
+    "col_feature": 'Critère',
+    "col_weight": 'Poids',
     "col_probability": "Probabilité",
     "col_computed_at": "Calculé le",
     "col_budget": "Budget",
@@ -115,6 +120,26 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "dès {minimum}",
     "budget_open": "ouvert",
 }, "labels": {
+    "feature.stage": 'étape',
+    "feature.furthest_stage": 'étape la plus avancée atteinte',
+    "feature.test_drive_completed": 'essai effectué',
+    "feature.test_drive_rating": "évaluation de l'essai",
+    "feature.no_shows": 'essais manqués',
+    "feature.cancellations": 'essais annulés',
+    "feature.interests": 'intérêts pour des véhicules',
+    "feature.distinct_models": 'modèles différents qui vous intéressent',
+    "feature.touchpoints_30d_website_visit": 'visites du site web ces 30 derniers jours',
+    "feature.touchpoints_30d_showroom_visit": 'visites au showroom ces 30 derniers jours',
+    "feature.touchpoints_30d_configurator": 'configurations ces 30 derniers jours',
+    "feature.touchpoints_30d_brochure": 'brochures ces 30 derniers jours',
+    "feature.touchpoints_30d_call": 'appels ces 30 derniers jours',
+    "feature.touchpoints_30d_email": 'e-mails ces 30 derniers jours',
+    "feature.touchpoints_30d_event": 'événements ces 30 derniers jours',
+    "feature.days_since_activity": 'jours depuis le dernier contact',
+    "feature.budget_ratio": 'budget par rapport au prix catalogue',
+    "feature.is_business": 'client commercial',
+    "feature.incentive_available": 'subvention cantonale disponible',
+    "feature.lost_before": 'une vente déjà perdue',
     "notification.test_drive_confirmation": "confirmation de l'essai",
     "notification.test_drive_reminder": "rappel de l'essai",
     "notification.sale_quoted": 'offre',
@@ -213,7 +238,6 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "personnelles.",
     "recipient.dashboards": "Chiffres de vente par canton, modèle et période, sans données "
     "personnelles.",
-    "feature.stage": "étape", "feature.business_customer": "client commercial",
     "language.de": "allemand", "language.fr": "français", "language.it": "italien",
     "language.rm": "romanche", "language.en": "anglais",
 }}

@@ -40,14 +40,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Punteggio",
     "score_none": "Per Lei non è stato calcolato alcun punteggio.",
     "score_logic": "Come viene calcolato il punteggio",
-    "score_logic_text": "Il punteggio va da 0 a 100: punti per la fase raggiunta dal Suo "
-                        "percorso con noi (tabella sotto), più {business} punti per un "
-                        "cliente aziendale, al massimo 100. La probabilità è il punteggio "
-                        "diviso per 100. Viene calcolato una volta, quando la Sua "
-                        "registrazione giunge al nostro servizio di valutazione; gli eventi "
-                        "successivi non lo modificano ancora. Nessuna decisione è presa "
-                        "automaticamente in base al punteggio: è mostrato soltanto al "
-                        "nostro team di vendita.",
+    "score_logic_text": (
+        'Il punteggio è la stima, da 0 a 100, di un modello di regressione logistica '
+        'della probabilità che Lei firmi un contratto nei prossimi mesi. Viene calcolato '
+        'solo se Lei ha acconsentito alla profilazione, in base agli elementi della '
+        'tabella seguente, tutti tratti dal Suo percorso con noi; ogni elemento alza o '
+        'abbassa la stima secondo il suo peso (il contributo). Il modello è adattato '
+        "sull'esito dei rapporti con clienti precedenti; fino al primo adattamento "
+        'valgono pesi iniziali verificati. Nessuna decisione è presa automaticamente in '
+        'base al punteggio: è mostrato solo al nostro team di vendita, per pianificare '
+        'chi chiamare per primo.'
+    ),
     "notifications": "Messaggi inviati a Lei",
     "notifications_none": "Non Le abbiamo inviato alcun messaggio tramite questo sistema.",
     "accesses": "Chi ha consultato i Suoi dati",
@@ -103,7 +106,9 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_erasure_due": "Cancellati, senza ulteriore attività, il",
     "col_next_step": "Prossimo passo",
     "col_legal_basis": "Base giuridica",
-    "col_points": "Punti",
+    "col_contribution": 'Contributo (log-odds)',
+    "col_feature": 'Criterio',
+    "col_weight": 'Peso',
     "col_probability": "Probabilità",
     "col_computed_at": "Calcolato il",
     "col_budget": "Budget",
@@ -113,6 +118,26 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "da {minimum}",
     "budget_open": "aperto",
 }, "labels": {
+    "feature.stage": 'fase',
+    "feature.furthest_stage": 'fase più avanzata raggiunta',
+    "feature.test_drive_completed": 'prova su strada effettuata',
+    "feature.test_drive_rating": 'valutazione della prova su strada',
+    "feature.no_shows": 'prove su strada mancate',
+    "feature.cancellations": 'prove su strada annullate',
+    "feature.interests": 'interessi per veicoli',
+    "feature.distinct_models": 'modelli diversi di interesse',
+    "feature.touchpoints_30d_website_visit": 'visite al sito web negli ultimi 30 giorni',
+    "feature.touchpoints_30d_showroom_visit": 'visite allo showroom negli ultimi 30 giorni',
+    "feature.touchpoints_30d_configurator": 'configurazioni negli ultimi 30 giorni',
+    "feature.touchpoints_30d_brochure": 'opuscoli negli ultimi 30 giorni',
+    "feature.touchpoints_30d_call": 'telefonate negli ultimi 30 giorni',
+    "feature.touchpoints_30d_email": 'e-mail negli ultimi 30 giorni',
+    "feature.touchpoints_30d_event": 'eventi negli ultimi 30 giorni',
+    "feature.days_since_activity": "giorni dall'ultimo contatto",
+    "feature.budget_ratio": 'budget rispetto al prezzo di listino',
+    "feature.is_business": 'cliente aziendale',
+    "feature.incentive_available": 'incentivo cantonale disponibile',
+    "feature.lost_before": 'una vendita già persa',
     "notification.test_drive_confirmation": 'conferma della prova su strada',
     "notification.test_drive_reminder": 'promemoria della prova su strada',
     "notification.sale_quoted": 'offerta',
@@ -212,7 +237,6 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "recipient.journeys": "Lo svolgimento del Suo percorso con noi, senza dati personali.",
     "recipient.dashboards": "Cifre di vendita per cantone, modello e periodo, senza dati "
     "personali.",
-    "feature.stage": "fase", "feature.business_customer": "cliente aziendale",
     "language.de": "tedesco", "language.fr": "francese", "language.it": "italiano",
     "language.rm": "romancio", "language.en": "inglese",
 }}

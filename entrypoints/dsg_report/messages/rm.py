@@ -41,14 +41,17 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Valitaziun",
     "score_none": "Per Vus n'è vegnida calculada nagina valitaziun.",
     "score_logic": "Co che la valitaziun vegn calculada",
-    "score_logic_text": "La valitaziun va da 0 fin 100: puncts per la fasa che Voss "
-                        "percurs cun nus ha cuntanschì (tabella sutvart), ultra da quai "
-                        "{business} puncts per clients commerzials, maximalmain 100. La "
-                        "probabilitad è la valitaziun dividida tras 100. Ella vegn "
-                        "calculada ina giada, cura che Vossa registraziun arriva tar noss "
-                        "servetsch da valitaziun; eveniments posteriurs na la midan anc "
-                        "betg. Sin basa da la valitaziun na vegn prendida nagina decisiun "
-                        "automatica: ella vegn mussada mo a noss team da vendita.",
+    "score_logic_text": (
+        "Il score è la stimaziun, da 0 fin 100, d'in model da regressiun logistica, quant"
+        ' probabel che Vus suttascrivais in contract ils proxims mais. El vegn calculà '
+        'mo, sche Vus avais dà Voss consentiment a la profilaziun, a basa da las '
+        'indicaziuns da la tabella sutvart, tuttas da Voss viadi cun nus; mintga '
+        'indicaziun auza u sbassa la stimaziun tenor ses pais (la contribuziun). Il model'
+        ' vegn adattà a basa dal resultat da relaziuns cun anteriurs cliants; fin a '
+        "l'emprima adattaziun valan pais da partenza controllads. Sin basa dal score na "
+        'vegn prendida nagina decisiun automaticamain: el vegn mussà mo a nossa squadra '
+        "da vendita, per planisar tgi telefonar l'emprim."
+    ),
     "notifications": "Messadis tramess a Vus",
     "notifications_none": "Nus n'As avain tramess nagins messadis cun quest sistem.",
     "accesses": "Tgi ch'ha consultà Vossas datas",
@@ -105,7 +108,9 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "col_erasure_due": "Stizzadas, senza ulteriura activitad, ils",
     "col_next_step": "Proxim pass",
     "col_legal_basis": "Basa giuridica",
-    "col_points": "Puncts",
+    "col_contribution": 'Contribuziun (log-odds)',
+    "col_feature": 'Criteri',
+    "col_weight": 'Pais',
     "col_probability": "Probabilitad",
     "col_computed_at": "Calculà ils",
     "col_budget": "Budget",
@@ -115,6 +120,26 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "budget_from": "a partir da {minimum}",
     "budget_open": "avert",
 }, "labels": {
+    "feature.stage": 'fasa',
+    "feature.furthest_stage": 'fasa la pli avanzada cuntanschida',
+    "feature.test_drive_completed": "cursa d'emprova fatga",
+    "feature.test_drive_rating": "valitaziun da la cursa d'emprova",
+    "feature.no_shows": "cursas d'emprova manchentadas",
+    "feature.cancellations": "cursas d'emprova annulladas",
+    "feature.interests": 'interess per vehichels',
+    "feature.distinct_models": "differents models d'interess",
+    "feature.touchpoints_30d_website_visit": "visitas da la pagina d'internet ils ultims 30 dis",
+    "feature.touchpoints_30d_showroom_visit": 'visitas en il showroom ils ultims 30 dis',
+    "feature.touchpoints_30d_configurator": 'configuraziuns ils ultims 30 dis',
+    "feature.touchpoints_30d_brochure": 'broschuras ils ultims 30 dis',
+    "feature.touchpoints_30d_call": 'telefonadas ils ultims 30 dis',
+    "feature.touchpoints_30d_email": 'e-mails ils ultims 30 dis',
+    "feature.touchpoints_30d_event": 'occurrenzas ils ultims 30 dis',
+    "feature.days_since_activity": "dis dapi l'ultim contact",
+    "feature.budget_ratio": 'budget en relaziun cun il pretsch da glista',
+    "feature.is_business": 'client commerzial',
+    "feature.incentive_available": 'contribuziun da promoziun chantunala disponibla',
+    "feature.lost_before": 'ina vendita gia persa',
     "notification.test_drive_confirmation": "confermaziun da la cursa d'emprova",
     "notification.test_drive_reminder": "promemoria da la cursa d'emprova",
     "notification.sale_quoted": 'offerta',
@@ -215,7 +240,6 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "recipient.journeys": "Il decurs da Voss percurs cun nus, senza datas persunalas.",
     "recipient.dashboards": "Cifras da vendita tenor chantun, model e perioda, senza datas "
     "persunalas.",
-    "feature.stage": "fasa", "feature.business_customer": "client commerzial",
     "language.de": "tudestg", "language.fr": "franzos", "language.it": "talian",
     "language.rm": "rumantsch", "language.en": "englais",
 }}
