@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import io
 import logging
 import subprocess
@@ -34,12 +35,13 @@ import psycopg
 import pytest
 import redis
 from litestar.testing import AsyncTestClient
+from nats.js.api import DeliverPolicy
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.embedded.postgres import postgres_binary
 from adapters.nats.consumer import run_consumer
 from adapters.nats.relay import Relay
-from adapters.nats.streams import EVENTS_STREAM
+from adapters.nats.streams import EVENTS_STREAM, consumer_config
 from adapters.postgres.scores import ScoreStore
 from adapters.settings import Settings
 from application.scoring import ScoringLog
@@ -52,10 +54,13 @@ from entrypoints.command_api.app import create_command_app
 from entrypoints.http.auth import Role
 from entrypoints.project_admin import rebuild
 from entrypoints.query_api.app import create_query_app
+from entrypoints.workers.notifications import NotificationWorker
 from entrypoints.workers.scoring import LiveScoring
 from projections.registry import READ_MODELS
 from tests.databases import own_store
 from tests.factories import soon
+from tests.mail import mails_to
+from tests.mail import wait_for as _wait
 from tests.readmodels import caught_up, wait_for
 
 META = EventMeta(actor="proof-salesperson", correlation_id="proof-request")
@@ -144,16 +149,18 @@ def _files_written_since(paths: Iterable[Path], since: float) -> bytes:
 
 class _Stack:
     """The processes of `cis up` on a store of the test's own: projectors, relay,
-    scoring consumer and query API (NATS and Redis are the session's)."""
+    scoring and notification consumers and query API (NATS, Redis and the SMTP sink are
+    the session's)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = own_store(settings)
+    def __init__(self, settings: Settings, smtp_url: str) -> None:
+        self.settings = own_store(settings, smtp_url=smtp_url)
         self.app = build_application(self.settings, pool_size=2 + 2 * len(READ_MODELS))
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=build_projector(self.settings, m, self.app).run,
                                          args=(self.stopping,), daemon=True) for m in READ_MODELS]
         self.relay_tracking = build_tracking_recorder(self.settings, "relay")
         self.durable = f"scoring-proof-{uuid.uuid4().hex[:8]}"
+        self.notify_durable = f"notify-proof-{uuid.uuid4().hex[:8]}"
 
     async def start(self) -> None:
         for thread in self.threads:
@@ -167,9 +174,15 @@ class _Stack:
         js = self.nc.jetstream()
         # The scoring consumer as `cis consume scoring` runs it.
         scoring = LiveScoring(ScoreStore(self.pool), ScoringLog(self.app), js)
+        # The notification consumer as `cis consume notifications` runs it, from this
+        # test's events on (the session's stream holds every test's).
+        await js.add_consumer(EVENTS_STREAM, config=dataclasses.replace(
+            consumer_config(self.notify_durable), deliver_policy=DeliverPolicy.NEW))
+        notifications = NotificationWorker(self.settings, self.app, self.pool, js)
         self.workers = [asyncio.create_task(Relay(self.app, self.relay_tracking, js).run(self.halt)),
                         asyncio.create_task(run_consumer(js, self.durable, scoring.handle,
-                                                         self.halt))]
+                                                         self.halt)),
+                        asyncio.create_task(notifications.run(self.halt, self.notify_durable))]
 
     async def settled(self) -> None:
         """Every read model and the relay have passed the log's head."""
@@ -191,6 +204,7 @@ class _Stack:
         self.halt.set()
         await asyncio.gather(*self.workers)
         await self.nc.jetstream().delete_consumer(EVENTS_STREAM, self.durable)
+        await self.nc.jetstream().delete_consumer(EVENTS_STREAM, self.notify_durable)
         await self.nc.close()
         await self.pool.close()
         self.stop_projectors()
@@ -248,14 +262,16 @@ async def _dashboards(client: Any, headers: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-async def proof(settings: Settings, bearer: Any) -> AsyncIterator[dict[str, Any]]:
+async def proof(settings: Settings, bearer: Any,
+                smtp_sink: tuple[str, Path]) -> AsyncIterator[dict[str, Any]]:
     """Everything the tests search, gathered once: (the history, the dumps, the stores)."""
     values, seen = _personal_values(), dict[str, Any]()
     started = time.time()
     logged, handler = io.StringIO(), logging.StreamHandler()
     handler.stream = logged
     logging.getLogger().addHandler(handler)
-    stack = await asyncio.to_thread(_Stack, settings)  # migrating runs a loop of its own
+    stack = await asyncio.to_thread(_Stack, settings, smtp_sink[0])  # migrating: a loop of its own
+    mails = smtp_sink[1]
     url = stack.settings.database_url
     assert url and stack.settings.redis_url and stack.settings.nats_url
     manager = bearer(Role.SALES_MANAGER)
@@ -273,6 +289,9 @@ async def proof(settings: Settings, bearer: Any) -> AsyncIterator[dict[str, Any]
                     wait_for(lambda: conn.execute("SELECT 1 FROM read.lead_scores WHERE "
                                                   "customer_id = %s", (customer,)).fetchone()
                              is not None, timeout=20)
+                # The customer's mail (confirmation, quote, contract, delivery) was sent.
+                await _wait(lambda: len(mails_to(mails, values["new email"])) >= 3)
+                seen["mails before"] = len(mails_to(mails, values["new email"]))
                 seen["profile"] = (await client.get(f"/api/v1/customers/{customer}",
                                                     headers=manager)).json()
                 seen["search"] = (await client.get("/api/v1/customers", headers=manager,
@@ -297,6 +316,8 @@ async def proof(settings: Settings, bearer: Any) -> AsyncIterator[dict[str, Any]
                 seen["rebuilt"] = await _dashboards(client, manager)
                 seen["rebuilt profile"] = (await client.get(f"/api/v1/customers/{customer}",
                                                             headers=manager)).json()
+            await asyncio.sleep(1.0)  # time for a mail that would (wrongly) go out again
+            seen["mails after"] = len(mails_to(mails, values["new email"]))
             seen["dump"] = _pg_dump(url)
             seen["redis"] = _redis_contents(stack.settings.redis_url)
             seen["nats"] = await _nats_contents(stack.settings.nats_url)
@@ -350,6 +371,14 @@ async def test_each_store_searched_holds_the_customers_traces(proof: dict[str, A
     assert customer.bytes in proof["postgres files"]
     assert b"dashboard" in proof["redis"].lower()
     assert b'"event": "request"' in proof["logs"]
+
+
+async def test_mail_sent_before_the_erasure_is_never_sent_again(proof: dict[str, Any]) -> None:
+    """The notification consumer's outbox is in the dumps searched above (it holds no
+    body); here: neither the erasure, nor the rebuild, nor the replayed events send
+    anything more. (The sink's .eml files are the recipient's mailbox, outside CIS.)"""
+    assert proof["mails before"] >= 3
+    assert proof["mails after"] == proof["mails before"]
 
 
 async def test_every_dashboard_figure_is_unchanged_by_the_erasure_and_the_rebuild(
