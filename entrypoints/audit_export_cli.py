@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +26,7 @@ from adapters.audit.signed_file import (
     public_key_text,
     verify_lines,
 )
+from adapters.embedded.postgres import postgres_of
 from adapters.settings import Settings
 
 __all__ = ["register"]
@@ -70,7 +70,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     output: Path = args.output
     draft = output.with_name(f".{output.name}.{os.getpid()}.partial")
-    with _database_url(settings) as url:
+    with postgres_of(settings) as url:
         recorder = log_recorder(url)
         try:
             head = recorder.max_notification_id() or 0
@@ -89,20 +89,6 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
           f"{key_id(key.public_key())}")
     return 0
 
-
-@contextmanager
-def _database_url(settings: Settings) -> Iterator[str]:
-    """The configured Postgres, or the data dir's embedded one for the time it takes."""
-    if settings.database_url:
-        yield settings.database_url
-        return
-    from adapters.embedded.postgres import start_postgres
-
-    server, url = start_postgres(settings.data_dir, settings.host)
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import msgspec
 
+from adapters.embedded.postgres import postgres_of
 from adapters.settings import ResolvedSettings, Settings
 from application.errors import NotFound
 from domain.errors import InvalidValue
@@ -84,14 +85,5 @@ def _write(output: Path, body: bytes) -> None:
 def _on_postgres(settings: Settings) -> Iterator[ResolvedSettings]:
     """The settings with a Postgres to read: the configured one, or the data dir's
     embedded one while the export runs (the export needs neither NATS nor Redis)."""
-    if settings.database_url:
-        yield settings.with_urls(settings.database_url, settings.nats_url or "",
-                                 settings.redis_url or "")
-        return
-    from adapters.embedded.postgres import start_postgres
-
-    server, url = start_postgres(settings.data_dir, settings.host)
-    try:
+    with postgres_of(settings) as url:
         yield settings.with_urls(url, settings.nats_url or "", settings.redis_url or "")
-    finally:
-        server.stop()

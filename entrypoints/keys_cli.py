@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 
 import psycopg
 from tqdm import tqdm
 
 from adapters.crypto import MasterKeyRing, parse_key_ring
+from adapters.embedded.postgres import postgres_of
 from adapters.postgres.key_restore import erase_restored_keys
 from adapters.postgres.key_rotation import RotationReport, key_census, rotate_data_keys
 from adapters.settings import Settings
@@ -79,7 +80,7 @@ def _rotate(args: argparse.Namespace, settings: Settings) -> int:
     ring = _ring(settings)
     if ring is None:
         return 2
-    with _database_url(settings) as url, ExitStack() as stack:
+    with postgres_of(settings) as url, ExitStack() as stack:
         bars: list[tqdm[None]] = []  # once the rotation knows how many rows are to do
 
         def start(total: int) -> None:
@@ -112,7 +113,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     ring = _ring(settings)
     if ring is None:
         return 2
-    with _database_url(settings) as url, psycopg.connect(url) as conn:
+    with postgres_of(settings) as url, psycopg.connect(url) as conn:
         census = key_census(conn)
     configured = set(ring.ids)
     print(f"{'master key':<18} {'data keys':>10}")
@@ -128,21 +129,8 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _erase_restored(args: argparse.Namespace, settings: Settings) -> int:
-    with _database_url(settings) as url:
+    with postgres_of(settings) as url:
         destroyed = erase_restored_keys(url)
     print(f"destroyed {destroyed:,} data keys of customers the log says were erased")
     return 0
 
-
-@contextmanager
-def _database_url(settings: Settings) -> Iterator[str]:
-    if settings.database_url:
-        yield settings.database_url
-        return
-    from adapters.embedded.postgres import start_postgres
-
-    server, url = start_postgres(settings.data_dir, settings.host)
-    try:
-        yield url
-    finally:
-        server.stop()

@@ -13,13 +13,19 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from adapters.embedded.process import ServerProcess, as_user, free_port
 
-__all__ = ["start_postgres"]
+if TYPE_CHECKING:
+    from adapters.settings import Settings
+
+__all__ = ["postgres_of", "start_postgres"]
 
 def _bin_path() -> Path:
     # Located without importing the package, whose import has side effects we don't use.
@@ -163,3 +169,17 @@ def _ensure_database(url: str) -> None:
 def postgres_binary(name: str) -> str:
     """Path of a client binary shipped with the wheel (psql, pg_dump)."""
     return shutil.which(name, path=str(POSTGRES_BIN_PATH)) or str(POSTGRES_BIN_PATH / name)
+
+
+@contextmanager
+def postgres_of(settings: Settings) -> Iterator[str]:
+    """The configured Postgres's URL, or the data dir's embedded one for the time it
+    takes (for one-shot commands that need neither NATS nor Redis)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    server, url = start_postgres(settings.data_dir, settings.host)
+    try:
+        yield url
+    finally:
+        server.stop()

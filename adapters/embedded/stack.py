@@ -45,3 +45,4 @@ def embedded_stack(settings: Settings) -> Iterator[ResolvedSettings]:
         for server in reversed(started):
             server.stop()
             log.info("embedded server stopped", server=server.name)
+
