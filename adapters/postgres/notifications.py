@@ -23,6 +23,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.postgres.inbox import first_delivery
 from application.notifications import Outgoing, Plan, Template, outbox_id
 
 __all__ = [
@@ -138,10 +139,7 @@ class NotificationStore:
     async def record(self, event_id: UUID, change: Plan) -> bool:
         """Write what `event_id` changes, unless it was handled already. True if written."""
         async with self._pool.connection() as conn, conn.transaction():
-            inserted = await conn.execute(
-                "INSERT INTO read.consumer_inbox (consumer, event_id) VALUES (%s, %s) "
-                "ON CONFLICT DO NOTHING", (CONSUMER, event_id))
-            if inserted.rowcount == 0:
+            if not await first_delivery(conn, CONSUMER, event_id):
                 return False
             await _apply(conn, event_id, change)
             return True

@@ -19,6 +19,7 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.postgres.inbox import first_delivery
 from domain.lead_model import LeadScore
 
 __all__ = ["CREATE_SCORE_TABLES", "ScoreStore", "ScoreUpdate", "contributions_json"]
@@ -79,10 +80,7 @@ class ScoreStore:
         """Store the updates (and a sale's owner) unless this event was already processed.
         True if stored."""
         async with self._pool.connection() as conn, conn.transaction():
-            inserted = await conn.execute(
-                "INSERT INTO read.consumer_inbox (consumer, event_id) VALUES (%s, %s) "
-                "ON CONFLICT DO NOTHING", (consumer, event_id))
-            if inserted.rowcount == 0:
+            if not await first_delivery(conn, consumer, event_id):
                 return False
             if sale is not None:
                 await conn.execute("INSERT INTO read.lead_score_sales (sale_id, customer_id) "
