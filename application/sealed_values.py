@@ -49,7 +49,8 @@ class KeepingSealedMapper(Mapper[UUID]):
 
 class SealedValues:
     """Opens a stored ciphertext (an event's, copied as it is) with its subject's data
-    key; None once the key is erased. Owns the cipher: `close` closes it."""
+    key; None once the key is erased. `close` closes the cipher (for a caller that gave
+    it a cipher of its own; the query API shares its application's)."""
 
     def __init__(self, cipher: PersonalDataCipher) -> None:
         self._cipher = cipher

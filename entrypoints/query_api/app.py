@@ -14,7 +14,7 @@ from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
 from application.sealed_values import SealedValues
-from entrypoints.bootstrap import blind_index, bounded_async_pool, build_application, data_keys
+from entrypoints.bootstrap import blind_index, bounded_async_pool, build_application
 from entrypoints.dsg_report.wiring import access_reports
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.query_api.audit import AuditController, AuditReads
@@ -41,15 +41,16 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
     # Every read model's queries, all on the one pool.
     positions = Positions(pool)
-    # Profiles open their sealed columns with the customers' keys, bounded the same way.
-    sealed = SealedValues(data_keys(settings, query_timeout=2.0))
+    # Audit replays read the event store through the application (blocking: run in
+    # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
+    audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
+    # Profiles open their sealed columns with the customers' keys: the application's
+    # cipher (one key cache and one eviction listener per process), closed with it.
+    sealed = SealedValues(audit.cis.cipher)
     customers = CustomerQueries(pool, sealed=sealed, index=blind_index(settings))
     readers = {"positions": positions, "customers": customers,
                "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool),
                "scores": ScoreQueries(pool)}
-    # Audit replays read the event store through the application (blocking: run in
-    # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
-    audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
     export_source = ExportSource(settings.database_url, settings.audit_signing_key)
     access_exports = AccessExports(access_reports(settings, settings.database_url, audit.cis))
     cache = DashboardCache(guarded_redis(settings.redis_url),
@@ -67,7 +68,6 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         await pool.close()
         audit.cis.close()
         export_source.close()
-        sealed.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
         for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():
