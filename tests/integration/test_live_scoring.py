@@ -209,7 +209,7 @@ async def test_an_erasure_removes_the_score_and_its_history(http: Clients) -> No
     interest = await http.post(f"/customers/{customer}/interests", {"model": "EV-LIVE"})
     await _scored_at(http.own, customer, interest["position"])
     erased = await http.command.post(f"/api/v1/dsg/customers/{customer}/erasure",
-                                     params={"reason": "DSG request 7"},
+                                     json={"reason": "DSG request 7"},
                                      headers=http.headers(Role.DPO, "dora"))
     assert erased.status_code == 200, erased.text
     await _processed(http.own, erased.json()["position"])
