@@ -19,11 +19,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP) ## start everything (embedded servers when no URLs are set), demo data on first start
 	$(BIN)/cis up --demo
 
+# Test processes: each starts its own embedded servers and takes whole test files
+# (module fixtures stay in one process). Most tests wait on servers, not the CPU.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) ## the whole suite against real servers (embedded unless URLs are set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(STAMP) ## everything but the end-to-end tests that start `cis up`
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e"
 
 lint: $(STAMP) ## ruff, with the rule set in pyproject.toml
 	$(BIN)/ruff check domain application adapters projections entrypoints tests

@@ -30,7 +30,10 @@ def test_previous_keys_are_read_and_passed_on_to_child_processes(tmp_path: Path)
 
 
 @pytest.mark.parametrize("text", ["abc", OLD.hex() + ",nothex" + "0" * 58, OLD.hex()[:-2],
-                                  OLD.hex() + ";" + NEW.hex()])
+                                  OLD.hex() + ";" + NEW.hex()],
+                         # Ids that name the case, not the random keys: every test process
+                         # (pytest-xdist's workers) must collect the same tests.
+                         ids=["too short", "not hex", "one byte short", "semicolon"])
 def test_a_bad_previous_key_is_refused_naming_the_variable_not_the_key(
     tmp_path: Path, text: str
 ) -> None:
