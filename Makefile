@@ -24,10 +24,12 @@ run: $(STAMP) ## start everything (embedded servers when no URLs are set), demo 
 TEST_WORKERS ?= 2
 
 test: $(STAMP) ## the whole suite against real servers (embedded unless URLs are set)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 test-fast: $(STAMP) ## everything but the end-to-end tests that start `cis up`
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not serial"
+	$(BIN)/python -m pytest -m "serial and not e2e"
 
 lint: $(STAMP) ## ruff, with the rule set in pyproject.toml
 	$(BIN)/ruff check domain application adapters projections entrypoints tests

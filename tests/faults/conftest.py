@@ -17,6 +17,14 @@ from adapters.settings import Settings
 from entrypoints.migrate import migrate
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fault tests measure what users see under load and stalls (timeouts, 503s): they
+    run on their own, after the rest (`make test`), not beside another test process."""
+    for item in items:
+        if "tests/faults/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.serial)
+
+
 @pytest.fixture
 def own_postgres(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, ServerProcess]]:
     server, url = start_postgres(tmp_path)
