@@ -47,7 +47,7 @@ def _measure(own: ResolvedSettings, events: int) -> None:
     without = WithoutSnapshots(env=eventsourcing_env(own.database_url, pool_size=2),
                                cipher=data_keys(own))
     try:
-        customer_id = _write(with_snapshots, events)
+        customer_id = write_long_history(with_snapshots, events)
         versions = sorted({events, events - 1, events // 2 + SNAPSHOT_INTERVAL // 2, 2})
         moment = with_snapshots.history("customers", customer_id, reveal=False,
                                         after_version=events - 2, limit=1).items[0].occurred_at
@@ -68,13 +68,15 @@ def _measure(own: ResolvedSettings, events: int) -> None:
         print(f"  {label:28} {fast:15.1f} {slow:10.1f} {slow / fast:8.1f}x")
 
 
-def _write(app: CustomerIntelligence, events: int) -> UUID:
+def write_long_history(app: CustomerIntelligence, events: int, *,
+                       street: str | None = None, desc: str = "writing") -> UUID:
+    """A customer with `events` events (touchpoints with notes), saved in batches."""
     customer = Customer.register(
         customer_id=CustomerID(uuid4()), name=PersonName.parse("Bench Kunde"),
         email=Email.parse("bench@example.ch"), postal_code=PostalCode.parse("8001"),
         canton=Canton.parse("ZH"), language=Language.parse("de"), salesperson="bench",
-        meta=META)
-    with tqdm(total=events, desc="writing", unit="ev", unit_scale=True) as bar:
+        street=street, meta=META)
+    with tqdm(total=events, desc=desc, unit="ev", unit_scale=True) as bar:
         while customer.version < events:
             for _ in range(min(_SAVE_EVERY, events - customer.version)):
                 customer.record_touchpoint(kind=TouchpointKind.CALL, channel=Channel.PHONE,

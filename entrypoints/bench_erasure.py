@@ -20,17 +20,14 @@ from pathlib import Path
 from uuid import UUID
 
 import psycopg
-from tqdm import tqdm
 
 from adapters.postgres.keys import destroy_key
 from adapters.settings import ResolvedSettings
 from application.services import CustomerIntelligence
-from domain.customer import Customer
-from domain.customer_facts import Channel, TouchpointKind
-from domain.ids import CustomerID
 from domain.meta import EventMeta
-from domain.values import Canton, Email, Language, ModelCode, Money, PersonName, PostalCode
+from domain.values import ModelCode, Money
 from entrypoints.bench import fresh_database
+from entrypoints.bench_audit import write_long_history
 from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.dsg_wiring import build_dsg
 from entrypoints.migrate import migrate
@@ -42,7 +39,6 @@ META = EventMeta(actor="bench", correlation_id="bench")
 SMALL = 10
 CUSTOMERS_EACH = 5  # erasures of each size (an erasure happens once per customer)
 BASELINE_REPEATS = 15
-_SAVE_EVERY = 500
 
 
 def erasure(settings: ResolvedSettings, events: int) -> dict[str, float]:
@@ -77,25 +73,15 @@ def _measure(own: ResolvedSettings, events: int) -> dict[str, float]:
 
 
 def _customer(cis: CustomerIntelligence, code: ModelCode, events: int) -> UUID:
-    customer = Customer.register(
-        customer_id=CustomerID(uuid.uuid4()), name=PersonName.parse("Bench Kunde"),
-        email=Email.parse("bench@example.ch"), postal_code=PostalCode.parse("8001"),
-        canton=Canton.parse("ZH"), language=Language.parse("de"), salesperson="bench",
-        street="Benchgasse 1", meta=META)
-    with tqdm(total=events, desc=f"customer of {events:,} events", unit="ev",
-              unit_scale=True) as bar:
-        while customer.version < events:
-            for _ in range(min(_SAVE_EVERY, events - customer.version)):
-                customer.record_touchpoint(kind=TouchpointKind.CALL, channel=Channel.PHONE,
-                                           note="bench", meta=META)
-            before = bar.n
-            cis.save(customer)
-            bar.update(customer.version - before)
-    sale = cis.open_sale(customer_id=customer.id, model=code, meta=META)
+    """A buyer with `events` events and a signed contract, so erasure takes the hold path
+    (the street is held with the name)."""
+    customer_id = write_long_history(cis, events, street="Benchgasse 1",
+                                     desc=f"customer of {events:,} events")
+    sale = cis.open_sale(customer_id=customer_id, model=code, meta=META)
     cis.quote_sale(sale.id, price=Money.chf(49_000), discount=Money.zero(),
                    incentives=Money.zero(), meta=META)
     cis.sign_contract(sale.id, final_price=Money.chf(49_000), meta=META)
-    return customer.id
+    return customer_id
 
 
 def _catch_up_dashboards(own: ResolvedSettings, cis: CustomerIntelligence) -> None:
