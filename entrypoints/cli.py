@@ -129,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
                               ttl=timedelta(hours=args.hours)))
         case "bench":
             from adapters.embedded.stack import embedded_stack
-            from entrypoints.bench import audit_export, catch_up
-            from entrypoints.bench_audit import audit_state
+            from entrypoints.benches.audit_state import audit_state
+            from entrypoints.benches.catch_up import audit_export, catch_up
 
             with embedded_stack(settings) as resolved:
                 if args.which == "audit-state":
                     audit_state(resolved, args.events or 10_000)
                 elif args.which == "erasure":
-                    from entrypoints.bench_erasure import erasure
+                    from entrypoints.benches.erasure import erasure
 
                     erasure(resolved, args.events or 10_000)
                 elif args.which == "audit-export":

@@ -20,7 +20,7 @@ from domain.customer_facts import Channel, TouchpointKind
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
-from entrypoints.bench import fresh_database
+from entrypoints.benches.database import fresh_database
 from entrypoints.bootstrap import build_application, data_keys
 from entrypoints.migrate import migrate
 

@@ -15,13 +15,10 @@ database on the configured server, then measures, on the same machine in one run
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -43,6 +40,7 @@ from domain.customer_facts import Channel, TouchpointKind
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
+from entrypoints.benches.database import fresh_database
 from entrypoints.bootstrap import (
     build_application,
     build_projector,
@@ -53,7 +51,7 @@ from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from projections.registry import READ_MODELS
 
-__all__ = ["audit_export", "catch_up", "fresh_database"]
+__all__ = ["audit_export", "catch_up"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 LIBRARY_RUNNER_EVENTS = 10_000
@@ -148,20 +146,6 @@ def _export_rate(recorder: PagedApplicationRecorder, key: Ed25519PrivateKey) -> 
         size += len(line)
         lines += 1
     return (lines - 1) / (time.perf_counter() - started), size
-
-
-@contextmanager
-def fresh_database(settings: ResolvedSettings) -> Iterator[ResolvedSettings]:
-    """`settings` on a database of the bench's own, dropped afterwards whatever happens."""
-    name = f"cis_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = psycopg.conninfo.make_conninfo(settings.database_url, dbname=name)
-    try:
-        yield dataclasses.replace(settings, database_url=url)
-    finally:
-        with psycopg.connect(settings.database_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _write(app: CustomerIntelligence, events: int) -> None:

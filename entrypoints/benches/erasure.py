@@ -26,8 +26,8 @@ from adapters.settings import ResolvedSettings
 from application.services import CustomerIntelligence
 from domain.meta import EventMeta
 from domain.values import ModelCode, Money
-from entrypoints.bench import fresh_database
-from entrypoints.bench_audit import write_long_history
+from entrypoints.benches.audit_state import write_long_history
+from entrypoints.benches.database import fresh_database
 from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.dsg_wiring import build_dsg
 from entrypoints.migrate import migrate
