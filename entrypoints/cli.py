@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import uvicorn
@@ -14,6 +15,7 @@ from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
+from entrypoints.benches.registry import ALL, BENCHES
 from entrypoints.dsg_export_cli import register as register_dsg_export
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.keys_cli import register as register_keys
@@ -59,12 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     mail.add_argument("--limit", type=_positive, default=50, help="newest first (default 50)")
     mail.add_argument("--customer", help="only this customer's (an id)")
     commands.add_parser("migrate", help="create tables and streams")
-    bench = commands.add_parser("bench", help="benchmarks that print numbers")
-    bench.add_argument("which", choices=["catch-up", "audit-state", "audit-export", "erasure"])
+    bench = commands.add_parser("bench", help="benchmarks: our path next to its baseline, "
+                                              "one run each; tables printed, JSON written")
+    bench.add_argument("which", choices=[*BENCHES, "all"],
+                       help="; ".join(f"{name}: {b.help}" for name, b in BENCHES.items())
+                       + f"; all: {', '.join(ALL)} with sizes that fit in 10 minutes")
     bench.add_argument("--events", type=_positive,
-                       help="catch-up and audit-export: how many events to write (default "
-                            "100,000); audit-state and erasure: the events of the one "
-                            "customer (default 10,000)")
+                       help="the size of the bench's data (its own default otherwise): "
+                            "events written for catch-up and audit-export, the one "
+                            "customer's events for audit-state, erasure and replay, "
+                            "commands for append, commands and fan-out")
+    bench.add_argument("--out", type=Path,
+                       help="where the JSON goes (default <data dir>/bench)")
     audit = commands.add_parser("audit", help="audit: state, export, verify, public-key")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     add_state_command(audit_commands)
@@ -129,20 +137,15 @@ def main(argv: list[str] | None = None) -> int:
                               ttl=timedelta(hours=args.hours)))
         case "bench":
             from adapters.embedded.stack import embedded_stack
-            from entrypoints.benches.audit_state import audit_state
-            from entrypoints.benches.catch_up import audit_export, catch_up
+            from entrypoints.benches.registry import run_all, run_bench
+            from entrypoints.benches.report import BenchOptions
 
             with embedded_stack(settings) as resolved:
-                if args.which == "audit-state":
-                    audit_state(resolved, args.events or 10_000)
-                elif args.which == "erasure":
-                    from entrypoints.benches.erasure import erasure
-
-                    erasure(resolved, args.events or 10_000)
-                elif args.which == "audit-export":
-                    audit_export(resolved, args.events or 100_000)
-                else:
-                    catch_up(resolved, args.events or 100_000)
+                options = BenchOptions(args.events, args.out or resolved.data_dir / "bench",
+                                       quick=args.which == "all")
+                if args.which == "all":
+                    return run_all(resolved, options)
+                run_bench(args.which, resolved, options)
         case "audit" | "dsg" | "keys" | "score":
             return int(args.run(args, settings))  # each subcommand sets `run`
         case "demo":

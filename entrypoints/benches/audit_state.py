@@ -21,10 +21,11 @@ from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
 from entrypoints.benches.database import fresh_database
+from entrypoints.benches.report import BenchOptions, Report
 from entrypoints.bootstrap import build_application, data_keys
 from entrypoints.migrate import migrate
 
-__all__ = ["audit_state"]
+__all__ = ["run", "write_long_history"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 REPEATS = 15
@@ -36,12 +37,12 @@ class WithoutSnapshots(CustomerIntelligence):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
 
 
-def audit_state(settings: ResolvedSettings, events: int) -> None:
+def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
     with fresh_database(settings) as own:
-        _measure(own, events)
+        return _measure(own, options.events or 10_000)
 
 
-def _measure(own: ResolvedSettings, events: int) -> None:
+def _measure(own: ResolvedSettings, events: int) -> Report:
     migrate(own)
     with_snapshots = build_application(own, pool_size=2)
     without = WithoutSnapshots(env=eventsourcing_env(own.database_url, pool_size=2),
@@ -61,11 +62,14 @@ def _measure(own: ResolvedSettings, events: int) -> None:
     finally:
         with_snapshots.close()
         without.close()
-    print(f"\naudit state of one customer with {events:,} events "
-          f"(snapshot every {SNAPSHOT_INTERVAL}), median of {REPEATS}, ms:")
-    print(f"  {'':28} {'with snapshots':>15} {'without':>10} {'speed-up':>9}")
+    report = Report("audit-state", {"events": events, "snapshot_interval": SNAPSHOT_INTERVAL,
+                                    "repeats": REPEATS})
+    section = report.section(f"audit state of one customer with {events:,} events, median "
+                             f"of {REPEATS} (without snapshots is the baseline)")
     for label, fast, slow in rows:
-        print(f"  {label:28} {fast:15.1f} {slow:10.1f} {slow / fast:8.1f}x")
+        without_row = section.add(f"{label}, without snapshots", slow, "ms")
+        section.add(f"{label}, with snapshots", fast, "ms", baseline=without_row)
+    return report
 
 
 def write_long_history(app: CustomerIntelligence, events: int, *,

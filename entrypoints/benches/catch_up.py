@@ -22,17 +22,13 @@ import uuid
 from typing import Any
 
 import psycopg
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from eventsourcing.utils import EnvType
 from tqdm import tqdm
 
-from adapters.audit.log_export import PAGE_SIZE, ExportQuery, export_lines, log_recorder
-from adapters.audit.signed_file import parse_private_key
 from adapters.postgres.config import eventsourcing_env
-from adapters.postgres.recorder import PagedApplicationRecorder
 from adapters.settings import ResolvedSettings
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from domain.customer import Customer
@@ -41,6 +37,7 @@ from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.values import Canton, Email, Language, PersonName, PostalCode
 from entrypoints.benches.database import fresh_database
+from entrypoints.benches.report import BenchOptions, Report, Target
 from entrypoints.bootstrap import (
     build_application,
     build_projector,
@@ -51,7 +48,7 @@ from entrypoints.migrate import migrate
 from entrypoints.project_admin import rebuild
 from projections.registry import READ_MODELS
 
-__all__ = ["audit_export", "catch_up"]
+__all__ = ["run", "write_demo_shaped"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 LIBRARY_RUNNER_EVENTS = 10_000
@@ -65,90 +62,53 @@ class PositionOnly(Projection[PostgresTrackingRecorder]):
         self.view.insert_tracking(tracking)
 
 
-def catch_up(settings: ResolvedSettings, events: int) -> None:
+def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
+    events = options.events or (20_000 if options.quick else 100_000)
     with fresh_database(settings) as own:
-        _measure(own, events)
+        return _measure(own, events, rebuilds=not options.quick)
 
 
-def _measure(own: ResolvedSettings, events: int) -> None:
+def _measure(own: ResolvedSettings, events: int, *, rebuilds: bool) -> Report:
     migrate(own)
     app = build_application(own, pool_size=3)
+    report = Report("catch-up", {"events": events})
     try:
-        _write(app, events)
+        write_demo_shaped(app, events)
         head = app.recorder.max_notification_id() or 0
-        results = {"decode only (ceiling)": _decode_only(app)}
-        results["library ProjectionRunner"] = _library_runner(own, head)
+        rates = report.section(f"catch-up over {head:,} events, each read model alone")
+        ceiling = rates.add("decode only (ceiling)", _decode_only(app), "events/s")
+        library = rates.add("library ProjectionRunner", _library_runner(own, head), "events/s",
+                            baseline=ceiling, note="one event per transaction")
         for model in READ_MODELS:
-            results[f"batch projector: {model.name}"] = _ours(own, model, head)
-        together = {"all together, one process": _together(own, head, _in_threads),
-                    "all together, a process each": _together(own, head, _in_processes)}
-        rebuilds = {model.name: (_rebuild(own, model.name, 1, head),
-                                 _rebuild(own, model.name, REBUILD_PROCESSES, head))
-                    for model in READ_MODELS}
+            rate = _ours(own, model, head)
+            rates.add(f"batch projector: {model.name}", rate, "events/s", baseline=ceiling,
+                      target=Target(">=", 0.5),
+                      note=f"x{rate / library.value:.1f} the library runner")
+        together = report.section(f"all {len(READ_MODELS)} read models catching up together "
+                                  "(the rate each read model sees)")
+        threads = together.add("one process, a thread each", _together(own, head, _in_threads),
+                               "events/s")
+        together.add("a process each", _together(own, head, _in_processes), "events/s",
+                     baseline=threads)
+        if rebuilds:
+            _rebuilds(report, own, head)
     finally:
         app.close()
-    baseline = results["library ProjectionRunner"]
-    print(f"\ncatch-up over {head:,} events (events/s; ratio to the library runner)")
-    for name, rate in results.items():
-        print(f"  {name:<34} {rate:>10,.0f}   x{rate / baseline:.1f}")
-    threads = together["all together, one process"]
-    print(f"\nall {len(READ_MODELS)} read models catching up together "
-          "(events/s each read model sees; ratio to one process)")
-    for name, rate in together.items():
-        print(f"  {name:<34} {rate:>10,.0f}   x{rate / threads:.2f}")
-    print(f"\nrebuild (events/s; one process, then {REBUILD_PROCESSES} processes "
-          "sharing the customers, and their ratio)")
-    for name, (alone, shared) in rebuilds.items():
-        print(f"  {name:<14} {alone:>10,.0f} {shared:>10,.0f}   x{shared / alone:.2f}")
+    return report
 
 
-def audit_export(settings: ResolvedSettings, events: int) -> None:
-    """`cis bench audit-export`: the signed export's rate against reading the log raw.
-
-    Both read the same log in pages of the same size, in the same run: the raw read
-    only fetches the pages (the floor any export pays); the export also parses each
-    stored event, chains and writes its line, and signs the manifest.
-    """
-    with fresh_database(settings) as own:
-        migrate(own)
-        app = build_application(own, pool_size=2)
-        try:
-            _write(app, events)
-        finally:
-            app.close()
-        recorder = log_recorder(own.database_url)
-        try:
-            head = recorder.max_notification_id() or 0
-            raw = _raw_read(recorder, head)
-            exported, size = _export_rate(recorder, parse_private_key(own.audit_signing_key))
-        finally:
-            recorder.datastore.close()
-    print(f"\naudit export over {head:,} events (events/s; ratio to the raw ordered read)")
-    print(f"  {'raw ordered read (pages of ' + str(PAGE_SIZE) + ')':<34} {raw:>10,.0f}   x1.00")
-    print(f"  {'signed export':<34} {exported:>10,.0f}   x{exported / raw:.2f}")
-    print(f"  file size: {size / head:,.0f} bytes an event")
+def _rebuilds(report: Report, own: ResolvedSettings, head: int) -> None:
+    section = report.section(f"rebuild: one process, then {REBUILD_PROCESSES} processes "
+                             "sharing the customers")
+    for model in READ_MODELS:
+        alone = section.add(f"{model.name}, 1 process", _rebuild(own, model.name, 1, head),
+                            "events/s")
+        section.add(f"{model.name}, {REBUILD_PROCESSES} processes",
+                    _rebuild(own, model.name, REBUILD_PROCESSES, head), "events/s",
+                    baseline=alone)
 
 
-def _raw_read(recorder: PagedApplicationRecorder, head: int) -> float:
-    started = time.perf_counter()
-    position = 0
-    while position < head:
-        page = recorder.select_notifications(start=position, limit=PAGE_SIZE, stop=head,
-                                             inclusive_of_start=False)
-        position = page[-1].id
-    return head / (time.perf_counter() - started)
-
-
-def _export_rate(recorder: PagedApplicationRecorder, key: Ed25519PrivateKey) -> tuple[float, int]:
-    size = lines = 0
-    started = time.perf_counter()
-    for line in export_lines(recorder, ExportQuery(), key):
-        size += len(line)
-        lines += 1
-    return (lines - 1) / (time.perf_counter() - started), size
-
-
-def _write(app: CustomerIntelligence, events: int) -> None:
+def write_demo_shaped(app: CustomerIntelligence, events: int) -> None:
     """Demo-shaped data: each customer registers, then has three touchpoints."""
     with tqdm(total=events, desc="writing", unit="ev", unit_scale=True) as bar:
         while bar.n < events:

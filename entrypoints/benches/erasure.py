@@ -10,13 +10,11 @@ its position). Timings are printed, and written as JSON to `<data dir>/bench/era
 
 from __future__ import annotations
 
-import json
 import statistics
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from uuid import UUID
 
 import psycopg
@@ -28,12 +26,13 @@ from domain.meta import EventMeta
 from domain.values import ModelCode, Money
 from entrypoints.benches.audit_state import write_long_history
 from entrypoints.benches.database import fresh_database
+from entrypoints.benches.report import BenchOptions, Report, Target
 from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.dsg_wiring import build_dsg
 from entrypoints.migrate import migrate
 from projections.registry import read_model
 
-__all__ = ["erasure"]
+__all__ = ["run"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 SMALL = 10
@@ -41,9 +40,10 @@ CUSTOMERS_EACH = 5  # erasures of each size (an erasure happens once per custome
 BASELINE_REPEATS = 15
 
 
-def erasure(settings: ResolvedSettings, events: int) -> dict[str, float]:
+def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
+    events = options.events or 10_000
     with fresh_database(settings) as own:
-        return _measure(own, events)
+        return _report(events, _measure(own, events))
 
 
 def _measure(own: ResolvedSettings, events: int) -> dict[str, float]:
@@ -67,8 +67,6 @@ def _measure(own: ResolvedSettings, events: int) -> dict[str, float]:
     finally:
         dsg.close()
         cis.close()
-    _print(events, results)
-    _write_json(own, events, results)
     return results
 
 
@@ -118,18 +116,14 @@ def _raw_destroy(url: str) -> float:
     return statistics.median(took)
 
 
-def _print(events: int, results: dict[str, float]) -> None:
-    small, large = results["erasure_small_ms"], results["erasure_large_ms"]
-    raw = results["raw_key_destroy_ms"]
-    print(f"\nDSG erasure (with a legal hold), median of {CUSTOMERS_EACH} customers each, ms:")
-    print(f"  {'':34} {f'{SMALL} events':>12} {f'{events:,} events':>14} {'ratio':>7}")
-    print(f"  {'erasure, answer included':34} {small:12.1f} {large:14.1f} {large / small:6.2f}x")
-    print(f"  {'raw: destroy one key row':34} {raw:12.1f}")
-
-
-def _write_json(own: ResolvedSettings, events: int, results: dict[str, float]) -> None:
-    path = Path(own.data_dir) / "bench" / "erasure.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"events": events, "small_events": SMALL,
-                                "customers_each": CUSTOMERS_EACH, **results}, indent=2) + "\n")
-    print(f"  written to {path}")
+def _report(events: int, results: dict[str, float]) -> Report:
+    report = Report("erasure", {"events": events, "small_events": SMALL,
+                                "customers_each": CUSTOMERS_EACH})
+    section = report.section(f"DSG erasure with a legal hold, median of {CUSTOMERS_EACH} "
+                             "customers each, answer included")
+    section.add("raw: destroy one key row", results["raw_key_destroy_ms"], "ms")
+    small = section.add(f"erasure, {SMALL} events", results["erasure_small_ms"], "ms")
+    section.add(f"erasure, {events:,} events", results["erasure_large_ms"], "ms",
+                baseline=small, target=Target("<=", 2.0),
+                note="constant time: the same as a short history")
+    return report

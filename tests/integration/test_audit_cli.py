@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from domain.customer_facts import Channel, TouchpointKind
+from tests.benches import run_bench
 from tests.factories import META, registration
 
 
@@ -61,11 +62,13 @@ def test_refusals_say_why(settings: Settings, app: CustomerIntelligence) -> None
     assert both.returncode == 2 and "not allowed with" in both.stderr
 
 
-def test_bench_audit_state_prints_both_timings_per_version(settings: Settings) -> None:
-    bench = _cis(settings, "bench", "audit-state", "--events", "300")
+def test_bench_audit_state_prints_both_timings_per_version(settings: Settings,
+                                                          tmp_path: Path) -> None:
+    bench = run_bench(settings, tmp_path, "audit-state", "--events", "300")
 
-    assert bench.returncode == 0, bench.stderr[-3000:]
-    rows = re.findall(r"^  (version [\d,]+|as_of \(version [\d,]+\))\s+([\d.]+)\s+([\d.]+)\s+"
-                      r"[\d.]+x$", bench.stdout, re.MULTILINE)
-    assert [label for label, _, _ in rows] == ["version 2", "version 200", "version 299",
-                                               "version 300", "as_of (version 299)"]
+    labels = ["version 2", "version 200", "version 299", "version 300", "as_of (version 299)"]
+    rows = bench.rows()
+    assert list(rows) == [f"{label}, {how}" for label in labels
+                          for how in ("without snapshots", "with snapshots")]
+    for label in labels:
+        assert rows[f"{label}, with snapshots"]["baseline"] == f"{label}, without snapshots"

@@ -2,53 +2,43 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-
-import psycopg
+from pathlib import Path
 
 from adapters.settings import Settings
 from projections.registry import READ_MODELS
-
-
-def _bench_databases(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT datname FROM pg_database "
-                            "WHERE datname LIKE 'cis_bench_%'").fetchall()
-    return {row[0] for row in rows}
-
-
-def _cis(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args],
-                          env={**os.environ, **settings.as_env()}, text=True,
-                          capture_output=True, timeout=600, check=False)
+from tests.benches import bench_databases, cis, run_bench
 
 
 def test_catch_up_prints_a_rate_for_every_path_and_drops_its_database(
-        settings: Settings) -> None:
+        settings: Settings, tmp_path: Path) -> None:
     assert settings.database_url
-    before = _bench_databases(settings.database_url)
+    before = bench_databases(settings.database_url)
 
-    bench = _cis(settings, "bench", "catch-up", "--events", "1000")
+    bench = run_bench(settings, tmp_path, "catch-up", "--events", "1000")
 
-    assert bench.returncode == 0, bench.stderr[-3000:]
-    rates = dict(re.findall(r"^  (\S+(?: \S+)*)\s{2,}([\d,]+)\s+x[\d.]+$", bench.stdout,
-                           re.MULTILINE))
+    rows = bench.rows()
     expected = {"decode only (ceiling)", "library ProjectionRunner",
                 *(f"batch projector: {m.name}" for m in READ_MODELS),
-                "all together, one process", "all together, a process each"}
-    assert set(rates) == expected, bench.stdout
-    rebuilds = re.findall(r"^  (\w+)\s+([\d,]+)\s+([\d,]+)\s+x[\d.]+$", bench.stdout, re.MULTILINE)
-    assert sorted(name for name, _, _ in rebuilds) == sorted(m.name for m in READ_MODELS)
-    assert all(int(rate.replace(",", "")) > 0 for rate in rates.values())
-    assert "catch-up over 1,000 events" in bench.stdout
-    assert _bench_databases(settings.database_url) == before
+                "one process, a thread each", "a process each",
+                *(f"{m.name}, {n}" for m in READ_MODELS for n in ("1 process", "2 processes"))}
+    assert set(rows) == expected, bench.process.stdout
+    for model in READ_MODELS:
+        ours = rows[f"batch projector: {model.name}"]
+        assert ours["baseline"] == "decode only (ceiling)" and ours["ratio"] > 0
+        assert ours["target"] == "≥ 0.5" and isinstance(ours["met"], bool)
+    assert "catch-up over 1,000 events, each read model alone" in bench.titles()
+    assert bench_databases(settings.database_url) == before
 
 
 def test_a_nonsensical_event_count_is_refused(settings: Settings) -> None:
-    refused = _cis(settings, "bench", "catch-up", "--events", "0")
+    refused = cis(settings, "bench", "catch-up", "--events", "0")
 
     assert refused.returncode == 2
     assert "a whole number above 0, not '0'" in refused.stderr
+
+
+def test_an_unknown_bench_is_refused_with_the_list(settings: Settings) -> None:
+    refused = cis(settings, "bench", "everything")
+
+    assert refused.returncode == 2
+    assert "invalid choice: 'everything'" in refused.stderr and "fan-out" in refused.stderr

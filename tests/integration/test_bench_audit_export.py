@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 from adapters.settings import Settings
-from tests.integration.test_bench import _bench_databases, _cis
+from tests.benches import bench_databases, run_bench
 
 
 def test_audit_export_prints_its_rate_next_to_the_raw_read_and_drops_its_database(
-        settings: Settings) -> None:
+        settings: Settings, tmp_path: Path) -> None:
     assert settings.database_url
-    before = _bench_databases(settings.database_url)
+    before = bench_databases(settings.database_url)
 
-    bench = _cis(settings, "bench", "audit-export", "--events", "1000")
+    bench = run_bench(settings, tmp_path, "audit-export", "--events", "1000")
 
-    assert bench.returncode == 0, bench.stderr[-3000:]
-    assert "audit export over 1,000 events" in bench.stdout
-    rates = dict(re.findall(r"^  (\S+(?: \S+)*)\s{2,}([\d,]+)\s+x[\d.]+$", bench.stdout,
-                           re.MULTILINE))
-    assert set(rates) == {"raw ordered read (pages of 1000)", "signed export"}, bench.stdout
-    assert all(int(rate.replace(",", "")) > 0 for rate in rates.values())
-    assert _bench_databases(settings.database_url) == before
+    assert bench.titles() == ["audit export over 1,000 events"]
+    rows = bench.rows()
+    assert set(rows) == {"raw ordered read (pages of 1000)", "signed export"}
+    assert rows["signed export"]["baseline"] == "raw ordered read (pages of 1000)"
+    assert bench_databases(settings.database_url) == before

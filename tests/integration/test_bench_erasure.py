@@ -3,26 +3,22 @@ the numbers written as JSON, nothing left behind."""
 
 from __future__ import annotations
 
-import json
-import re
+from pathlib import Path
 
 from adapters.settings import Settings
-from tests.integration.test_bench import _bench_databases, _cis
+from tests.benches import bench_databases, run_bench
 
 
-def test_erasure_bench_prints_both_sizes_and_the_baseline(settings: Settings) -> None:
+def test_erasure_bench_prints_both_sizes_and_the_baseline(settings: Settings,
+                                                          tmp_path: Path) -> None:
     assert settings.database_url
-    before = _bench_databases(settings.database_url)
+    before = bench_databases(settings.database_url)
 
-    bench = _cis(settings, "bench", "erasure", "--events", "150")
+    bench = run_bench(settings, tmp_path, "erasure", "--events", "150")
 
-    assert bench.returncode == 0, bench.stderr[-3000:]
-    erasure = re.search(r"^  erasure, answer included\s+([\d.]+)\s+([\d.]+)\s+[\d.]+x$",
-                        bench.stdout, re.MULTILINE)
-    raw = re.search(r"^  raw: destroy one key row\s+([\d.]+)$", bench.stdout, re.MULTILINE)
-    assert erasure and raw, bench.stdout
-    assert "10 events" in bench.stdout and "150 events" in bench.stdout
-    written = json.loads((settings.data_dir / "bench" / "erasure.json").read_text())
-    assert written["events"] == 150 and written["erasure_large_ms"] > 0
-    assert written["raw_key_destroy_ms"] > 0
-    assert _bench_databases(settings.database_url) == before
+    rows = bench.rows()
+    assert set(rows) == {"raw: destroy one key row", "erasure, 10 events", "erasure, 150 events"}
+    large = rows["erasure, 150 events"]
+    assert large["baseline"] == "erasure, 10 events" and large["target"] == "≤ 2"
+    assert bench.report["parameters"]["events"] == 150
+    assert bench_databases(settings.database_url) == before
