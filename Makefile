@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint typecheck clean
+.PHONY: help run test test-fast bench lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ test: $(STAMP) ## the whole suite against real servers (embedded unless URLs are
 test-fast: $(STAMP) ## everything but the end-to-end tests that start `cis up`
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not serial"
 	$(BIN)/python -m pytest -m "serial and not e2e"
+
+bench: $(STAMP) ## every benchmark next to its baseline (< 10 min): JSON, charts and SUMMARY.md in docs/bench
+	$(BIN)/cis bench all --out docs/bench
 
 lint: $(STAMP) ## ruff, with the rule set in pyproject.toml
 	$(BIN)/ruff check domain application adapters projections entrypoints tests

@@ -68,6 +68,10 @@ def run_all(settings: ResolvedSettings, options: BenchOptions) -> int:
         except Exception as error:  # noqa: BLE001 - named below, the other benches go on
             print(f"cis bench {name} failed: {type(error).__name__}: {error}", flush=True)
             failed.append(name)
+    from entrypoints.benches.charts import draw_charts, write_summary
+
+    for path in [*draw_charts(options.out_dir), write_summary(options.out_dir, ALL)]:
+        print(f"  written: {path}")
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0
