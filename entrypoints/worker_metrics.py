@@ -21,6 +21,7 @@ from adapters.metrics.figures import ConsumerFigures, Part, ReadModelLags, Relay
 from adapters.metrics.server import serve_metrics
 from adapters.settings import ResolvedSettings
 from application.scoring import ScoringLog
+from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application
 from projections.base import ReadModel, schema_of
 
@@ -65,14 +66,15 @@ class ActiveModel:
 
     def __init__(self, settings: ResolvedSettings) -> None:
         self._settings = settings
+        self._app: CustomerIntelligence | None = None  # held: it closes its pool when freed
         self._log: ScoringLog | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> tuple[str, float | None]:
         with self._lock:
             if self._log is None:
-                self._log = ScoringLog(build_application(self._settings, pool_size=1,
-                                                         query_timeout=2.0))
+                self._app = build_application(self._settings, pool_size=1, query_timeout=2.0)
+                self._log = ScoringLog(self._app)
             model, fitted = self._log.active_model()
         auc = fitted.metrics.get("auc_holdout") if fitted is not None else None
         return model.version, float(auc) if auc is not None else None

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
-from litestar.plugins.prometheus import PrometheusConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
+from litestar.types import ASGIApp
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -41,7 +42,21 @@ def route_metrics(app_name: str) -> PrometheusConfig:
     Its middleware goes inside auth and the rate limit: what they refuse is raised as an
     exception, which the middleware would count as a 200 (the edge counts those)."""
     return PrometheusConfig(app_name=app_name, prefix="cis_api", group_path=True,
-                            buckets=list(_BUCKETS))
+                            buckets=list(_BUCKETS), middleware_class=_DeclaredMiddleware)
+
+
+class _DeclaredMiddleware(PrometheusMiddleware):
+    """Declares the middleware's series when the app is built, not at their first use:
+    the 5xx counter is on /metrics (and on the dashboard) before the first error."""
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        # The label names in the order the middleware fills them.
+        labels: dict[str, str | int | float] = dict.fromkeys(
+            ("method", "path", "status_code", "app_name"), "")
+        for declare in (self.request_count, self.request_time, self.requests_in_progress,
+                        self.requests_error_count):
+            declare(labels)
 
 
 class HttpMetrics:
