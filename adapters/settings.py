@@ -65,6 +65,9 @@ class Settings:
     smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
     mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
     blind_index_key: str = ""  # hex of the 32-byte key of the search's blind index
+    # A worker's /metrics port (projector, relay, consumers); None: no metrics server.
+    # One per process, so never handed on by `as_env` (`cis up` gives each its own).
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +109,7 @@ class Settings:
             mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
             blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
             or _dev_secret(data_dir, "blind_index_key"),
+            metrics_port=_port(env, "CIS_METRICS_PORT"),
         )
 
     def has_all_urls(self) -> bool:
@@ -184,6 +188,15 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive whole number, not {text!r}")
     return value
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    text = env.get(name)
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"{name} must be a TCP port (1-65535), not {text!r}")
+    return int(text)
 
 
 def _month_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:

@@ -178,20 +178,26 @@ def _on_running_servers(args: argparse.Namespace, settings: ResolvedSettings) ->
         case "project":
             return _project(args, settings)
         case "relay":
+            from entrypoints import worker_metrics
             from entrypoints.workers.relay import main as run_relay
 
+            worker_metrics.relay(settings)
             run_relay(settings)
         case "consume" if args.which == "notifications":
             if settings.smtp_url is None:
                 print("cis: set CIS_SMTP_URL (smtp:// or smtps://), or use `cis up`, which "
                       "starts a local SMTP sink", file=sys.stderr)
                 return 2
+            from entrypoints import worker_metrics
             from entrypoints.workers.notifications import main as run_notifications
 
+            worker_metrics.consumer(settings, "notifications")
             run_notifications(settings)
         case "consume":
+            from entrypoints import worker_metrics
             from entrypoints.workers.scoring import main as run_scoring
 
+            worker_metrics.consumer(settings, "scoring")
             run_scoring(settings)
         case "mail":
             from entrypoints.mail_cli import list_mail
@@ -219,6 +225,9 @@ def _project(args: argparse.Namespace, settings: ResolvedSettings) -> int:
         print(f"cis: {unknown.args[0]}", file=sys.stderr)
         return 2
     if action == "run":
+        from entrypoints import worker_metrics
+
+        worker_metrics.projector(settings, models or READ_MODELS)
         run_projectors(settings, models or READ_MODELS)
     elif action == "status":
         project_admin.status(settings)

@@ -15,7 +15,7 @@ from datetime import timedelta
 import httpx
 import structlog
 
-from adapters.embedded.process import ServerProcess
+from adapters.embedded.process import ServerProcess, free_port
 from adapters.embedded.smtp import start_smtp_sink
 from adapters.embedded.stack import embedded_stack
 from adapters.settings import ResolvedSettings, Settings
@@ -41,6 +41,8 @@ WORKERS: tuple[tuple[str, ...], ...] = (
 # Retention once a day (the first run a minute after start); CIS_RETENTION_DAILY=false
 # leaves it out.
 DAILY_RETENTION = ("dsg", "retention", "--daily")
+# Workers serving /metrics on CIS_METRICS_PORT (the APIs serve it on their own port).
+SERVE_METRICS = ("project", "relay", "consume")
 
 
 def run_up(settings: Settings, *, demo: bool = False) -> int:
@@ -52,7 +54,10 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         if demo:
             _load_demo_once(resolved)
         workers = (*WORKERS, DAILY_RETENTION) if resolved.retention_daily else WORKERS
-        children = [Supervised(" ".join(args), _spawner(args, resolved)) for args in workers]
+        # A /metrics port of its own for each worker, kept across its restarts.
+        ports = {args: free_port(resolved.host) for args in workers if args[0] in SERVE_METRICS}
+        children = [Supervised(" ".join(args), _spawner(args, resolved, ports.get(args)))
+                    for args in workers]
         for child in children:
             child.start()
         # Supervised from the start, each child on its own budget: one that keeps
@@ -63,8 +68,9 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         supervisor.start()
         try:
             _wait_healthy(resolved, stopping)
-            _write_endpoints(resolved)
-            _print_welcome(resolved)
+            metrics = _metrics_urls(resolved, ports)
+            _write_endpoints(resolved, metrics)
+            _print_welcome(resolved, metrics)
             while not stopping.wait(0.5):
                 pass  # the main thread keeps taking Ctrl-C
             return 0
@@ -105,10 +111,14 @@ def _load_demo_once(settings: ResolvedSettings) -> None:
         cis.close()
 
 
-def _spawner(args: tuple[str, ...], settings: ResolvedSettings) -> Callable[[], ServerProcess]:
+def _spawner(args: tuple[str, ...], settings: ResolvedSettings,
+             metrics_port: int | None = None) -> Callable[[], ServerProcess]:
     import os
 
     env = {**os.environ, **settings.as_env()}
+    env.pop("CIS_METRICS_PORT", None)  # one port a process: never the same for all
+    if metrics_port is not None:
+        env["CIS_METRICS_PORT"] = str(metrics_port)
     argv = [sys.executable, "-m", "entrypoints.cli", *args]
     return lambda: ServerProcess(" ".join(args), argv, None, env=env)
 
@@ -129,7 +139,25 @@ def _wait_healthy(settings: ResolvedSettings, stopping: threading.Event,
             time.sleep(0.1)
 
 
-def _write_endpoints(settings: ResolvedSettings) -> None:
+def _metrics_urls(settings: ResolvedSettings,
+                  ports: dict[tuple[str, ...], int]) -> dict[str, str]:
+    """Where Prometheus scrapes each process, by process name."""
+    base = f"http://{settings.host}"
+    urls = {"api command": f"{base}:{settings.command_port}/metrics",
+            "api query": f"{base}:{settings.query_port}/metrics"}
+    urls.update({" ".join(args): f"{base}:{port}/metrics" for args, port in ports.items()})
+    return urls
+
+
+def _write_prometheus_targets(settings: ResolvedSettings, metrics: dict[str, str]) -> None:
+    """The same, for Prometheus' `file_sd_configs`: <data dir>/run/prometheus-targets.json."""
+    targets = [{"targets": [url.removeprefix("http://").removesuffix("/metrics")],
+                "labels": {"process": name}} for name, url in metrics.items()]
+    path = settings.data_dir / "run" / "prometheus-targets.json"
+    path.write_text(json.dumps(targets, indent=2))
+
+
+def _write_endpoints(settings: ResolvedSettings, metrics: dict[str, str]) -> None:
     """Where everything listens, for tools and tests: <data dir>/run/endpoints.json."""
     endpoints = {
         "command_api": f"http://{settings.host}:{settings.command_port}",
@@ -138,13 +166,15 @@ def _write_endpoints(settings: ResolvedSettings) -> None:
         "nats_url": settings.nats_url,
         "redis_url": settings.redis_url,
         "smtp_url": settings.smtp_url,
+        "metrics": metrics,
     }
     path = settings.data_dir / "run" / "endpoints.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_prometheus_targets(settings, metrics)
     path.write_text(json.dumps(endpoints, indent=2))
 
 
-def _print_welcome(settings: ResolvedSettings) -> None:
+def _print_welcome(settings: ResolvedSettings, metrics: dict[str, str]) -> None:
     token = issue_token(settings.jwt_secret, subject="dev", role=Role.SALES_MANAGER,
                         ttl=timedelta(days=1))
     base = f"http://{settings.host}"
@@ -157,6 +187,9 @@ def _print_welcome(settings: ResolvedSettings) -> None:
         f"  redis        {settings.redis_url}\n"
         f"  smtp         {settings.smtp_url}   (`cis mail list`)\n"
         f"  data         {settings.data_dir}\n"
+        f"  metrics      (Prometheus; targets in {settings.data_dir / 'run'}"
+        "/prometheus-targets.json)\n"
+        + "".join(f"    {name:<24} {url}\n" for name, url in metrics.items()) +
         f"  dev token    (sales_manager, 24 h)\n{token}\n"
         "Ctrl-C stops everything.\n",
         flush=True,

@@ -20,9 +20,10 @@ from uuid import UUID
 import msgspec
 from psycopg import Cursor
 
+from adapters.metrics.series import stage_changed
 from domain import events as e
 from domain.journey import Stage
-from projections.base import Positioned, ReadModel
+from projections.base import Positioned, ReadModel, schema_of
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
 from projections.reading import Reader
 from projections.rows import jsonb, load_rows, upsert_rows
@@ -68,16 +69,20 @@ class JourneysReadModel(ReadModel):
         rows = load_rows(curs, schema, "journeys", _COLUMNS, "customer_id", journeys.customers)
         models = _Models(curs, schema, events)
         steps: list[dict[str, Any]] = []
+        live = schema == schema_of(self.name)  # a rebuild's batches are not new changes
         for event, position in events:
             customer = journeys.fold(event)
             if customer is None:
                 continue
-            row = _changed(rows.get(customer), event)
+            before = rows.get(customer)
+            row = _changed(before, event)
             if row is None:
                 continue  # never saw this customer registered: nothing to show
             journey = journeys.journeys[customer]
             row.update(stage=journeys.stage(customer).value, position=position,
                        last_activity_at=journey.last_activity or row["registered_at"])
+            if live and (before is None or before["stage"] != row["stage"]):
+                stage_changed(before["stage"] if before else None, row["stage"], row["canton"])
             rows[customer] = row
             step = journey_step(event, models.model_of(event))
             if step is not None:

@@ -39,6 +39,7 @@ from eventsourcing import persistence
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.utils import get_topic
 
+from adapters.metrics import series
 from application.blind_index import BlindIndex
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections import stall
@@ -261,6 +262,7 @@ class BatchProjector:
     def _commit(self, events: list[Positioned], last: int, on_batch: OnBatch | None) -> None:
         """Apply `events` and record that the log was read through `last` (a partition's
         page may hold none of its events and still moves it on)."""
+        series.discard_pending()
         try:
             with self.tracking.batch(Tracking(self.tracking_name, last),
                                      expected=self._expected) as curs:
@@ -278,6 +280,7 @@ class BatchProjector:
             # The library's tracking guard refused: someone recorded a later position.
             raise PositionMoved(f"{self.model.name} moved past {last}") from error
         self._expected = int(last)
+        series.flush_pending()  # what the batch saw is counted once it committed
         if passed_stall:
             self._stalled = False
             log.info("read model got past its stall", read_model=self.model.name, position=last)

@@ -34,6 +34,7 @@ import structlog
 from redis.asyncio import Redis
 
 from adapters.circuit_breaker import CircuitBreaker, CircuitState
+from adapters.metrics.series import swiss_api_call
 from domain.errors import InvalidValue
 from domain.values import CompanyUID
 
@@ -247,8 +248,10 @@ class ZefixRegistry:
     async def _fetch(self, uid: CompanyUID, compact: str) -> CompanyRecord | None:
         """The record, or None when unknown; raises _Failed otherwise."""
         try:
-            async with asyncio.timeout(self._timeout):
-                status, headers, body = await self._get(f"/api/v1/company/uid/{compact}")
+            with swiss_api_call("zefix") as call:  # its latency on /metrics
+                async with asyncio.timeout(self._timeout):
+                    status, headers, body = await self._get(f"/api/v1/company/uid/{compact}")
+                call.status = str(status)
         except (TimeoutError, httpx.TimeoutException):
             raise _Failed("timeout", counts=True) from None
         except _Failed:

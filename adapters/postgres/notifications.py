@@ -23,6 +23,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.metrics.series import count_notification
 from adapters.postgres.inbox import first_delivery
 from application.notifications import Outgoing, Plan, Template, outbox_id
 
@@ -123,6 +124,7 @@ class Due:
         await self.conn.execute(
             "UPDATE notify.outbox SET attempts = attempts + 1, next_attempt_at = %s, "
             "reason = %s WHERE id = %s", (when, reason, self.row.id))
+        count_notification(self.row.template.value, "retried")
 
     async def _finish(self, status: str, reason: str | None, *, language: str | None = None,
                       message_id: str | None = None) -> None:
@@ -130,6 +132,7 @@ class Due:
             "UPDATE notify.outbox SET status = %s, reason = %s, language = %s, "
             "message_id = %s, attempts = attempts + 1, finished_at = now() WHERE id = %s",
             (status, reason, language, message_id, self.row.id))
+        count_notification(self.row.template.value, status)
 
 
 class NotificationStore:

@@ -29,6 +29,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.metrics.series import count_appended
 from adapters.postgres.holds import close_hold, record_hold
 from adapters.postgres.idempotency import CLAIM_LOST, current_claim, record_claimed_write
 from adapters.postgres.keys import destroy_key
@@ -48,11 +49,13 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
         try:
-            return _library_insert_events(self, stored_events, **kwargs)  # type: ignore[no-any-return]
+            ids: Sequence[int] | None = _library_insert_events(self, stored_events, **kwargs)
         except DatabaseError as error:
             if getattr(error.__cause__, "sqlstate", None) == CLAIM_LOST:
                 raise ClaimLost(str(error)) from None
             raise
+        count_appended(stored_events)  # committed: /metrics counts them by class
+        return ids
 
     def _insert_events(self, curs: psycopg.Cursor[DictRow],
                        stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:

@@ -52,6 +52,7 @@ def create_command_app(settings: ResolvedSettings) -> Litestar:
 
     return build_litestar(
         title="CIS command API",
+        app_name="command",
         settings=settings,
         handlers=[CustomerCommands, TestDriveCommands, SaleCommands, ReferenceCommands,
                   DsgCommands, CompanyLookup],

@@ -24,7 +24,7 @@ from adapters.settings import ResolvedSettings
 from entrypoints.http.auth import build_jwt_auth
 from entrypoints.http.edge import HttpEdge
 from entrypoints.http.health import health, ready
-from entrypoints.http.metrics import HttpMetrics, metrics_handler
+from entrypoints.http.metrics import HttpMetrics, metrics_handler, route_metrics
 from entrypoints.http.openapi import document_shared_answers
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import CallerRateLimit, FixedWindow
@@ -46,6 +46,7 @@ def build_litestar(
     on_startup: Sequence[Callable[..., Any]] = (),
     on_shutdown: Sequence[Callable[..., Any]] = (),
     refresh_lag: Callable[[Gauge], Awaitable[None]] | None = None,
+    app_name: str = "cis",
 ) -> Litestar:
     """`api_middleware` wraps the /api/v1 routes inside auth, so it knows the caller."""
     jwt_auth = build_jwt_auth(settings.jwt_secret,
@@ -67,7 +68,7 @@ def build_litestar(
         route_handlers=[api, health, ready, metrics_handler(metrics, refresh_lag),
                         swagger_assets(), *extra_routes],
         on_app_init=[jwt_auth.on_app_init, public_ops],
-        middleware=[CallerRateLimit],
+        middleware=[CallerRateLimit, route_metrics(app_name).middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=CisRequest,
         request_max_body_size=settings.max_body_bytes,

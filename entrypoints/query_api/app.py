@@ -75,6 +75,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
 
     return build_litestar(
         title="CIS query API",
+        app_name="query",
         settings=settings,
         handlers=[CustomersController, LeadScoresController, JourneyController,
                   DashboardsController, DashboardStreamController, AuditController,
