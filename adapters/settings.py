@@ -65,6 +65,9 @@ class Settings:
     smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
     mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
     blind_index_key: str = ""  # hex of the 32-byte key of the search's blind index
+    # The query API reads its read models from this streaming replica (None: the primary).
+    read_database_url: str | None = None
+    read_fallback_to_primary: bool = False  # replica unreachable: read the primary, not 503
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +109,8 @@ class Settings:
             mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
             blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
             or _dev_secret(data_dir, "blind_index_key"),
+            read_database_url=env.get("CIS_READ_DATABASE_URL") or None,
+            read_fallback_to_primary=_flag(env, "CIS_READ_FALLBACK_TO_PRIMARY", False),
         )
 
     def has_all_urls(self) -> bool:
@@ -150,6 +155,7 @@ class Settings:
             "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
             "CIS_MAIL_FROM": self.mail_from,
             "CIS_BLIND_INDEX_KEY": self.blind_index_key,
+            "CIS_READ_FALLBACK_TO_PRIMARY": "true" if self.read_fallback_to_primary else "false",
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -159,6 +165,7 @@ class Settings:
             ("CIS_REDIS_URL", self.redis_url),
             ("CIS_PREVIOUS_MASTER_KEYS", ",".join(self.previous_master_keys)),
             ("CIS_SMTP_URL", self.smtp_url),
+            ("CIS_READ_DATABASE_URL", self.read_database_url),
         )
         env.update({key: value for key, value in optional if value})
         return env
