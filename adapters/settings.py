@@ -68,6 +68,9 @@ class Settings:
     # A worker's /metrics port (projector, relay, consumers); None: no metrics server.
     # One per process, so never handed on by `as_env` (`cis up` gives each its own).
     metrics_port: int | None = None
+    # The query API reads its read models from this streaming replica (None: the primary).
+    read_database_url: str | None = None
+    read_fallback_to_primary: bool = False  # replica unreachable: read the primary, not 503
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -110,6 +113,8 @@ class Settings:
             blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
             or _dev_secret(data_dir, "blind_index_key"),
             metrics_port=_port(env, "CIS_METRICS_PORT"),
+            read_database_url=env.get("CIS_READ_DATABASE_URL") or None,
+            read_fallback_to_primary=_flag(env, "CIS_READ_FALLBACK_TO_PRIMARY", False),
         )
 
     def has_all_urls(self) -> bool:
@@ -154,6 +159,7 @@ class Settings:
             "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
             "CIS_MAIL_FROM": self.mail_from,
             "CIS_BLIND_INDEX_KEY": self.blind_index_key,
+            "CIS_READ_FALLBACK_TO_PRIMARY": "true" if self.read_fallback_to_primary else "false",
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -163,6 +169,7 @@ class Settings:
             ("CIS_REDIS_URL", self.redis_url),
             ("CIS_PREVIOUS_MASTER_KEYS", ",".join(self.previous_master_keys)),
             ("CIS_SMTP_URL", self.smtp_url),
+            ("CIS_READ_DATABASE_URL", self.read_database_url),
         )
         env.update({key: value for key, value in optional if value})
         return env

@@ -19,8 +19,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
-from psycopg import AsyncConnection, Cursor
-from psycopg_pool import AsyncConnectionPool
+from psycopg import Cursor
 
 from application.blind_index import BlindIndex, plain_terms
 from application.sealed_values import SealedValues
@@ -29,7 +28,7 @@ from domain import events as e
 from domain.journey import Stage
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
-from projections.reading import Reader, Row
+from projections.reading import ConnectionSource, Reader, Row
 from projections.rows import load_rows, upsert_rows
 
 __all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel"]
@@ -210,7 +209,7 @@ class CustomerQueries(Reader):
     worker thread (the cipher is synchronous); `text` is looked up in the blind index.
     """
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], *,
+    def __init__(self, pool: ConnectionSource, *,
                  sealed: SealedValues, index: BlindIndex) -> None:
         super().__init__(pool)
         self._sealed = sealed

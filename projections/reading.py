@@ -10,27 +10,34 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import Any, Self
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, Self
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Composed, Identifier
-from psycopg_pool import AsyncConnectionPool
 
 from application.services import APPLICATION_NAME
 from projections.base import schema_of
 
-__all__ = ["Params", "Positions", "Query", "Reader", "Row"]
+__all__ = ["ConnectionSource", "Params", "Positions", "Query", "Reader", "Row"]
 
 Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any]
 Query = str | Composed
 
 
+class ConnectionSource(Protocol):
+    """Where queries get a connection: a pool, or `adapters.postgres.read_replica`'s
+    replica reads (whose positions are the replica's own, so `wait_for` covers its lag)."""
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[Any]]: ...
+
+
 class Reader:
     """Reads rows of the read models' tables, each query on a pooled connection."""
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> None:
+    def __init__(self, pool: ConnectionSource) -> None:
         self._pool = pool
 
     @classmethod

@@ -22,6 +22,7 @@ from litestar.exceptions import HTTPException, LitestarException, ValidationExce
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Send
 
+from adapters.postgres.read_replica import ReplicaUnavailable
 from application.errors import Conflict, Forbidden, NotFound
 from application.keys import KeyUnavailable
 from domain.errors import (
@@ -132,6 +133,11 @@ def _unavailable(request: Request[Any, Any, Any], exc: ServiceUnavailable) -> Re
                     headers={"Retry-After": str(exc.retry_after)})
 
 
+def _replica_down(request: Request[Any, Any, Any], exc: ReplicaUnavailable) -> Response[Problem]:
+    return _problem(request, 503, "Service unavailable", str(exc),
+                    headers={"Retry-After": str(exc.retry_after)})
+
+
 def _store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.warning("database unavailable", error=type(exc).__name__)
     return _problem(request, 503, "Service unavailable",
@@ -236,6 +242,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     CustomerErased: _conflict,
     DomainError: _domain,
     ServiceUnavailable: _unavailable,
+    ReplicaUnavailable: _replica_down,
     KeyUnavailable: _key_unavailable,
     MapperDeserialisationError: _key_unavailable,  # else a 500, as any other
     HTTPException: _http,

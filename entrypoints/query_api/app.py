@@ -10,6 +10,7 @@ from prometheus_client import Gauge
 from psycopg.conninfo import conninfo_to_dict
 
 from adapters.postgres.position_feed import PositionFeed
+from adapters.postgres.read_replica import ReplicaReads
 from adapters.redis.dashboard_cache import DashboardCache
 from adapters.redis.guarded import guarded_redis
 from adapters.settings import ResolvedSettings
@@ -23,6 +24,7 @@ from entrypoints.query_api.customers import CustomersController
 from entrypoints.query_api.dashboards import DashboardsController
 from entrypoints.query_api.dsg_export import AccessExports, DsgExportController
 from entrypoints.query_api.journey import JourneyController
+from entrypoints.query_api.replica import read_models_source
 from entrypoints.query_api.scores import LeadScoresController
 from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStreamController
 from projections.customers import CustomerQueries
@@ -39,18 +41,19 @@ __all__ = ["create_query_app"]
 def create_query_app(settings: ResolvedSettings) -> Litestar:
     # Each wait for a connection or an answer ends after 2 s: a stalled Postgres is a 503.
     pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
-    # Every read model's queries, all on the one pool.
-    positions = Positions(pool)
+    # Every read model's queries, on that pool or the read replica's (CIS_READ_DATABASE_URL).
+    reads = read_models_source(settings, pool, max_size=10, query_timeout=2.0)
+    positions = Positions(reads)
     # Audit replays read the event store through the application (blocking: run in
     # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
     audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
     # Profiles open their sealed columns with the customers' keys: the application's
     # cipher (one key cache and one eviction listener per process), closed with it.
     sealed = SealedValues(audit.cis.cipher)
-    customers = CustomerQueries(pool, sealed=sealed, index=blind_index(settings))
+    customers = CustomerQueries(reads, sealed=sealed, index=blind_index(settings))
     readers = {"positions": positions, "customers": customers,
-               "journeys": JourneyQueries(pool), "dashboards": DashboardQueries(pool),
-               "scores": ScoreQueries(pool)}
+               "journeys": JourneyQueries(reads), "dashboards": DashboardQueries(reads),
+               "scores": ScoreQueries(reads)}
     export_source = ExportSource(settings.database_url, settings.audit_signing_key)
     access_exports = AccessExports(access_reports(settings, settings.database_url, audit.cis))
     cache = DashboardCache(guarded_redis(settings.redis_url),
@@ -62,9 +65,13 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
 
     async def open_pool() -> None:
         await pool.open()
+        if isinstance(reads, ReplicaReads):
+            await reads.open()
 
     async def close_pool() -> None:
         await feed.aclose()
+        if isinstance(reads, ReplicaReads):
+            await reads.close()
         await pool.close()
         audit.cis.close()
         export_source.close()

@@ -10,6 +10,7 @@ from adapters.nats.connection import connect_for_worker
 from adapters.nats.relay import Relay
 from adapters.settings import ResolvedSettings
 from entrypoints.bootstrap import build_application, build_tracking_recorder
+from entrypoints.workers.election import while_elected
 from entrypoints.workers.lifecycle import until_signalled
 
 __all__ = ["main"]
@@ -21,7 +22,9 @@ async def _run(settings: ResolvedSettings) -> None:
     tracking = build_tracking_recorder(settings, "relay")
     nc = await connect_for_worker(settings.nats_url, "cis-relay")
     try:
-        await Relay(app, tracking, nc.jetstream()).run(stopping)
+        # One active relay, the others standing by: two would race on its one position.
+        relay = Relay(app, tracking, nc.jetstream())
+        await while_elected(settings.database_url, "relay", stopping, relay.run)
     finally:
         try:  # with NATS away, draining would wait for a reconnect that may not come
             await asyncio.wait_for(nc.drain(), timeout=5.0)
