@@ -120,12 +120,20 @@ def _postgres(url: str, seconds: float) -> None:
 
 
 def _nats(url: str, seconds: float) -> None:
+    seen: list[Exception] = []
+
+    async def noted(error: Exception) -> None:  # instead of nats-py's logged traceback
+        seen.append(error)
+
     async def probe() -> None:
         nc = await nats.connect(url, connect_timeout=seconds, allow_reconnect=False,
-                                max_reconnect_attempts=0)
+                                max_reconnect_attempts=0, error_cb=noted)
         await nc.close()
 
-    asyncio.run(asyncio.wait_for(probe(), timeout=seconds + 1))
+    try:
+        asyncio.run(asyncio.wait_for(probe(), timeout=seconds + 1))
+    except Exception as error:  # noqa: BLE001 - re-raised as the cause nats-py saw
+        raise (seen[-1] if seen else error) from None
 
 
 def _redis(url: str, seconds: float) -> None:
