@@ -93,6 +93,31 @@ def test_a_projector_stops_between_batches_and_goes_on_from_there(
     assert survived == customer_rows(own.database_url)
 
 
+def test_a_standby_projector_takes_over_from_a_killed_one_and_equals_a_rebuild(
+    own_db: tuple[Settings, CustomerIntelligence], tmp_path: Path
+) -> None:
+    own, app = own_db
+    assert own.database_url
+    head = app.recorder.max_notification_id()
+    log = tmp_path / "projectors.log"
+
+    active = cis(own, ["project", "run", "customers"], log, CIS_PROJECTOR_BATCH="200")
+    wait_for(lambda: tracked_position(own.database_url, "customers") > 0)  # type: ignore[arg-type]
+    standby = cis(own, ["project", "run", "customers"], log, CIS_PROJECTOR_BATCH="200")
+    try:
+        # A crash, not a stop: its lock goes with its connection.
+        active.send_signal(signal.SIGKILL)
+        active.wait()
+        killed_at = tracked_position(own.database_url, "customers")
+        wait_for(lambda: tracked_position(own.database_url, "customers") == head)  # type: ignore[arg-type]
+    finally:
+        assert stopped(standby) == 0
+    assert killed_at < head, "the standby did the rest"
+    survived = customer_rows(own.database_url)
+    rebuild(own, "customers")
+    assert survived == customer_rows(own.database_url)
+
+
 def test_a_standby_relay_takes_over_from_a_stopped_one_and_every_event_is_published(
     own_db: tuple[Settings, CustomerIntelligence], tmp_path: Path
 ) -> None:
