@@ -21,7 +21,7 @@ from nats.js.errors import APIError
 
 from adapters.embedded.nats import _binary
 from adapters.embedded.process import ServerProcess, free_port, wait_for_port
-from adapters.nats.streams import EVENTS_STREAM
+from adapters.nats.streams import EVENTS_STREAM, consumer_config
 from adapters.settings import Settings
 from tests.databases import own_store
 
@@ -94,6 +94,10 @@ async def test_migrate_makes_r3_streams_that_lose_nothing_when_a_node_dies(
         info = await js.stream_info(EVENTS_STREAM)
         assert info.config.num_replicas == 3
         assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+        # A consumer as the workers declare it follows its stream: three copies too.
+        await js.add_consumer(EVENTS_STREAM, config=consumer_config("scoring"))
+        consumer = await js.consumer_info(EVENTS_STREAM, "scoring")
+        assert consumer.cluster is not None and len(consumer.cluster.replicas or []) == 2
         await js.publish("cis.events.customer.before", b"1")
 
         # One node gone (a machine lost): the other two still make a quorum.
