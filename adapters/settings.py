@@ -71,11 +71,17 @@ class Settings:
     # The query API reads its read models from this streaming replica (None: the primary).
     read_database_url: str | None = None
     read_fallback_to_primary: bool = False  # replica unreachable: read the primary, not 503
+    production: bool = False  # CIS_ENV=production: every secret configured, none generated
+    nats_replicas: int = 1  # JetStream stream replicas: 1 on one server, 3 on a cluster
+    startup_timeout: float = 30.0  # how long a process waits for Postgres/NATS/Redis at start
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("CIS_DATA_DIR", ".cis")).resolve()
+        production = _production(env)
+        if production:
+            _refuse_missing_secrets(env)
         return cls(
             data_dir=data_dir,
             database_url=env.get("CIS_DATABASE_URL") or None,
@@ -115,6 +121,9 @@ class Settings:
             metrics_port=_port(env, "CIS_METRICS_PORT"),
             read_database_url=env.get("CIS_READ_DATABASE_URL") or None,
             read_fallback_to_primary=_flag(env, "CIS_READ_FALLBACK_TO_PRIMARY", False),
+            production=production,
+            nats_replicas=_nats_replicas(env, "CIS_NATS_REPLICAS"),
+            startup_timeout=_positive_seconds(env, "CIS_STARTUP_TIMEOUT", 30.0),
         )
 
     def has_all_urls(self) -> bool:
@@ -160,6 +169,9 @@ class Settings:
             "CIS_MAIL_FROM": self.mail_from,
             "CIS_BLIND_INDEX_KEY": self.blind_index_key,
             "CIS_READ_FALLBACK_TO_PRIMARY": "true" if self.read_fallback_to_primary else "false",
+            "CIS_ENV": "production" if self.production else "development",
+            "CIS_NATS_REPLICAS": str(self.nats_replicas),
+            "CIS_STARTUP_TIMEOUT": str(self.startup_timeout),
         }
         optional = (
             ("CIS_ZEFIX_USER", self.zefix_user),
@@ -204,6 +216,46 @@ def _port(env: Mapping[str, str], name: str) -> int | None:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise ValueError(f"{name} must be a TCP port (1-65535), not {text!r}")
     return int(text)
+# Generated secrets live in one data directory: in production every process (every
+# container) must be handed the same ones, or tokens, sealed data and searches would
+# differ from process to process.
+PRODUCTION_SECRETS = ("CIS_JWT_SECRET", "CIS_MASTER_KEY", "CIS_AUDIT_SIGNING_KEY",
+                      "CIS_BLIND_INDEX_KEY")
+
+
+def _production(env: Mapping[str, str]) -> bool:
+    text = (env.get("CIS_ENV") or "development").strip().lower()
+    if text not in ("development", "production"):
+        raise ValueError(f"CIS_ENV must be development or production, not {text!r}")
+    return text == "production"
+
+
+def _refuse_missing_secrets(env: Mapping[str, str]) -> None:
+    missing = [name for name in PRODUCTION_SECRETS if not env.get(name)]
+    if missing:
+        raise ValueError(f"CIS_ENV=production needs {', '.join(missing)} (none is generated "
+                         "in production; see README \"Configuration\" for each one's "
+                         "format)")
+
+
+def _nats_replicas(env: Mapping[str, str], name: str) -> int:
+    replicas = _positive(env, name, 1)
+    if replicas > 5:  # JetStream's own limit
+        raise ValueError(f"{name} must be 1 to 5 (JetStream replicas), not {replicas}")
+    return replicas
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def _month_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:

@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
-import uvicorn
 
 from adapters.logging import configure_logging
 from adapters.settings import ResolvedSettings, Settings
+from adapters.startup import Dependency, DependencyUnreachable, wait_for_dependencies
 from entrypoints.audit_cli import add_state_command
 from entrypoints.audit_export_cli import register as register_audit_export
 from entrypoints.benches.registry import ALL, BENCHES
@@ -166,12 +166,35 @@ def main(argv: list[str] | None = None) -> int:
             from entrypoints.migrate import migrate
 
             with embedded_stack(settings) as resolved:
+                if not _servers_answer("migrate", resolved):
+                    return 2
                 migrate(resolved)
     return 0
 
 
+def _dependencies(command: str, settings: ResolvedSettings) -> list[tuple[Dependency, str]]:
+    """The servers `command` cannot start without (Redis only warned about)."""
+    needs = [(Dependency.POSTGRES, settings.database_url)]
+    if command in ("relay", "consume", "migrate"):
+        needs.append((Dependency.NATS, settings.nats_url))
+    if command == "api":
+        needs.append((Dependency.REDIS, settings.redis_url))
+    return needs
+
+
+def _servers_answer(command: str, settings: ResolvedSettings) -> bool:
+    try:
+        wait_for_dependencies(_dependencies(command, settings), settings.startup_timeout)
+    except DependencyUnreachable as missing:
+        print(f"cis: {missing}", file=sys.stderr)
+        return False
+    return True
+
+
 def _on_running_servers(args: argparse.Namespace, settings: ResolvedSettings) -> int:
     """The commands that never start a server of their own."""
+    if not _servers_answer(args.command, settings):
+        return 2
     match args.command:
         case "api":
             _serve_api(args.which, settings)
@@ -292,7 +315,9 @@ def _serve_api(which: str, settings: ResolvedSettings) -> None:
         from entrypoints.query_api.app import create_query_app
 
         app, port = create_query_app(settings), settings.query_port
-    uvicorn.run(app, host=settings.host, port=port, log_config=None, access_log=False)
+    from entrypoints.http.serving import serve
+
+    serve(app, settings.host, port)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,12 @@ def migrate(settings: ResolvedSettings) -> None:
     for model in READ_MODELS:
         create_read_model(settings, model)
     build_tracking_recorder(settings, "relay", create_table=True).datastore.close()
-    asyncio.run(_streams(settings.nats_url))
+    asyncio.run(_streams(settings.nats_url, settings.nats_replicas))
 
 
-async def _streams(nats_url: str) -> None:
+async def _streams(nats_url: str, replicas: int) -> None:
     nc = await nats.connect(nats_url, name="cis-migrate")
     try:
-        await ensure_streams(nc.jetstream())
+        await ensure_streams(nc.jetstream(), replicas)
     finally:
         await nc.close()

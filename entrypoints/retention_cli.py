@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import signal
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ import structlog
 from tqdm import tqdm
 
 from adapters.settings import ResolvedSettings, Settings
+from adapters.shutdown import on_stop_signal
 from application.errors import NotFound
 from application.retention import Due, Retention
 from domain.audit_trail import MAX_REASON_LENGTH
@@ -160,8 +160,9 @@ def _apply(retention: Retention) -> Counter[str]:
 
 def _daily(retention: Retention) -> None:
     stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
+    # A run under way when stopped is ended by the watchdog: each customer's erasure is
+    # its own transaction, and the next run carries on with what is still due.
+    on_stop_signal(stopping.set)
     wait = FIRST_DAILY_RUN_AFTER_SECONDS
     while not stopping.wait(wait):
         try:

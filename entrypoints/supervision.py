@@ -23,8 +23,9 @@ from typing import Protocol
 import structlog
 
 from adapters.backoff import Backoff
+from adapters.shutdown import SUPERVISOR_GRACE_SECONDS
 
-__all__ = ["Child", "RestartPolicy", "State", "Supervised", "supervise"]
+__all__ = ["Child", "RestartPolicy", "State", "Supervised", "stop_all", "supervise"]
 
 log = structlog.get_logger()
 
@@ -131,3 +132,23 @@ def supervise(children: Sequence[Supervised], stopping: threading.Event, *,
             status_file.parent.mkdir(parents=True, exist_ok=True)
             status_file.write_text(json.dumps(states, indent=2))
             written = states
+
+
+def stop_all(children: Sequence[Supervised], grace: float = SUPERVISOR_GRACE_SECONDS) -> None:
+    """SIGTERM every running child at once, so stopping takes one process's bound, not
+    the sum of them; a child still running after `grace` seconds is killed (its batch,
+    never committed, is redone by the next start)."""
+    running = [s.child for s in children
+               if s.child is not None and s.child.process.poll() is None]
+    for child in running:
+        child.process.terminate()
+    deadline = time.monotonic() + grace
+    for child in running:
+        try:
+            child.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("process did not stop in time; killing it", process=child.name,
+                        grace_seconds=grace)
+            child.process.kill()
+    for supervised in children:
+        supervised.stop()  # reaps, and closes what the child held (its log file)

@@ -21,15 +21,16 @@ from adapters.embedded.stack import embedded_stack
 from adapters.settings import ResolvedSettings, Settings
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
-from entrypoints.supervision import Supervised, supervise
+from entrypoints.supervision import Supervised, stop_all, supervise
 from projections.registry import READ_MODELS
 
 __all__ = ["run_up"]
 
 log = structlog.get_logger()
 
-# Started in this order, stopped in reverse: readers of the log before the APIs.
-# A projector process per read model: threads of one process would share one core.
+# Started in this order (readers of the log before the APIs), stopped all at once: each
+# finishes its batch within the bound (adapters.shutdown). A projector process per read
+# model: threads of one process would share one core.
 WORKERS: tuple[tuple[str, ...], ...] = (
     *(("project", "run", model.name) for model in READ_MODELS),
     ("relay",),
@@ -77,8 +78,7 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         finally:
             stopping.set()
             supervisor.join()
-            for child in reversed(children):
-                child.stop()
+            stop_all(children)
             log.info("all processes stopped")
 
 

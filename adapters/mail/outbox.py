@@ -123,7 +123,7 @@ class Dispatcher:
         while not stopping.is_set():
             self._wake.clear()  # before looking: a wake-up during the sweep is kept
             try:
-                await self.send_due()
+                await self.send_due(stopping)
                 await self._sender.close()  # nothing more due: no idle connection kept
                 timeout = await self._until_next()
                 self._db_backoff.reset()
@@ -133,10 +133,11 @@ class Dispatcher:
                             error=type(error).__name__, retry_in_seconds=timeout)
             await _first_of(self._wake, stopping, timeout)
 
-    async def send_due(self) -> int:
-        """Send every row due now; how many were sent."""
+    async def send_due(self, stopping: asyncio.Event | None = None) -> int:
+        """Send every row due now (until `stopping`: the mail in hand is finished, the
+        rest waits for the next start); how many were sent."""
         sent = 0
-        while not self._blocked():
+        while not self._blocked() and not (stopping is not None and stopping.is_set()):
             async with self._store.due(self.clock()) as due:
                 if due is None:
                     return sent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
@@ -41,9 +43,14 @@ _STREAMS = (
 )
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create the streams, or update them to the declared config."""
-    for config in _STREAMS:
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create the streams, or update them to the declared config.
+
+    `replicas` (CIS_NATS_REPLICAS) is 1 on one server (embedded) and 3 on a three-node
+    cluster, so a stream survives the loss of a node; consumers inherit it.
+    """
+    for declared in _STREAMS:
+        config = dataclasses.replace(declared, num_replicas=replicas)
         try:
             await js.stream_info(str(config.name))
         except NotFoundError:

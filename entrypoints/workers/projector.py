@@ -14,7 +14,6 @@ fixed version of the code is deployed, or an operator skips the event.
 
 from __future__ import annotations
 
-import signal
 import threading
 import zlib
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ import structlog
 
 from adapters.backoff import Backoff
 from adapters.settings import ResolvedSettings
+from adapters.shutdown import on_stop_signal
 from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector
 from projections import stall
@@ -38,8 +38,7 @@ log = structlog.get_logger()
 
 def main(settings: ResolvedSettings, models: Sequence[ReadModel] = READ_MODELS) -> None:
     stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
+    on_stop_signal(stopping.set)  # each read model ends its batch, commits and stops
     project(settings, models, stopping)
 
 

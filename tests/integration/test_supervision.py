@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from adapters.embedded.process import ServerProcess
-from entrypoints.supervision import RestartPolicy, State, Supervised, supervise
+from entrypoints.supervision import RestartPolicy, State, Supervised, stop_all, supervise
 from tests.readmodels import wait_for
 
 POLICY = RestartPolicy(budget=3, window=60.0, first_delay=0.2, max_delay=0.5,
@@ -106,3 +106,40 @@ def test_a_child_that_crashes_once_is_restarted_and_runs_on(
     finally:
         stopping.set()
         thread.join(timeout=10)
+
+
+def test_stopping_signals_every_child_at_once_and_kills_one_past_the_grace(
+    running: list[Supervised], tmp_path: Path
+) -> None:
+    # Each graceful child takes a second to stop after SIGTERM (a batch to finish);
+    # the stubborn one ignores SIGTERM. Each says "ready" once its handler is set.
+    graceful = ("import signal, sys, time\n"
+                "signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1), sys.exit(0)))\n"
+                "print('ready', flush=True)\n"
+                "time.sleep(300)")
+    stubborn = ("import signal, time\n"
+                "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                "print('ready', flush=True)\n"
+                "time.sleep(300)")
+
+    def child(name: str, code: str) -> Supervised:
+        log = tmp_path / f"{name}.log"
+        return Supervised(name, lambda: ServerProcess(name, [sys.executable, "-c", code], log),
+                          POLICY)
+
+    children = [child(f"graceful-{n}", graceful) for n in range(3)]
+    children.append(child("stubborn", stubborn))
+    running.extend(children)
+    for supervised in children:
+        supervised.start()
+    for supervised in children:
+        log = tmp_path / f"{supervised.name}.log"
+        wait_for(lambda log=log: log.exists() and "ready" in log.read_text(),  # type: ignore[misc]
+                 timeout=60)
+
+    stop_all(children, grace=2.5)
+
+    codes = {c.name: c.child.process.returncode for c in children if c.child is not None}
+    # Signalled one after another, three children taking 1 s each would not all have
+    # exited 0 within a grace of 2.5 s.
+    assert codes == {"graceful-0": 0, "graceful-1": 0, "graceful-2": 0, "stubborn": -9}
