@@ -1,0 +1,263 @@
+"""`cis bench replay`: loading an aggregate, and loading it to answer a command, by the
+length of its history (10 to 10,000 events), on a fresh database.
+
+For each size a customer (touchpoints with notes, so every event has sealed fields) and
+a sale (quoted again and again) are written. In the same run, interleaved round by
+round so every path meets the same state of caches and pools, the bench times:
+
+- the physical baseline: the raw SELECT of the rows a load needs (the latest snapshot
+  and the events after it) on a connection of its own, and decoding those rows alone;
+- the load through the library's own replay (`project_aggregate`, which asserts a
+  Protocol per event) and through ours (`application.replay`), both from the snapshot;
+- the load without snapshots (every event replayed), to show what snapshots give;
+- the load and a command through the application's use case, saved.
+
+The command runs on an aggregate of its own of each size (it grows by one event a
+round), so the loads read exactly the size they are labelled with. Besides the sizes
+asked for, the worst case is measured too: the largest size rounded up to one event
+short of the next snapshot, where a load replays 99 events after its snapshot.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import ProjectorFunction, project_aggregate
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import EventStore, StoredEvent
+from psycopg import sql
+
+from adapters.postgres.config import eventsourcing_env
+from adapters.settings import ResolvedSettings
+from application.services import APPLICATION_NAME, SNAPSHOT_INTERVAL, CustomerIntelligence
+from domain.customer_facts import Channel, TouchpointKind
+from domain.meta import EventMeta
+from domain.sale import Sale
+from domain.values import ModelCode, Money
+from entrypoints.benches.audit_state import write_long_history
+from entrypoints.benches.database import fresh_database
+from entrypoints.benches.report import BenchOptions, Report, Row, Section, Series, Target
+from entrypoints.bootstrap import build_application, data_keys
+from entrypoints.migrate import migrate
+
+__all__ = ["run"]
+
+META = EventMeta(actor="bench", correlation_id="bench")
+SIZES = (10, 100, 1_000, 10_000)
+REPEATS = 11
+QUICK_REPEATS = 5
+_SAVE_EVERY = 500
+_MODEL = ModelCode.parse("BENCH-EV")
+_PRICE = Money.chf(50_000)
+# Each path, in the order a round times them; (label, the key in the report).
+PATHS = (("raw SELECT (snapshot + events after it)", "select"),
+         ("decode only", "decode"),
+         ("load, without snapshots", "no_snapshots"),
+         ("load, the library's replay", "library"),
+         ("load", "load"),
+         ("load + command", "command"))
+
+
+class WithoutSnapshots(CustomerIntelligence):
+    name = APPLICATION_NAME  # the same log, read without its snapshots
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
+
+
+@dataclass
+class Subject:
+    """One aggregate of one size: the one read, and the one commanded."""
+
+    kind: str  # "customer" or "sale"
+    events: int
+    read: UUID
+    commanded: UUID
+    took: dict[str, list[float]] = field(default_factory=dict)
+
+    def time(self, key: str, path: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        path()
+        self.took.setdefault(key, []).append((time.perf_counter() - start) * 1000)
+
+    def median(self, key: str) -> float:
+        return statistics.median(self.took[key])
+
+
+def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
+    largest = options.events or SIZES[-1]
+    # And the worst case: the most events a load replays after the latest snapshot.
+    sizes = sorted({*(s for s in SIZES if s < largest), largest,
+                    _worst_case(largest)})
+    repeats = QUICK_REPEATS if options.quick else REPEATS
+    with fresh_database(settings) as own:
+        subjects = _measure(own, sizes, repeats)
+    return _report(subjects, sizes, largest, repeats)
+
+
+def _measure(own: ResolvedSettings, sizes: list[int], repeats: int) -> list[Subject]:
+    migrate(own)
+    app = build_application(own, pool_size=2)
+    without = WithoutSnapshots(env=eventsourcing_env(own.database_url, pool_size=2),
+                               cipher=data_keys(own))
+    try:
+        app.put_model(code=_MODEL, name="Bench EV", list_price=_PRICE, meta=META)
+        subjects = [_subject(app, kind, events, repeats) for events in sizes
+                    for kind in ("customer", "sale")]
+        with psycopg.connect(own.database_url) as conn:
+            paths = {id(s): _paths(app, without, conn, s) for s in subjects}
+            for round_ in range(repeats + 1):  # round 0 warms every path
+                # Each round starts the paths at another one: none always follows the
+                # same one (a path that reads what the one before it read is favoured).
+                turn = round_ % len(PATHS)
+                order = [key for _, key in PATHS[turn:] + PATHS[:turn]]
+                for subject in subjects:
+                    for key in order:
+                        if round_ == 0:
+                            paths[id(subject)][key]()
+                        else:
+                            subject.time(key, paths[id(subject)][key])
+    finally:
+        app.close()
+        without.close()
+    return subjects
+
+
+def _worst_case(events: int) -> int:
+    return events - events % SNAPSHOT_INTERVAL + SNAPSHOT_INTERVAL - 1
+
+
+def _subject(app: CustomerIntelligence, kind: str, events: int, repeats: int) -> Subject:
+    def write(size: int) -> UUID:
+        if kind == "customer":
+            return write_long_history(app, size, desc=f"customer, {size:,} events")
+        return _long_sale(app, size)
+    return Subject(kind, events, read=write(events),
+                   commanded=write(_commanded_from(events, repeats)))
+
+
+def _commanded_from(events: int, repeats: int) -> int:
+    """Where the commanded aggregate starts: at the size, unless its commands would reach
+    the next snapshot, then as far before the size as there are commands (so the worst
+    case stays one: every command replays almost a whole interval)."""
+    commands = repeats + 1
+    if events % SNAPSHOT_INTERVAL + commands < SNAPSHOT_INTERVAL:
+        return events
+    return max(2, events - commands)
+
+
+def _long_sale(app: CustomerIntelligence, events: int) -> UUID:
+    """A sale with `events` events: opened, then quoted again and again."""
+    customer_id = write_long_history(app, 2, desc="buyer")
+    sale: Sale = app.get_sale(app.open_sale(customer_id=customer_id, model=_MODEL,
+                                            meta=META).id)
+    while sale.version < events:
+        for _ in range(min(_SAVE_EVERY, events - sale.version)):
+            sale.quote(price=_PRICE, discount=Money.zero(), incentives=Money.zero(), meta=META)
+        app.save(sale)
+    return sale.id
+
+
+def _paths(app: CustomerIntelligence, without: CustomerIntelligence,
+           conn: psycopg.Connection[Any], subject: Subject) -> dict[str, Callable[[], object]]:
+    aggregate_id = subject.read
+    stored = _stored_rows(app, aggregate_id)
+
+    def command() -> object:
+        if subject.kind == "customer":
+            return app.record_touchpoint(subject.commanded, kind=TouchpointKind.CALL,
+                                         channel=Channel.PHONE, note="bench", meta=META)
+        return app.quote_sale(subject.commanded, price=_PRICE, discount=Money.zero(),
+                              incentives=Money.zero(), meta=META)
+
+    return {
+        "select": lambda: _raw_select(app, conn, aggregate_id),
+        "decode": lambda: [app.mapper.to_domain_event(row) for row in stored],
+        "no_snapshots": lambda: without.repository.get(aggregate_id),
+        "library": lambda: _library_load(app, aggregate_id),
+        "load": lambda: app.repository.get(aggregate_id),
+        "command": command,
+    }
+
+
+def _library_load(app: CustomerIntelligence, aggregate_id: UUID) -> Aggregate:
+    library: ProjectorFunction[Any, Any] = project_aggregate
+    loaded: Aggregate = app.repository.get(aggregate_id, projector_func=library)
+    return loaded
+
+
+def _stored_rows(app: CustomerIntelligence, aggregate_id: UUID) -> list[StoredEvent]:
+    """What a load reads: the latest snapshot, then the events after it."""
+    snapshots = _snapshot_store(app).recorder.select_events(aggregate_id, desc=True, limit=1)
+    after = snapshots[0].originator_version if snapshots else None
+    return [*snapshots, *app.recorder.select_events(aggregate_id, gt=after)]
+
+
+def _snapshot_store(app: CustomerIntelligence) -> EventStore[UUID]:
+    if app.snapshots is None:
+        raise RuntimeError("the application takes no snapshots")
+    return app.snapshots
+
+
+_LATEST_SNAPSHOT = sql.SQL(
+    "SELECT originator_version, topic, state FROM {} "
+    "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1")
+_EVENTS_AFTER = sql.SQL(
+    "SELECT originator_version, topic, state FROM {} "
+    "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version")
+
+
+def _raw_select(app: CustomerIntelligence, conn: psycopg.Connection[Any],
+                aggregate_id: UUID) -> object:
+    """The same rows by two plain statements, nothing decoded."""
+    snapshots = sql.Identifier(_snapshot_store(app).recorder.events_table_name)  # type: ignore[attr-defined]
+    events = sql.Identifier(app.recorder.events_table_name)  # type: ignore[attr-defined]
+    latest = conn.execute(_LATEST_SNAPSHOT.format(snapshots), (aggregate_id,)).fetchall()
+    after = latest[0][0] if latest else 0
+    rows = conn.execute(_EVENTS_AFTER.format(events), (aggregate_id, after)).fetchall()
+    conn.commit()
+    return rows
+
+
+def _report(subjects: list[Subject], sizes: list[int], largest: int, repeats: int) -> Report:
+    report = Report("replay", {"sizes": sizes, "repeats": repeats,
+                               "snapshot_interval": SNAPSHOT_INTERVAL})
+    for kind in ("customer", "sale"):
+        of_kind = [s for s in subjects if s.kind == kind]
+        section = report.section(
+            f"{kind} load by history, median of {repeats} interleaved rounds "
+            f"(a snapshot every {SNAPSHOT_INTERVAL} events)")
+        rows = {s.events: _size_rows(section, s) for s in of_kind}
+        targets = report.section(f"{kind}: long histories next to {sizes[0]} events "
+                                 "(target: within 2x)")
+        for events in sorted({largest, _worst_case(largest)}):
+            _targets(targets, kind, rows[sizes[0]], rows[events], sizes[0], events)
+        for label, key in PATHS:
+            report.chart(Series("load-by-history", "line", f"{kind}: {label}", "events", "ms",
+                                [(s.events, s.median(key)) for s in of_kind]))
+    return report
+
+
+def _size_rows(section: Section, subject: Subject) -> dict[str, Row]:
+    prefix = f"{subject.kind}, {subject.events:,} events:"
+    select = section.add(f"{prefix} {PATHS[0][0]}", subject.median("select"), "ms")
+    rows = {"select": select}
+    for label, key in PATHS[1:]:
+        rows[key] = section.add(f"{prefix} {label}", subject.median(key), "ms",
+                                baseline=select)
+    return rows
+
+
+def _targets(section: Section, kind: str, small: dict[str, Row], large: dict[str, Row],
+             small_events: int, large_events: int) -> None:
+    note = ("" if large_events % SNAPSHOT_INTERVAL == 0 else
+            f"the worst case: {large_events % SNAPSHOT_INTERVAL} events after the snapshot")
+    for key, label in (("load", "load"), ("command", "load + command"),
+                       ("library", "load, the library's replay")):
+        section.add(f"{kind} {label}, {large_events:,} vs {small_events} events",
+                    large[key].value, "ms", baseline=small[key], target=Target("<=", 2.0),
+                    note=note)
