@@ -41,6 +41,7 @@ from domain.meta import EventMeta
 from domain.sale import Sale
 from domain.values import ModelCode, Money
 from entrypoints.benches.audit_state import write_long_history
+from entrypoints.benches.call_cpu import CallCPU
 from entrypoints.benches.database import fresh_database
 from entrypoints.benches.report import BenchOptions, Report, Row, Section, Series, Target
 from entrypoints.bootstrap import build_application, data_keys
@@ -62,6 +63,8 @@ PATHS = (("raw SELECT (snapshot + events after it)", "select"),
          ("load, the library's replay", "library"),
          ("load", "load"),
          ("load + command", "command"))
+# Those counted in CPU too (the baseline first).
+CPU_PATHS = tuple(path for path in PATHS if path[1] in ("select", "library", "load", "command"))
 
 
 class WithoutSnapshots(CustomerIntelligence):
@@ -77,15 +80,21 @@ class Subject:
     events: int
     read: UUID
     commanded: UUID
-    took: dict[str, list[float]] = field(default_factory=dict)
+    took: dict[str, list[float]] = field(default_factory=dict)  # wall ms, each call
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # CPU ms, each call
 
-    def time(self, key: str, path: Callable[[], object]) -> None:
-        start = time.perf_counter()
+    def time(self, key: str, path: Callable[[], object], clock: CallCPU) -> None:
+        cpu, start = clock.now_ms(), time.perf_counter()
         path()
-        self.took.setdefault(key, []).append((time.perf_counter() - start) * 1000)
+        took = (time.perf_counter() - start) * 1000
+        self.cpu.setdefault(key, []).append(clock.now_ms() - cpu)
+        self.took.setdefault(key, []).append(took)
 
     def median(self, key: str) -> float:
         return statistics.median(self.took[key])
+
+    def mean_cpu(self, key: str) -> float:
+        return statistics.fmean(self.cpu[key])
 
 
 def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
@@ -95,11 +104,12 @@ def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
                     _worst_case(largest)})
     repeats = QUICK_REPEATS if options.quick else REPEATS
     with fresh_database(settings) as own:
-        subjects = _measure(own, sizes, repeats)
-    return _report(subjects, sizes, largest, repeats)
+        subjects, counts_server = _measure(own, sizes, largest, repeats)
+    return _report(subjects, sizes, largest, repeats, counts_server)
 
 
-def _measure(own: ResolvedSettings, sizes: list[int], repeats: int) -> list[Subject]:
+def _measure(own: ResolvedSettings, sizes: list[int], largest: int,
+             repeats: int) -> tuple[list[Subject], bool]:
     migrate(own)
     app = build_application(own, pool_size=2)
     without = WithoutSnapshots(env=eventsourcing_env(own.database_url, pool_size=2),
@@ -108,9 +118,12 @@ def _measure(own: ResolvedSettings, sizes: list[int], repeats: int) -> list[Subj
         app.put_model(code=_MODEL, name="Bench EV", list_price=_PRICE, meta=META)
         subjects = [_subject(app, kind, events, repeats) for events in sizes
                     for kind in ("customer", "sale")]
+        clock = CallCPU(own.database_url)
         with psycopg.connect(own.database_url) as conn:
             paths = {id(s): _paths(app, without, conn, s) for s in subjects}
-            for round_ in range(repeats + 1):  # round 0 warms every path
+            for round_ in range(repeats + 1):  # round 0 warms every path (and the pools)
+                if round_ == 1:
+                    clock.find_backends()
                 # Each round starts the paths at another one: none always follows the
                 # same one (a path that reads what the one before it read is favoured).
                 turn = round_ % len(PATHS)
@@ -120,11 +133,14 @@ def _measure(own: ResolvedSettings, sizes: list[int], repeats: int) -> list[Subj
                         if round_ == 0:
                             paths[id(subject)][key]()
                         else:
-                            subject.time(key, paths[id(subject)][key])
+                            subject.time(key, paths[id(subject)][key], clock)
+            for subject in subjects:
+                if subject.events == largest:
+                    _over_an_interval(subject, paths[id(subject)]["command"], clock)
     finally:
         app.close()
         without.close()
-    return subjects
+    return subjects, clock.counts_server
 
 
 def _worst_case(events: int) -> int:
@@ -184,6 +200,17 @@ def _paths(app: CustomerIntelligence, without: CustomerIntelligence,
     }
 
 
+def _over_an_interval(subject: Subject, command: Callable[[], object], clock: CallCPU) -> None:
+    """A whole snapshot interval of commands in a row: exactly one of them takes a
+    snapshot (the library takes it in the command, after the write), so their mean is
+    what a command costs with the snapshots' share included."""
+    cpu, start = clock.now_ms(), time.perf_counter()
+    for _ in range(SNAPSHOT_INTERVAL):
+        command()
+    subject.took["interval"] = [(time.perf_counter() - start) * 1000 / SNAPSHOT_INTERVAL]
+    subject.cpu["interval"] = [(clock.now_ms() - cpu) / SNAPSHOT_INTERVAL]
+
+
 def _library_load(app: CustomerIntelligence, aggregate_id: UUID) -> Aggregate:
     library: ProjectorFunction[Any, Any] = project_aggregate
     loaded: Aggregate = app.repository.get(aggregate_id, projector_func=library)
@@ -223,41 +250,64 @@ def _raw_select(app: CustomerIntelligence, conn: psycopg.Connection[Any],
     return rows
 
 
-def _report(subjects: list[Subject], sizes: list[int], largest: int, repeats: int) -> Report:
+def _report(subjects: list[Subject], sizes: list[int], largest: int, repeats: int,
+            counts_server: bool) -> Report:
     report = Report("replay", {"sizes": sizes, "repeats": repeats,
-                               "snapshot_interval": SNAPSHOT_INTERVAL})
+                               "snapshot_interval": SNAPSHOT_INTERVAL,
+                               "cpu_counts_postgres": counts_server})
+    cpu_of = "this process and its Postgres backends" if counts_server else "this process"
     for kind in ("customer", "sale"):
         of_kind = [s for s in subjects if s.kind == kind]
-        section = report.section(
-            f"{kind} load by history, median of {repeats} interleaved rounds "
+        wall = report.section(
+            f"{kind} load by history, wall ms, median of {repeats} interleaved rounds "
             f"(a snapshot every {SNAPSHOT_INTERVAL} events)")
-        rows = {s.events: _size_rows(section, s) for s in of_kind}
+        rows = {s.events: _size_rows(wall, s, PATHS, Subject.median) for s in of_kind}
+        cpu = report.section(f"{kind} load by history, CPU ms of {cpu_of}, mean of "
+                             f"{repeats} rounds")
+        cpu_rows = {s.events: _size_rows(cpu, s, CPU_PATHS, Subject.mean_cpu, " (CPU)")
+                    for s in of_kind}
         targets = report.section(f"{kind}: long histories next to {sizes[0]} events "
                                  "(target: within 2x)")
         for events in sorted({largest, _worst_case(largest)}):
             _targets(targets, kind, rows[sizes[0]], rows[events], sizes[0], events)
+            _targets(targets, kind, cpu_rows[sizes[0]], cpu_rows[events], sizes[0], events,
+                     " (CPU)")
+        _snapshot_share(report, next(s for s in of_kind if s.events == largest),
+                         rows[largest], cpu_rows[largest])
         for label, key in PATHS:
             report.chart(Series("load-by-history", "line", f"{kind}: {label}", "events", "ms",
                                 [(s.events, s.median(key)) for s in of_kind]))
     return report
 
 
-def _size_rows(section: Section, subject: Subject) -> dict[str, Row]:
+def _snapshot_share(report: Report, subject: Subject, wall: dict[str, Row],
+                    cpu: dict[str, Row]) -> None:
+    section = report.section(f"{subject.kind}, {subject.events:,} events: a command with the "
+                             "snapshots' share, mean of one interval")
+    label = f"{subject.kind}, {subject.events:,} events: load + command, mean of " \
+            f"{SNAPSHOT_INTERVAL} in a row (one takes a snapshot)"
+    section.add(label, subject.took["interval"][0], "ms", baseline=wall["command"])
+    section.add(f"{label} (CPU)", subject.cpu["interval"][0], "ms", baseline=cpu["command"])
+
+
+def _size_rows(section: Section, subject: Subject, paths: tuple[tuple[str, str], ...],
+               figure: Callable[[Subject, str], float], suffix: str = "") -> dict[str, Row]:
     prefix = f"{subject.kind}, {subject.events:,} events:"
-    select = section.add(f"{prefix} {PATHS[0][0]}", subject.median("select"), "ms")
-    rows = {"select": select}
-    for label, key in PATHS[1:]:
-        rows[key] = section.add(f"{prefix} {label}", subject.median(key), "ms",
+    (select_label, select_key), *rest = paths
+    select = section.add(f"{prefix} {select_label}{suffix}", figure(subject, select_key), "ms")
+    rows = {select_key: select}
+    for label, key in rest:
+        rows[key] = section.add(f"{prefix} {label}{suffix}", figure(subject, key), "ms",
                                 baseline=select)
     return rows
 
 
 def _targets(section: Section, kind: str, small: dict[str, Row], large: dict[str, Row],
-             small_events: int, large_events: int) -> None:
+             small_events: int, large_events: int, suffix: str = "") -> None:
     note = ("" if large_events % SNAPSHOT_INTERVAL == 0 else
             f"the worst case: {large_events % SNAPSHOT_INTERVAL} events after the snapshot")
     for key, label in (("load", "load"), ("command", "load + command"),
                        ("library", "load, the library's replay")):
-        section.add(f"{kind} {label}, {large_events:,} vs {small_events} events",
+        section.add(f"{kind} {label}, {large_events:,} vs {small_events} events{suffix}",
                     large[key].value, "ms", baseline=small[key], target=Target("<=", 2.0),
                     note=note)
