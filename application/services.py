@@ -47,7 +47,11 @@ __all__ = ["APPLICATION_NAME", "Actor", "CustomerIntelligence", "Erasure", "Lega
 
 APPLICATION_NAME = "cis"
 # A snapshot every this many events: rebuilding any version replays fewer than that.
-SNAPSHOT_INTERVAL = 100
+# Measured by `cis bench replay`: at 100 the worst case (99 events after the snapshot)
+# cost 1.9-2.9x the CPU of a 10-event load; at 25 it is 1.2-1.5x, and a command costs
+# less on average (fewer events replayed outweigh one snapshot in 25 commands), for
+# about 12 % more storage (a customer's snapshot is ~1 KB, its events ~340 B each).
+SNAPSHOT_INTERVAL = 25
 
 _log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
 """`cis bench replay`: loading an aggregate, and loading it to answer a command, by the
 length of its history (10 to 10,000 events), on a fresh database.
 
-For each size a customer (touchpoints with notes, so every event has sealed fields) and
-a sale (quoted again and again) are written. In the same run, interleaved round by
+For each size a customer (touchpoints with notes, so every event has sealed fields), a
+sale (quoted again and again) and an access trail (a subject looked at again and again)
+are written. In the same run, interleaved round by
 round so every path meets the same state of caches and pools, the bench times:
 
 - the physical baseline: the raw SELECT of the rows a load needs (the latest snapshot
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from eventsourcing.application import ProjectorFunction, project_aggregate
@@ -36,6 +37,7 @@ from psycopg import sql
 from adapters.postgres.config import eventsourcing_env
 from adapters.settings import ResolvedSettings
 from application.services import APPLICATION_NAME, SNAPSHOT_INTERVAL, CustomerIntelligence
+from domain.audit_trail import AccessTrail
 from domain.customer_facts import Channel, TouchpointKind
 from domain.meta import EventMeta
 from domain.sale import Sale
@@ -51,6 +53,9 @@ __all__ = ["run"]
 
 META = EventMeta(actor="bench", correlation_id="bench")
 SIZES = (10, 100, 1_000, 10_000)
+# The aggregates whose histories grow without end: a customer's touchpoints, a sale
+# quoted again and again, the trail of who looked at a subject (every audit read).
+KINDS = ("customer", "sale", "trail")
 REPEATS = 11
 QUICK_REPEATS = 5
 _SAVE_EVERY = 500
@@ -76,7 +81,7 @@ class WithoutSnapshots(CustomerIntelligence):
 class Subject:
     """One aggregate of one size: the one read, and the one commanded."""
 
-    kind: str  # "customer" or "sale"
+    kind: str  # one of KINDS
     events: int
     read: UUID
     commanded: UUID
@@ -117,7 +122,7 @@ def _measure(own: ResolvedSettings, sizes: list[int], largest: int,
     try:
         app.put_model(code=_MODEL, name="Bench EV", list_price=_PRICE, meta=META)
         subjects = [_subject(app, kind, events, repeats) for events in sizes
-                    for kind in ("customer", "sale")]
+                    for kind in KINDS]
         clock = CallCPU(own.database_url)
         with psycopg.connect(own.database_url) as conn:
             paths = {id(s): _paths(app, without, conn, s) for s in subjects}
@@ -151,7 +156,9 @@ def _subject(app: CustomerIntelligence, kind: str, events: int, repeats: int) ->
     def write(size: int) -> UUID:
         if kind == "customer":
             return write_long_history(app, size, desc=f"customer, {size:,} events")
-        return _long_sale(app, size)
+        if kind == "sale":
+            return _long_sale(app, size)
+        return _long_trail(app, size)
     return Subject(kind, events, read=write(events),
                    commanded=write(_commanded_from(events, repeats)))
 
@@ -178,15 +185,35 @@ def _long_sale(app: CustomerIntelligence, events: int) -> UUID:
     return sale.id
 
 
+def _long_trail(app: CustomerIntelligence, events: int) -> UUID:
+    """The access trail of a subject looked at `events - 1` times; the subject's id."""
+    subject_id = uuid4()
+    trail = AccessTrail.open(subject_id=subject_id, meta=META)
+    while trail.version < events:
+        for _ in range(min(_SAVE_EVERY, events - trail.version)):
+            trail.record(role="auditor", action="history", subject_kind="customers",
+                         reason="bench", meta=META)
+        app.save(trail)
+    return subject_id
+
+
+def _aggregate_id(subject: Subject) -> UUID:
+    return AccessTrail.id_for(subject.read) if subject.kind == "trail" else subject.read
+
+
 def _paths(app: CustomerIntelligence, without: CustomerIntelligence,
            conn: psycopg.Connection[Any], subject: Subject) -> dict[str, Callable[[], object]]:
-    aggregate_id = subject.read
+    aggregate_id = _aggregate_id(subject)
     stored = _stored_rows(app, aggregate_id)
 
     def command() -> object:
         if subject.kind == "customer":
             return app.record_touchpoint(subject.commanded, kind=TouchpointKind.CALL,
                                          channel=Channel.PHONE, note="bench", meta=META)
+        if subject.kind == "trail":  # an auditor's look, recorded on the subject's trail
+            return app.record_access(subject.commanded, subject_kind="customers",
+                                     action="history", role="auditor", reason="bench",
+                                     meta=META)
         return app.quote_sale(subject.commanded, price=_PRICE, discount=Money.zero(),
                               incentives=Money.zero(), meta=META)
 
@@ -256,7 +283,7 @@ def _report(subjects: list[Subject], sizes: list[int], largest: int, repeats: in
                                "snapshot_interval": SNAPSHOT_INTERVAL,
                                "cpu_counts_postgres": counts_server})
     cpu_of = "this process and its Postgres backends" if counts_server else "this process"
-    for kind in ("customer", "sale"):
+    for kind in KINDS:
         of_kind = [s for s in subjects if s.kind == kind]
         wall = report.section(
             f"{kind} load by history, wall ms, median of {repeats} interleaved rounds "
