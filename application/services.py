@@ -38,6 +38,7 @@ from application.transcodings import (
     register_value_transcodings,
 )
 from application.written import Written
+from domain.audit_trail import AccessTrail
 from domain.catalogue import CantonIncentive, VehicleModel
 from domain.customer import BOOKS_LEGAL_BASIS, Customer
 from domain.meta import EventMeta
@@ -64,8 +65,9 @@ class CustomerIntelligence(CustomerUseCases, SaleUseCases, CatalogueUseCases, Au
     """
 
     name = APPLICATION_NAME
+    # The access trail too: every audit read and DSG action appends to it, and loads it.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = dict.fromkeys(
-        (Customer, Sale, VehicleModel, CantonIncentive), SNAPSHOT_INTERVAL)
+        (Customer, Sale, VehicleModel, CantonIncentive, AccessTrail), SNAPSHOT_INTERVAL)
     # The library's option for the function a snapshot is rebuilt with (`replay`: its
     # Protocol check once per event class, not once per event); the repository below
     # uses it for every load.

@@ -1,4 +1,4 @@
-"""`cis bench replay` as an engineer runs it: every size of both aggregates with its
+"""`cis bench replay` as an engineer runs it: every size of each aggregate with its
 same-run baselines, the targets against the shortest history, the chart's points, and
 nothing left behind."""
 
@@ -27,7 +27,7 @@ def test_replay_bench_loads_every_size_next_to_its_baselines(settings: Settings,
     worst = 120 - 120 % SNAPSHOT_INTERVAL + SNAPSHOT_INTERVAL - 1
     sizes = (10, 100, 120, worst)
     assert bench.report["parameters"]["sizes"] == list(sizes)
-    for kind in ("customer", "sale"):
+    for kind in ("customer", "sale", "trail"):
         for events in sizes:
             select = f"{kind}, {events:,} events: {PATHS[0]}"
             for path in PATHS[1:]:
@@ -39,7 +39,7 @@ def test_replay_bench_loads_every_size_next_to_its_baselines(settings: Settings,
     series = {s["label"]: s for s in bench.report["series"]}
     assert {s["chart"] for s in series.values()} == {"load-by-history"}
     assert [x for x, _ in series["customer: load"]["points"]] == list(sizes)
-    for kind in ("customer", "sale"):
+    for kind in ("customer", "sale", "trail"):
         interval = rows[f"{kind}, 120 events: load + command, mean of {SNAPSHOT_INTERVAL} "
                         "in a row (one takes a snapshot) (CPU)"]
         assert interval["baseline"] == f"{kind}, 120 events: load + command (CPU)"

@@ -1,6 +1,6 @@
 """Our replay (`application.replay`) rebuilds every aggregate exactly as the library's
-`project_aggregate` does: random histories of a customer and of a sale on the real
-event store, every version loaded four ways (our replay and the library's, from
+`project_aggregate` does: random histories of a customer, of a sale and of the
+customer's access trail on the real event store, every version loaded four ways (our replay and the library's, from
 snapshots taken every 3 events and from the first event) and compared field by field.
 """
 
@@ -12,7 +12,11 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import pytest
-from eventsourcing.application import ProjectorFunction, project_aggregate
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    ProjectorFunction,
+    project_aggregate,
+)
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -21,6 +25,7 @@ from adapters.postgres.config import eventsourcing_env
 from adapters.settings import Settings
 from application.replay import replay
 from application.services import APPLICATION_NAME, CustomerIntelligence
+from domain.audit_trail import AccessTrail
 from domain.catalogue import CantonIncentive, VehicleModel
 from domain.customer import Customer
 from domain.customer_facts import Channel, ConsentPurpose, TouchpointKind
@@ -39,7 +44,7 @@ OURS: ProjectorFunction[Any, Any] = replay
 class FrequentSnapshots(CustomerIntelligence):
     name = APPLICATION_NAME  # the same log and snapshot tables
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = dict.fromkeys(
-        (Customer, Sale, VehicleModel, CantonIncentive), 3)
+        (Customer, Sale, VehicleModel, CantonIncentive, AccessTrail), 3)
 
 
 class NoSnapshots(CustomerIntelligence):
@@ -74,6 +79,8 @@ CUSTOMER_COMMANDS: list[Command] = [
     lambda app, c, _: app.change_contact(c, email=Email.parse("neu@example.ch"),
                                          phone=Phone.parse("044 668 18 00"), meta=META),
     lambda app, c, _: app.assign_salesperson(c, salesperson="otto", meta=META),
+    lambda app, c, _: app.record_access(c, subject_kind="customers", action="history",
+                                        role="auditor", reason="audit 7", meta=META),
 ]
 SALE_COMMANDS: list[Command] = [
     lambda app, _, s: app.quote_sale(s, price=Money.chf(39_000), discount=Money.chf(1_000),
@@ -112,6 +119,14 @@ def _assert_every_version_the_same(apps: tuple[CustomerIntelligence, CustomerInt
         _loaded(plain, aggregate_id, None, LIBRARY)
 
 
+def _trail(app: CustomerIntelligence, subject_id: UUID) -> AccessTrail | None:
+    try:
+        trail: AccessTrail = app.repository.get(AccessTrail.id_for(subject_id))
+    except AggregateNotFoundError:
+        return None
+    return trail
+
+
 @given(customer_steps=st.lists(st.sampled_from(range(len(CUSTOMER_COMMANDS))), max_size=14),
        sale_steps=st.lists(st.sampled_from(range(len(SALE_COMMANDS))), max_size=8),
        erase=st.booleans())
@@ -131,3 +146,5 @@ def test_our_replay_rebuilds_what_the_library_rebuilds(
             pass  # refused: nothing written
     _assert_every_version_the_same(apps, customer_id, Customer)
     _assert_every_version_the_same(apps, sale_id, Sale)
+    if _trail(app, customer_id) is not None:  # looked at, or erased
+        _assert_every_version_the_same(apps, AccessTrail.id_for(customer_id), AccessTrail)
