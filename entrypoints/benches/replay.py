@@ -3,20 +3,23 @@ length of its history (10 to 10,000 events), on a fresh database.
 
 For each size a customer (touchpoints with notes, so every event has sealed fields), a
 sale (quoted again and again) and an access trail (a subject looked at again and again)
-are written. In the same run, interleaved round by
-round so every path meets the same state of caches and pools, the bench times:
+are written. In the same run, interleaved round by round so every path meets the same
+state of caches and pools, the bench times (wall, median; and CPU of this process and
+its Postgres backends, mean, see `call_cpu`):
 
 - the physical baseline: the raw SELECT of the rows a load needs (the latest snapshot
   and the events after it) on a connection of its own, and decoding those rows alone;
 - the load through the library's own replay (`project_aggregate`, which asserts a
   Protocol per event) and through ours (`application.replay`), both from the snapshot;
 - the load without snapshots (every event replayed), to show what snapshots give;
-- the load and a command through the application's use case, saved.
+- the load and a command through the application's use case, saved; and once, a whole
+  snapshot interval of commands in a row, the one that takes a snapshot included.
 
 The command runs on an aggregate of its own of each size (it grows by one event a
 round), so the loads read exactly the size they are labelled with. Besides the sizes
 asked for, the worst case is measured too: the largest size rounded up to one event
-short of the next snapshot, where a load replays 99 events after its snapshot.
+short of the next snapshot, where a load replays `SNAPSHOT_INTERVAL - 1` events after
+its snapshot.
 """
 
 from __future__ import annotations
