@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.settings import Settings
-from application.services import CustomerIntelligence
+from application.services import SNAPSHOT_INTERVAL, CustomerIntelligence
 from domain.customer_facts import Channel, TouchpointKind
 from tests.benches import run_bench
 from tests.factories import META, registration
@@ -66,7 +66,10 @@ def test_bench_audit_state_prints_both_timings_per_version(settings: Settings,
                                                           tmp_path: Path) -> None:
     bench = run_bench(settings, tmp_path, "audit-state", "--events", "300")
 
-    labels = ["version 2", "version 200", "version 299", "version 300", "as_of (version 299)"]
+    # Half way, then half an interval on: as far from a snapshot as a version can be.
+    middle = 300 // 2 + SNAPSHOT_INTERVAL // 2
+    labels = ["version 2", f"version {middle}", "version 299", "version 300",
+              "as_of (version 299)"]
     rows = bench.rows()
     assert list(rows) == [f"{label}, {how}" for label in labels
                           for how in ("without snapshots", "with snapshots")]
