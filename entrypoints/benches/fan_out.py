@@ -1,0 +1,172 @@
+"""`cis bench fan-out`: what a command costs the whole system, and how fast it keeps up.
+
+Starts every process of `cis up` on a fresh database (NATS and Redis of its own), then:
+  * CPU per command: single-event commands at a fixed rate; utime + stime from /proc of
+    every process of the system (Postgres backends and auxiliaries, NATS, Redis
+    included) over the commands and their whole fan-out, split by process. The load
+    generator (the bench process) is reported apart, not counted;
+  * the sustained rate: the rate is stepped up until some read model or consumer no
+    longer catches up within `GRACE` seconds of a step's last command (or the command
+    API no longer takes the rate);
+  * latency at half the sustained rate: from a command's answer to the moment each
+    read model NOTIFYed a position at or past it, the relay's integration event went
+    by on NATS, and the scoring consumer published the score for it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.settings import ResolvedSettings
+from entrypoints.benches.database import fresh_database
+from entrypoints.benches.load import Driven, Load, Watch
+from entrypoints.benches.report import BenchOptions, Report, Series, Target
+from entrypoints.benches.system import System, cpu_seconds, running_system
+from projections.registry import READ_MODELS
+
+__all__ = ["run"]
+
+CPU_RATE = 20.0  # commands/s for the CPU figure: well inside what the system sustains
+STEPS = (10, 15, 22, 33, 50, 75, 110, 160, 240, 360)  # commands/s, the sustained-rate search
+GRACE = 1.0  # seconds after a step's last answer for every part to have caught up
+LATENCY_TARGET_MS = 100.0
+# Whole-system CPU per command measured before the fan-out was batched (same bench, this
+# machine, commit 3e320f0): the target is a third of it.
+BEFORE_CPU_MS = 28.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    customers: int
+    cpu_commands: int
+    step_seconds: float
+    latency_seconds: float
+
+    @classmethod
+    def of(cls, options: BenchOptions) -> Sizes:
+        if options.events is not None:
+            return cls(10, options.events, 2.0, 3.0)
+        if options.quick:
+            return cls(40, 300, 5.0, 12.0)
+        return cls(100, 800, 10.0, 30.0)
+
+
+def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
+    sizes = Sizes.of(options)
+    with fresh_database(settings) as own, tempfile.TemporaryDirectory() as work, \
+            running_system(own, Path(work)) as system:
+        watch = Watch([*(m.name for m in READ_MODELS), "relay", "scoring"])
+        load = Load(system.settings, watch)
+        try:
+            return _measure(system, load, watch, sizes)
+        finally:
+            load.close()
+
+
+def _measure(system: System, load: Load, watch: Watch, sizes: Sizes) -> Report:
+    report = Report("fan-out", {"customers": sizes.customers,
+                                "cpu_commands": sizes.cpu_commands, "cpu_rate": CPU_RATE,
+                                "step_seconds": sizes.step_seconds,
+                                "processes": sorted(system.processes)})
+    _caught_up(load, watch, load.register(sizes.customers), timeout=60.0, strict=True)
+    _caught_up(load, watch, load.drive(10.0, 20).head, timeout=60.0, strict=True)  # warm
+    _cpu_per_command(report, system, load, watch, sizes)
+    sustained = _sustained_rate(report, load, watch, sizes)
+    _latency(report, load, watch, max(sustained / 2, 5.0), sizes)
+    return report
+
+
+def _cpu_per_command(report: Report, system: System, load: Load, watch: Watch,
+                     sizes: Sizes) -> None:
+    before, generator = system.cpu(), cpu_seconds(os.getpid())
+    driven = load.drive(CPU_RATE, sizes.cpu_commands)
+    _caught_up(load, watch, driven.head, timeout=60.0, strict=True)
+    after, generator = system.cpu(), cpu_seconds(os.getpid()) - generator
+    commands = len(driven.answered)
+    spent = {name: (after[name] - before[name]) * 1000 / commands for name in after}
+    section = report.section(f"CPU per command, {commands} single-event commands at "
+                             f"{CPU_RATE:g}/s, by process (ms)")
+    for name, ms in sorted(spent.items(), key=lambda item: -item[1]):
+        if ms > 0:
+            section.add(name, ms, "ms")
+    section.add("whole system", sum(spent.values()), "ms",
+                target=Target("<=", round(BEFORE_CPU_MS / 3, 2)),
+                note=f"before batching: {BEFORE_CPU_MS:g} ms; the load generator not counted")
+    section.add("load generator (the bench process, not counted)",
+                generator * 1000 / commands, "ms")
+    report.chart(Series("cpu-per-command", "bar", "CPU per command", "process",
+                        "ms CPU per command", [(n, round(ms, 3)) for n, ms in spent.items()]))
+
+
+def _sustained_rate(report: Report, load: Load, watch: Watch, sizes: Sizes) -> float:
+    sustained, lags = 0.0, []
+    for rate in STEPS:
+        driven = load.drive(float(rate), int(rate * sizes.step_seconds))
+        took = _caught_up(load, watch, driven.head, timeout=GRACE, strict=False)
+        kept = (took is not None and driven.errors == 0
+                and driven.achieved >= 0.9 * rate)
+        lags.append((float(rate), round(took if took is not None else GRACE, 3)))
+        if not kept:
+            _caught_up(load, watch, driven.head, timeout=120.0, strict=True)
+            break
+        sustained = float(rate)
+    section = report.section(f"sustained command rate (steps of {sizes.step_seconds:g} s; "
+                             f"every part caught up within {GRACE:g} s of the last)")
+    section.add("sustained command rate", sustained, "commands/s",
+                note=f"steps tried: {', '.join(f'{r:g}' for r, _ in lags)}")
+    report.chart(Series("fan-out-catch-up", "line", "time to catch up after a step",
+                        "commands/s", "s", lags))
+    return sustained
+
+
+def _latency(report: Report, load: Load, watch: Watch, rate: float, sizes: Sizes) -> None:
+    driven = load.drive(rate, max(10, int(rate * sizes.latency_seconds)))
+    _caught_up(load, watch, driven.head, timeout=60.0, strict=True)
+    section = report.section(f"latency from a command's answer, {len(driven.answered)} "
+                             f"commands at {rate:g}/s (half the sustained rate)")
+    models = [m.name for m in READ_MODELS]
+    latencies = {part: _latencies(watch, part, driven) for part in watch.parts}
+    latencies["every read model"] = [max(each) for each in
+                                     zip(*(latencies[m] for m in models), strict=True)]
+    for part in ["every read model", *models, "relay", "scoring"]:
+        label = "event to consumer (scoring)" if part == "scoring" else (
+            "event to NATS (relay)" if part == "relay" else f"event to read model: {part}")
+        values = sorted(latencies[part])
+        section.add(f"{label} p50", _percentile(values, 0.50), "ms")
+        section.add(f"{label} p99", _percentile(values, 0.99), "ms",
+                    target=Target("<=", LATENCY_TARGET_MS) if part in (
+                        "every read model", "scoring") else None)
+
+
+def _latencies(watch: Watch, part: str, driven: Driven) -> list[float]:
+    found = []
+    for answered, position in driven.answered:
+        reached = watch.when(part, position)
+        if reached is None:
+            raise RuntimeError(f"{part} never reached position {position}")
+        found.append(max(0.0, reached - answered) * 1000)
+    return found
+
+
+def _percentile(values: list[float], share: float) -> float:
+    return values[min(len(values) - 1, int(share * len(values)))]
+
+
+def _caught_up(load: Load, watch: Watch, head: int, *, timeout: float,
+               strict: bool) -> float | None:
+    """Seconds until every read model, the relay and both consumers are at `head`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if all(watch.position(part) >= head for part in watch.parts) \
+                and load.notifications_done():
+            return time.monotonic() - started
+        time.sleep(0.01)
+    behind = {p: watch.position(p) for p in watch.parts if watch.position(p) < head}
+    if strict:
+        raise RuntimeError(f"not caught up with position {head} within {timeout:g} s: "
+                           f"{behind or 'the notification consumer'}")
+    return None
