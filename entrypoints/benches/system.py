@@ -28,16 +28,39 @@ from adapters.embedded.redis import start_redis
 from adapters.settings import ResolvedSettings
 from entrypoints.migrate import migrate
 from entrypoints.up import WORKERS, smtp_sink
+from projections.registry import READ_MODELS
 
-__all__ = ["System", "cpu_seconds", "running_system"]
+__all__ = ["PROJECTOR_LAYOUTS", "System", "cpu_seconds", "running_system"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# The ways to run the read models' projectors: `cis up` uses one of them (`WORKERS`).
+PROJECTOR_LAYOUTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "a process per read model": tuple(("project", "run", m.name) for m in READ_MODELS),
+    "one process, a thread per read model": (("project", "run"),),
+}
 
 
 @dataclass
 class System:
     settings: ResolvedSettings
     processes: dict[str, ServerProcess]  # by name ("project run customers", "nats", …)
+    work_dir: Path
+
+    def use_projectors(self, layout: tuple[tuple[str, ...], ...]) -> None:
+        """Stop the projector processes, start those of `layout`."""
+        for name in [n for n in self.processes if n.startswith("project ")]:
+            self.processes.pop(name).stop()
+        for args in layout:
+            self.start(args)
+
+    def start(self, args: tuple[str, ...]) -> None:
+        name = " ".join(args)
+        env = {**os.environ, **self.settings.as_env()}
+        self.processes[name] = ServerProcess(
+            name, [sys.executable, "-m", "entrypoints.cli", *args],
+            self.work_dir / "logs" / f"{name.replace(' ', '-')}.log", env=env)
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far, by process name (Postgres as one)."""
@@ -96,14 +119,11 @@ def running_system(settings: ResolvedSettings, work_dir: Path) -> Iterator[Syste
     try:
         with smtp_sink(own) as resolved:
             migrate(resolved)
-            env = {**os.environ, **resolved.as_env()}
+            system = System(resolved, processes, work_dir)
             for args in WORKERS:
-                name = " ".join(args)
-                processes[name] = ServerProcess(
-                    name, [sys.executable, "-m", "entrypoints.cli", *args],
-                    work_dir / "logs" / f"{name.replace(' ', '-')}.log", env=env)
+                system.start(args)
             _wait_healthy(resolved, processes)
-            yield System(resolved, processes)
+            yield system
     finally:
         for process in reversed(list(processes.values())):
             process.stop()
