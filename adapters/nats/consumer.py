@@ -60,12 +60,16 @@ async def run_consumer(
 
 
 async def _gathered(subscription: JetStreamContext.PullSubscription) -> list[Msg]:
-    """The first message as soon as it comes (within a second), and those arriving
-    within the coalescing window after it. One `fetch(batch=64, timeout=1)` would wait
-    the whole second for a full batch once its lingering pull got a first message."""
+    """The first message as soon as it comes (within a second), then those already
+    waiting behind it (the first says how many), taken within the coalescing window.
+    One `fetch(batch=64, timeout=1)` would wait the whole second for a full batch once
+    its lingering pull got a first message."""
     messages = await subscription.fetch(batch=1, timeout=1.0)
-    with contextlib.suppress(NatsTimeout, TimeoutError):
-        messages += await subscription.fetch(batch=BATCH - 1, timeout=COALESCE_WINDOW)
+    waiting = messages[-1].metadata.num_pending
+    if waiting:
+        with contextlib.suppress(NatsTimeout, TimeoutError):
+            messages += await subscription.fetch(batch=min(waiting, BATCH - 1),
+                                                 timeout=COALESCE_WINDOW)
     return messages
 
 
