@@ -13,6 +13,7 @@ place that trades a few milliseconds of latency for fewer wakes.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Notification
 from psycopg.sql import SQL, Identifier
 
@@ -94,14 +96,19 @@ class LogFeed:
         try:
             with self._recorder.datastore.get_connection() as conn:
                 conn.execute(SQL("LISTEN {0}").format(Identifier(self._recorder.channel_name)))
-                while True:
-                    with self._lock:
-                        if not (self._followers or self._joining):
-                            self._thread = None
-                            return
-                    position = self._admit(position)
-                    position = self._read_new(position)
-                    _wait_for_notify(conn)
+                try:
+                    while True:
+                        with self._lock:
+                            if not (self._followers or self._joining):
+                                self._thread = None
+                                return
+                        position = self._admit(position)
+                        if position is not None:
+                            position = self._read_new(position)
+                        _wait_for_notify(conn)
+                finally:  # the connection goes back to the pool (a broken one is dropped)
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("UNLISTEN *")
         except Exception as error:  # noqa: BLE001 - each follower raises it
             with self._lock:
                 for follower in (*self._followers, *self._joining):
@@ -109,11 +116,13 @@ class LogFeed:
                 self._followers, self._joining = [], []
                 self._thread = None
 
-    def _admit(self, position: int | None) -> int:
+    def _admit(self, position: int | None) -> int | None:
         """Take the followers that joined; one behind the feed first gets what it missed."""
         with self._lock:
             joining, self._joining = self._joining, []
         if position is None:
+            if not joining:
+                return None  # the one that started the feed left again at once
             position = min(f.after for f in joining)
         for follower in joining:
             if follower.after < position:

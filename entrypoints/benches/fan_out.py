@@ -121,7 +121,7 @@ def _cpu_per_command(report: Report, system: System, load: Load, watch: Watch,
 
 def _sustained_rate(report: Report, system: System, load: Load, watch: Watch,
                     sizes: Sizes) -> float:
-    sustained, at_sustained = 0.0, 0.0
+    sustained, at_sustained, limit = 0.0, 0.0, "every step kept up"
     lags: list[tuple[float | str, float]] = []
     cpu: list[tuple[float | str, float]] = []
     for rate in STEPS:
@@ -132,6 +132,7 @@ def _sustained_rate(report: Report, system: System, load: Load, watch: Watch,
                 and driven.achieved >= 0.9 * rate)
         lags.append((float(rate), round(took if took is not None else GRACE, 3)))
         if not kept:
+            limit = _limited_by(load, watch, driven, took)
             _caught_up(load, watch, driven.head, timeout=120.0, strict=True)
             break
         sustained = float(rate)
@@ -140,7 +141,8 @@ def _sustained_rate(report: Report, system: System, load: Load, watch: Watch,
     section = report.section(f"sustained command rate (steps of {sizes.step_seconds:g} s; "
                              f"every part caught up within {GRACE:g} s of the last)")
     section.add("sustained command rate", sustained, "commands/s",
-                note=f"steps tried: {', '.join(f'{r:g}' for r, _ in lags)}")
+                note=f"steps tried: {', '.join(f'{r:g}' for r, _ in lags)}; "
+                     f"the next one: {limit}")
     if at_sustained > 0:
         section.add("whole system CPU per command at the sustained rate", at_sustained, "ms",
                     target=Target("<=", round(BEFORE_CPU_MS / 3, 2)),
@@ -150,6 +152,17 @@ def _sustained_rate(report: Report, system: System, load: Load, watch: Watch,
     report.chart(Series("fan-out-cpu-by-rate", "line", "whole-system CPU per command",
                         "commands/s", "ms", cpu))
     return sustained
+
+
+def _limited_by(load: Load, watch: Watch, driven: Driven, took: float | None) -> str:
+    """Why a step was not kept up with: the command API, or who was still behind."""
+    if driven.errors or driven.achieved < 0.9 * driven.rate:
+        return (f"the command API took {driven.achieved:.0f}/s of {driven.rate:g}/s "
+                f"({driven.errors} errors)")
+    behind = [part for part in watch.parts if watch.position(part) < driven.head]
+    if took is None and not behind and not load.notifications_done():
+        behind = ["consume notifications"]
+    return f"behind {GRACE:g} s after the last command: {', '.join(behind) or 'none'}"
 
 
 def _latency(report: Report, load: Load, watch: Watch, rate: float, sizes: Sizes) -> None:
