@@ -17,6 +17,7 @@ from adapters.settings import ResolvedSettings
 from application.blind_index import BlindIndex
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from projections.base import ReadModel, ReadModelRecorder, schema_of
+from projections.following import LogFeed
 from projections.partition import CustomerPartition
 from projections.runner import BatchProjector
 
@@ -84,15 +85,17 @@ def build_projector(
     settings: ResolvedSettings, model: ReadModel, app: CustomerIntelligence, *,
     rebuild: bool = False,
     partition: CustomerPartition | None = None,
+    feed: LogFeed | None = None,
 ) -> BatchProjector:
     """A runner for `model` writing into its schema (or the rebuild's), tracking there too;
-    with a partition, for that partition's events only."""
+    with a partition, for that partition's events only; following through `feed`, the
+    process's one live read of the log, when given."""
     schema = schema_of(model.name, rebuild=rebuild)
     plain = build_tracking_recorder(settings, model.name, schema=schema)
     # The read model's own recorder on that datastore: the one writer of its positions.
     tracking = ReadModelRecorder(plain.datastore, tracking_table_name=plain.tracking_table_name)
     return BatchProjector(app, model, tracking, schema, max_batch=settings.projector_batch,
-                          partition=partition, index=blind_index(settings))
+                          partition=partition, index=blind_index(settings), feed=feed)
 
 
 def create_read_model(settings: ResolvedSettings, model: ReadModel, *,

@@ -22,17 +22,19 @@ from adapters.settings import ResolvedSettings, Settings
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
 from entrypoints.supervision import Supervised, stop_all, supervise
-from projections.registry import READ_MODELS
 
 __all__ = ["run_up"]
 
 log = structlog.get_logger()
 
 # Started in this order (readers of the log before the APIs), stopped all at once: each
-# finishes its batch within the bound (adapters.shutdown). A projector process per read
-# model: threads of one process would share one core.
+# finishes its batch within the bound (adapters.shutdown).
+# The read models share one projector process (a thread each, one read of the log):
+# following the log live, that costs the whole system less CPU per command than a
+# process each (`cis bench fan-out` measures both), at the price of a slower catch-up
+# after a long stop (threads share one core; `cis bench catch-up`).
 WORKERS: tuple[tuple[str, ...], ...] = (
-    *(("project", "run", model.name) for model in READ_MODELS),
+    ("project", "run"),
     ("relay",),
     ("consume", "scoring"),
     ("consume", "notifications"),

@@ -6,9 +6,11 @@ here); catching up or rebuilding needs more. This runner has two phases:
 * catching up: a reader thread reads pages of the log straight from the recorder and
   decodes them with the application's mapper while the writer applies the previous
   page, so Python decodes while Postgres writes;
-* following: once a page comes back short, the library's subscription (Postgres
-  LISTEN/NOTIFY) wakes it for each new event, which is projected at once. If it falls
-  behind again (a full batch is waiting), it goes back to catching up.
+* following: once a page comes back short, it follows the log through a `LogFeed`
+  (Postgres LISTEN/NOTIFY; one read of the log shared by the read models of a
+  process) and commits the events arriving within `COALESCE_WINDOW` of each other in
+  one transaction. If it falls behind again (a full batch is waiting), it goes back to
+  catching up.
 
 Each batch's rows and the library's tracking record of its last event are written in
 one transaction: a crash loses nothing and applies nothing twice.
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -51,6 +52,7 @@ from projections.base import (
     originator_of,
     schema_of,
 )
+from projections.following import Behind, LogFeed
 from projections.partition import CustomerPartition
 
 __all__ = ["INFRASTRUCTURE_ERRORS", "POSITIONS_CHANNEL", "BatchProjector", "PoisonEvent",
@@ -103,6 +105,7 @@ class BatchProjector:
         max_batch: int = MAX_BATCH,
         partition: CustomerPartition | None = None,
         index: BlindIndex | None = None,
+        feed: LogFeed | None = None,
     ) -> None:
         self.app = app
         self.model = model
@@ -110,6 +113,7 @@ class BatchProjector:
         self.schema = schema
         self.max_batch = max_batch
         self.partition = partition
+        self.feed = feed  # the process's one live read of the log; else one of its own
         self.tracking_name = (APPLICATION_NAME if partition is None
                               else _partition_tracking_name(partition.index, partition.count))
         # Only the live read model's projector reports stalls; a rebuild fails instead.
@@ -168,25 +172,19 @@ class BatchProjector:
 
     def _follow(self, stopping: threading.Event, until: int | None,
                 on_batch: OnBatch | None) -> int:
-        """Project events as the subscription delivers them; return when behind."""
-        notifications: queue.Queue[Any] = queue.Queue(maxsize=4 * self.max_batch)
-        with self.app.recorder.subscribe(gt=self._expected) as subscription:
-            follower = threading.Thread(target=_forward, args=(subscription, notifications),
-                                        name=f"follow-{self.model.name}", daemon=True)
-            follower.start()
-            try:
-                while not (stopping.is_set() or _reached(self._expected, until)):
-                    batch = _drain(notifications, self.max_batch)
-                    if batch:
-                        self._commit_page(self._decoded(batch), on_batch)
-                    if len(batch) == self.max_batch:
-                        break  # more is waiting than arrives live: catch up instead
-            finally:
-                subscription.stop()
-                # The follower may wait to put into a full queue: empty it until it ends.
-                while follower.is_alive():
-                    _discard(notifications)
-                    follower.join(timeout=0.05)
+        """Commit the events that arrive within the coalescing window of each other
+        together, as the feed hands them over; return when behind."""
+        feed = self.feed or LogFeed(self.app.recorder)
+        with feed.follow(self._expected, limit=4 * self.max_batch) as follower:
+            while not (stopping.is_set() or _reached(self._expected, until)):
+                try:
+                    batch = follower.gather(self.max_batch)
+                except Behind:
+                    break  # more is waiting than arrives live: catch up instead
+                if batch:
+                    self._commit_page(self._decoded(batch), on_batch)
+                if len(batch) >= self.max_batch:
+                    break
         return self._expected
 
     def _decoded_pages(self, stopping: threading.Event,
@@ -338,43 +336,3 @@ def _prefetched(pages: Iterator[Page]) -> Iterator[Page]:
             yield item
     finally:
         abandoned.set()  # the writer stopped early (error or stop): the reader stops too
-
-
-def _forward(subscription: Any, notifications: queue.Queue[Any]) -> None:
-    try:
-        for notification in subscription:
-            notifications.put(notification)
-    except Exception as error:  # noqa: BLE001 - handed to the writer, which raises it
-        notifications.put(error)
-
-
-def _discard(notifications: queue.Queue[Any]) -> None:
-    try:
-        while True:
-            notifications.get_nowait()
-    except queue.Empty:
-        pass
-
-
-def _drain(notifications: queue.Queue[Any], limit: int) -> list[Any]:
-    try:
-        batch = [notifications.get(timeout=0.2)]
-    except queue.Empty:
-        return []
-    if isinstance(batch[0], Exception):
-        raise batch[0]
-    deadline = time.monotonic() + 0.005
-    while len(batch) < limit:
-        try:
-            item = notifications.get_nowait()
-        except queue.Empty:
-            # Catching up, the reader refills within microseconds; live, we stop at once.
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.0005)
-            continue
-        if isinstance(item, Exception):
-            notifications.put(item)  # raised on the next call, after this batch commits
-            break
-        batch.append(item)
-    return batch

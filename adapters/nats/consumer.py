@@ -22,10 +22,12 @@ from nats.js import JetStreamContext
 from adapters.backoff import Backoff
 from adapters.nats.streams import EVENTS_STREAM, MAX_DELIVER, consumer_config
 from application.integration_events import DECODER, IntegrationEvent
+from projections.following import COALESCE_WINDOW
 
 __all__ = ["Handler", "run_consumer"]
 
 log = structlog.get_logger()
+BATCH = 64  # messages fetched at most at once
 
 Handler = Callable[[IntegrationEvent], Awaitable[None]]
 
@@ -40,7 +42,7 @@ async def run_consumer(
     backoff = Backoff(first=1.0, cap=30.0)
     while not stopping.is_set():
         try:
-            messages = await subscription.fetch(batch=64, timeout=1.0)
+            messages = await _gathered(subscription)
         except (NatsTimeout, TimeoutError):
             continue  # nothing waiting (or NATS is slow to say so)
         except nats.errors.Error as error:
@@ -55,6 +57,20 @@ async def run_consumer(
             await _wait_out(stopping, durable, error, backoff)
             continue
         backoff.reset()
+
+
+async def _gathered(subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+    """The first message as soon as it comes (within a second), then those already
+    waiting behind it (the first says how many), taken within the coalescing window.
+    One `fetch(batch=64, timeout=1)` would wait the whole second for a full batch once
+    its lingering pull got a first message."""
+    messages = await subscription.fetch(batch=1, timeout=1.0)
+    waiting = messages[-1].metadata.num_pending
+    if waiting:
+        with contextlib.suppress(NatsTimeout, TimeoutError):
+            messages += await subscription.fetch(batch=min(waiting, BATCH - 1),
+                                                 timeout=COALESCE_WINDOW)
+    return messages
 
 
 async def _wait_out(stopping: asyncio.Event, durable: str, error: BaseException,

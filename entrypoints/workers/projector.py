@@ -2,8 +2,11 @@
 
 Each read model is projected by one process at a time: a Postgres advisory lock per
 model elects it, so more projector processes are hot standbys, not double writers.
-Threads of one process share one core (the GIL): `cis up` starts a process per read
-model, which catches all of them up about twice as fast on two cores.
+The read models of a process follow the log through one `LogFeed` (one LISTEN, one
+read of each new page for all of them). `cis up` runs them all in one process: live,
+that costs less CPU per command than a process each (`cis bench fan-out`); a process
+each catches up about twice as fast on two cores after a long stop, since threads of
+one process share one core (`cis project run NAME` runs one).
 
 A read model that fails never takes the process (or the other read models) down: it
 stops at the event it cannot project (its position just before it), records the stall
@@ -28,6 +31,7 @@ from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector
 from projections import stall
 from projections.base import ReadModel
+from projections.following import LogFeed
 from projections.registry import READ_MODELS
 from projections.runner import INFRASTRUCTURE_ERRORS, PoisonEvent, PositionMoved
 
@@ -46,10 +50,11 @@ def project(settings: ResolvedSettings, models: Sequence[ReadModel], stopping: t
             *, backoff: Backoff | None = None) -> None:
     """Project `models` until `stopping` is set, each in a thread of its own."""
     app = build_application(settings, pool_size=2 + 2 * len(models))
+    feed = LogFeed(app.recorder)  # one live read of the log for all of them
     template = backoff or Backoff(first=1.0, cap=60.0)
     threads = [threading.Thread(
         target=_run_while_elected, name=f"project-{m.name}",
-        args=(settings, app, m, stopping, Backoff(template.first, template.cap)))
+        args=(settings, app, feed, m, stopping, Backoff(template.first, template.cap)))
         for m in models]
     for thread in threads:
         thread.start()
@@ -60,13 +65,13 @@ def project(settings: ResolvedSettings, models: Sequence[ReadModel], stopping: t
     log.info("projectors stopped")
 
 
-def _run_while_elected(settings: ResolvedSettings, app: CustomerIntelligence, model: ReadModel,
-                       stopping: threading.Event, backoff: Backoff) -> None:
+def _run_while_elected(settings: ResolvedSettings, app: CustomerIntelligence, feed: LogFeed,
+                       model: ReadModel, stopping: threading.Event, backoff: Backoff) -> None:
     while not stopping.is_set():
         try:
             with psycopg.connect(settings.database_url, autocommit=True) as lock_conn:
                 if _elected(lock_conn, model, stopping):
-                    _project_with_retries(settings, app, model, stopping, backoff)
+                    _project_with_retries(settings, app, feed, model, stopping, backoff)
         except INFRASTRUCTURE_ERRORS as error:
             # Postgres went away (or the lock connection did): wait, then start over.
             delay = backoff.next_delay()
@@ -85,10 +90,11 @@ def _elected(lock_conn: psycopg.Connection[tuple[object, ...]], model: ReadModel
     return False
 
 
-def _project_with_retries(settings: ResolvedSettings, app: CustomerIntelligence, model: ReadModel,
-                          stopping: threading.Event, backoff: Backoff) -> None:
+def _project_with_retries(settings: ResolvedSettings, app: CustomerIntelligence,
+                          feed: LogFeed, model: ReadModel, stopping: threading.Event,
+                          backoff: Backoff) -> None:
     while not stopping.is_set():
-        projector = build_projector(settings, model, app)
+        projector = build_projector(settings, model, app, feed=feed)
         try:
             projector.run(stopping, on_batch=lambda _position, _count: backoff.reset())
         except PositionMoved:
