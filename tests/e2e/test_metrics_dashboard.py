@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from projections.registry import READ_MODELS
 from tests.e2e.test_cis_up import Stack
 from tests.integration.test_zefix_registry import new_uid
 from tests.metrics import exposed_names, sample
@@ -83,8 +84,10 @@ def _scrape_until(url: str, ready: Any, timeout: float = 45.0) -> str:
 def _own_figures(process: str) -> Any:
     """What each process's /metrics must show for itself."""
     words = process.split()
-    if words[0] == "project":
-        return lambda t: sample(t, "cis_read_model_lag_events", read_model=words[2]) is not None
+    if words[0] == "project":  # every read model it runs (all, when none is named)
+        models = words[2:] or [model.name for model in READ_MODELS]
+        return lambda t: all(sample(t, "cis_read_model_lag_events", read_model=m) is not None
+                             for m in models)
     if words[0] == "relay":
         return lambda t: sample(t, "cis_relay_lag_events") is not None
     if words[0] == "consume":
