@@ -55,9 +55,11 @@ class _Unreadable(Exception):
 
 class Relay:
     def __init__(
-        self, app: CustomerIntelligence, tracking: PostgresTrackingRecorder, js: JetStreamContext
+        self, app: CustomerIntelligence, tracking: PostgresTrackingRecorder, js: JetStreamContext,
+        *, subject_prefix: str = "",
     ) -> None:
         self._app = app
+        self._subject_prefix = subject_prefix  # a bench's own stream
         self._tracking = tracking
         self._js = js
         self._encoder = msgspec.json.Encoder()
@@ -153,8 +155,8 @@ class Relay:
             return True
         while True:
             try:
-                await self._js.publish(subject_of(event), self._encoder.encode(event),
-                                       timeout=_PUBLISH_TIMEOUT,
+                await self._js.publish(self._subject_prefix + subject_of(event),
+                                       self._encoder.encode(event), timeout=_PUBLISH_TIMEOUT,
                                        headers={"Nats-Msg-Id": str(event.event_id)})
             except _PUBLISH_ERRORS as error:
                 delay = backoff.next_delay()
