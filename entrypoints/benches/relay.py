@@ -102,7 +102,7 @@ class _Phase:
 
 
 def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
-    events = options.events or (10_000 if options.quick else 50_000)
+    events = options.events or (10_000 if options.quick else 20_000)
     live = min(max(events // 10, 50), 1000 if options.quick else 3000)
     with fresh_database(settings) as own:
         migrate(own)
