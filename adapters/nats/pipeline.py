@@ -16,10 +16,13 @@ resumes once it is. A message JetStream already stored is dropped by its `Nats-M
 within the dedup window and acknowledged as a duplicate (JetStream checks for a
 duplicate before it checks the expected last id).
 
-A publish that fails or stays unanswered for `timeout` (NATS paused, reconnecting,
-JetStream unavailable) is retried with back-off (1 s .. 60 s), forever. A refusal for
-a wrong last id means something else published to the stream in between: the chain
-starts again at once.
+A pipelined publish that fails or stays unanswered for `ack_timeout` drops the window:
+its first message is sent alone at once. That one, failing or unanswered for `timeout`
+(NATS paused, reconnecting, JetStream unavailable), is retried with back-off
+(1 s .. 60 s), forever. nats-py (2.16) loses the error JetStream answers to an async
+publish (its reply handler raises instead of failing the future), so a refusal, such
+as a wrong last id because something else published to the stream in between, arrives
+as an unanswered ack: the chain starts again after `ack_timeout`. One relay a stream.
 """
 
 from __future__ import annotations
@@ -65,16 +68,18 @@ class _InFlight:
 
 class PublishWindow:
     def __init__(self, js: nats.js.JetStreamContext, *, acked: int, window: int = 1024,
-                 timeout: float = 5.0) -> None:
+                 timeout: float = 5.0, ack_timeout: float = 2.0) -> None:
         self.acked = acked  # every message up to this position is acknowledged
         self._js = js
         self._window = window
         self._timeout = timeout
+        self._ack_timeout = ack_timeout  # JetStream acks within milliseconds when it is up
         self._in_flight: deque[_InFlight] = deque()
         self._unsent: deque[Outgoing] = deque()  # after a failure: to send again, in order
         self._last_sent: str | None = None  # the chain's last id; None: send the next alone
         self._backoff = Backoff(first=1.0, cap=60.0)
         self._retry_in = 0.0
+        self._failing = False
 
     @property
     def idle(self) -> bool:
@@ -162,7 +167,7 @@ class PublishWindow:
             self._failed(error)
             return
         self._unsent.popleft()
-        self._in_flight.append(_InFlight(message, ack, time.monotonic() + self._timeout))
+        self._in_flight.append(_InFlight(message, ack, time.monotonic() + self._ack_timeout))
         self._last_sent = message.msg_id
 
     async def _send_alone(self, message: Outgoing, subject: str,
@@ -174,14 +179,15 @@ class PublishWindow:
             await self._js.publish(subject, message.payload, timeout=self._timeout,
                                    headers={_MSG_ID: message.msg_id})
         except PUBLISH_ERRORS as error:
-            self._failed(error)
+            self._failed(error, alone=True)
             return True
         self._unsent.popleft()
         self._in_flight.append(_InFlight(message, None, 0.0))
         self._acknowledged()
         self._last_sent, self._retry_in = message.msg_id, 0.0
-        if self._backoff.failures:
+        if self._failing:
             log.info("relay publishes again", position=message.position)
+            self._failing = False
             self._backoff.reset()
         return True
 
@@ -201,8 +207,9 @@ class PublishWindow:
     def _acknowledged(self) -> None:
         self.acked = self._in_flight.popleft().message.position
 
-    def _failed(self, error: BaseException) -> None:
-        """Everything not acknowledged is sent again, from the oldest, starting a chain."""
+    def _failed(self, error: BaseException, *, alone: bool = False) -> None:
+        """Everything not acknowledged is sent again, from the oldest, starting a chain:
+        at once after a pipelined failure, after the back-off when sent alone."""
         for sent in self._in_flight:
             _discard(sent.ack)
         self._unsent.extendleft(reversed([sent.message for sent in self._in_flight]))
@@ -214,7 +221,8 @@ class PublishWindow:
             log.info("relay starts its chain again: another publisher in between",
                      position=position)
             return
-        self._retry_in = self._backoff.next_delay()
+        self._failing = True
+        self._retry_in = self._backoff.next_delay() if alone else 0.0
         log.warning("relay could not publish; retrying", position=position,
                     error=type(error).__name__, retry_in_seconds=self._retry_in)
 
