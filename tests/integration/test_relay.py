@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from pathlib import Path
 from uuid import UUID
 
 import msgspec
@@ -11,6 +13,7 @@ import psycopg
 import pytest
 from nats.js import JetStreamContext
 
+from adapters.embedded.nats import start_nats
 from adapters.nats.relay import RELAY, Relay
 from adapters.nats.streams import EVENTS_STREAM
 from adapters.settings import Settings
@@ -166,12 +169,14 @@ async def test_the_relay_leaves_personal_data_sealed(settings: Settings) -> None
 
 
 async def test_another_publisher_on_the_stream_neither_stops_nor_reorders_the_relay(
-    settings: Settings
+    settings: Settings, tmp_path: Path
 ) -> None:
     """Each message names the one before it; a foreign message in between makes JetStream
     refuse the next, and the relay starts its chain again from there, in order (slower:
-    one relay a stream is what `cis up` runs)."""
-    own = await asyncio.to_thread(own_store, settings)
+    one relay a stream is what `cis up` runs). A NATS of its own: the foreign messages
+    are nothing the session's consumers could read."""
+    server, url = start_nats(tmp_path)
+    own = await asyncio.to_thread(own_store, dataclasses.replace(settings, nats_url=url))
     assert own.database_url and own.nats_url
     app = build_application(own, pool_size=2)
     try:
@@ -195,6 +200,7 @@ async def test_another_publisher_on_the_stream_neither_stops_nor_reorders_the_re
         assert ours == list(range(1, head + 1))
     finally:
         app.close()
+        server.stop()
 
 
 async def _all_messages(js: JetStreamContext) -> list[nats.aio.msg.Msg]:
