@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                        + f"; all: {', '.join(ALL)} with sizes that fit in 10 minutes")
     bench.add_argument("--events", type=_positive,
                        help="the size of the bench's data (its own default otherwise): "
-                            "events written for catch-up and audit-export, the one "
+                            "events written for catch-up, audit-export and relay, the one "
                             "customer's events for audit-state, erasure and replay, "
                             "commands for append, commands and fan-out")
     bench.add_argument("--out", type=Path,

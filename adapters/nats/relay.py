@@ -1,9 +1,14 @@
 """The relay: follows the application log and publishes integration events to JetStream.
 
-Its position lives in Postgres and advances only after JetStream acknowledged every
-message up to it. After a crash it republishes from its last position; the
-`Nats-Msg-Id` header (the event id) lets JetStream drop those duplicates inside the
-dedup window, and consumers dedupe by event id beyond it.
+A reader thread follows the log (pages while catching up, then the library's
+LISTEN/NOTIFY subscription) and turns each event into its message; the publisher takes
+what arrived within a few milliseconds as one batch and sends it pipelined, a window of
+acks pending (`adapters.nats.pipeline`). Its position lives in Postgres and advances
+only to the highest event whose message, and every message before it, JetStream
+acknowledged; it is saved at most every `SAVE_INTERVAL` while events flow, and at once
+when they stop. After a crash it republishes from its last position; the `Nats-Msg-Id`
+header (the event id) lets JetStream drop those duplicates inside the dedup window,
+and consumers dedupe by event id beyond it.
 
 It never exits for a fault outside it: a publish that times out or fails (NATS paused,
 reconnecting, JetStream unavailable) is retried in order with back-off (1 s .. 60 s);
@@ -16,11 +21,12 @@ fields left sealed and never needs a data key.
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
+import time
 from typing import Any
 
 import msgspec
-import nats.errors
 import psycopg
 import structlog
 from eventsourcing.persistence import Notification, Tracking
@@ -28,20 +34,23 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from nats.js import JetStreamContext
 
 from adapters.backoff import Backoff
+from adapters.nats.pipeline import Outgoing, PublishWindow
 from application.integration_events import subject_of
 from application.publishing import to_integration_event
 from application.services import CustomerIntelligence
 from projections import stall
+from projections.following import COALESCE_WINDOW  # one window for every follower of the log
 from projections.runner import INFRASTRUCTURE_ERRORS
 
-__all__ = ["RELAY", "Relay"]
+__all__ = ["RELAY", "WINDOW", "Relay"]
 
 log = structlog.get_logger()
 
 RELAY = "relay"  # its name in the stall table
-_BATCH = 256
+WINDOW = 1024  # publishes awaiting their ack at most
+SAVE_INTERVAL = 0.05  # seconds: the position is saved at most this often while busy
 _PUBLISH_TIMEOUT = 5.0
-_PUBLISH_ERRORS = (nats.errors.Error, TimeoutError)
+_IDLE_WAIT = 0.5
 _STALL_UNRECORDED: tuple[type[BaseException], ...] = (psycopg.Error, *INFRASTRUCTURE_ERRORS)
 
 
@@ -55,9 +64,11 @@ class _Unreadable(Exception):
 
 class Relay:
     def __init__(
-        self, app: CustomerIntelligence, tracking: PostgresTrackingRecorder, js: JetStreamContext
+        self, app: CustomerIntelligence, tracking: PostgresTrackingRecorder, js: JetStreamContext,
+        *, subject_prefix: str = "",
     ) -> None:
         self._app = app
+        self._subject_prefix = subject_prefix  # a bench's own stream
         self._tracking = tracking
         self._js = js
         self._encoder = msgspec.json.Encoder()
@@ -80,93 +91,98 @@ class Relay:
                 await _stopped_within(stopping, delay)
 
     async def _run_from_saved_position(self, stopping: asyncio.Event) -> None:
-        position = await asyncio.to_thread(self._tracking.max_tracking_id, self._app.name)
+        position = await asyncio.to_thread(self._tracking.max_tracking_id, self._app.name) or 0
         skipped = await asyncio.to_thread(self._skipped)
-        log.info("relay started", position=position or 0)
-        queue: asyncio.Queue[tuple[Any, Tracking] | _Unreadable] = asyncio.Queue(
-            maxsize=4 * _BATCH)
+        log.info("relay started", position=position)
+        incoming: queue.Queue[Outgoing | _Unreadable] = queue.Queue(maxsize=4 * WINDOW)
         subscription = self._app.recorder.subscribe(gt=position)
-        reader = threading.Thread(
-            target=self._follow, args=(subscription, queue, asyncio.get_running_loop(), skipped),
-            name="relay-follow", daemon=True,
-        )
+        abandoned = threading.Event()
+        reader = threading.Thread(target=self._follow,
+                                  args=(subscription, incoming, skipped, abandoned),
+                                  name="relay-follow", daemon=True)
         reader.start()
         try:
-            await self._publish_until(stopping, queue)
+            await self._publish_until(stopping, incoming, position)
         finally:
+            abandoned.set()
             subscription.stop()
 
     def _skipped(self) -> frozenset[int]:
         with self._tracking.datastore.transaction(commit=False) as curs:
             return stall.skipped_positions(curs, RELAY)
 
-    def _follow(self, subscription: Any, queue: asyncio.Queue[Any],
-                loop: asyncio.AbstractEventLoop, skipped: frozenset[int]) -> None:
-        # The library's subscription blocks (LISTEN/NOTIFY); it runs in this thread and
-        # hands events to the event loop, with back-pressure from the bounded queue.
-        notification = None
+    def _follow(self, subscription: Any, incoming: queue.Queue[Outgoing | _Unreadable],
+                skipped: frozenset[int], abandoned: threading.Event) -> None:
+        # The library's subscription blocks (LISTEN/NOTIFY); it runs in this thread, which
+        # also decodes and encodes, and hands messages over with back-pressure.
+        def hand_over(item: Outgoing | _Unreadable) -> bool:
+            while not abandoned.is_set():
+                try:
+                    incoming.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         try:
             with subscription:
                 for notification in subscription:
                     if notification.id in skipped:
                         continue  # an operator let the relay pass over it (`cis project skip`)
-                    item = (self._mapper.to_domain_event(notification),
-                            Tracking(self._app.name, notification.id))
-                    asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-                    notification = None  # noqa: PLW2901 - handed over, not the one that fails
+                    try:
+                        outgoing = self._outgoing(notification)
+                    except Exception as error:  # noqa: BLE001 - the publisher stalls on it
+                        hand_over(_Unreadable(error, notification))
+                        return
+                    if not hand_over(outgoing):
+                        return
         except Exception as error:  # noqa: BLE001 - handed to the publisher, which stalls
-            unreadable = _Unreadable(error, notification)
-            if not loop.is_closed():
-                asyncio.run_coroutine_threadsafe(queue.put(unreadable), loop).result()
+            hand_over(_Unreadable(error, None))
 
-    async def _publish_until(
-        self, stopping: asyncio.Event, queue: asyncio.Queue[tuple[Any, Tracking] | _Unreadable]
-    ) -> None:
-        backoff = Backoff(first=1.0, cap=60.0)
-        while not stopping.is_set():
-            try:
-                first = await asyncio.wait_for(queue.get(), timeout=0.5)
-            except TimeoutError:
-                continue
-            batch = [first]
-            while len(batch) < _BATCH and not queue.empty():
-                batch.append(queue.get_nowait())
-            published: Tracking | None = None
-            unreadable: _Unreadable | None = None
-            for item in batch:
-                if isinstance(item, _Unreadable):
-                    unreadable = item
-                    break
-                if not await self._publish(*item, stopping, backoff):
-                    break  # stopping while NATS is away: the rest is republished later
-                published = item[1]
-            if published is not None:
-                await asyncio.to_thread(self._saved, published)
-            if unreadable is not None:
-                raise unreadable
-
-    async def _publish(self, domain_event: Any, tracking: Tracking, stopping: asyncio.Event,
-                       backoff: Backoff) -> bool:
-        """Publish one event, retrying until JetStream acknowledges it; False if stopped."""
-        event = to_integration_event(domain_event, tracking.notification_id)
+    def _outgoing(self, notification: Notification) -> Outgoing:
+        event = to_integration_event(self._mapper.to_domain_event(notification),
+                                     notification.id)
         if event is None:
-            return True
-        while True:
-            try:
-                await self._js.publish(subject_of(event), self._encoder.encode(event),
-                                       timeout=_PUBLISH_TIMEOUT,
-                                       headers={"Nats-Msg-Id": str(event.event_id)})
-            except _PUBLISH_ERRORS as error:
-                delay = backoff.next_delay()
-                log.warning("relay could not publish; retrying", position=tracking.notification_id,
-                            error=type(error).__name__, retry_in_seconds=delay)
-                if await _stopped_within(stopping, delay):
-                    return False
-                continue
-            if backoff.failures:
-                log.info("relay publishes again", position=tracking.notification_id)
-                backoff.reset()
-            return True
+            return Outgoing(notification.id)
+        return Outgoing(notification.id, self._subject_prefix + subject_of(event),
+                        self._encoder.encode(event), str(event.event_id))
+
+    async def _publish_until(self, stopping: asyncio.Event,
+                             incoming: queue.Queue[Outgoing | _Unreadable], position: int) -> None:
+        window = PublishWindow(self._js, acked=position, window=WINDOW, timeout=_PUBLISH_TIMEOUT)
+        saved, saved_at = position, time.monotonic()
+        try:
+            while not stopping.is_set():
+                unsaved = window.acked > saved
+                wait = max(0.001, saved_at + SAVE_INTERVAL - time.monotonic()) if unsaved \
+                    else _IDLE_WAIT
+                batch = await asyncio.to_thread(_gather, incoming, WINDOW, wait)
+                unreadable = await self._publish(batch, window, stopping)
+                if (window.acked > saved and (not batch or unreadable is not None
+                                              or time.monotonic() - saved_at >= SAVE_INTERVAL)):
+                    await asyncio.to_thread(self._saved, Tracking(self._app.name, window.acked))
+                    saved, saved_at = window.acked, time.monotonic()
+                if unreadable is not None:
+                    raise unreadable
+            await window.settle()  # stopping: what was acknowledged meanwhile counts
+            if window.acked > saved:
+                await asyncio.to_thread(self._saved, Tracking(self._app.name, window.acked))
+        finally:
+            window.abandon()
+
+    async def _publish(self, batch: list[Outgoing | _Unreadable], window: PublishWindow,
+                       stopping: asyncio.Event) -> _Unreadable | None:
+        """Send the batch; wait for its acks when it is the last for now (caught up, or
+        before an unreadable event, which it returns)."""
+        for item in batch:
+            if isinstance(item, _Unreadable):
+                await window.flush(stopping)
+                return item
+            if not await window.put(item, stopping):
+                return None  # stopping while NATS is away: the rest is republished later
+        if len(batch) < WINDOW:
+            await window.flush(stopping)
+        return None
 
     def _saved(self, tracking: Tracking) -> None:
         self._tracking.insert_tracking(tracking)
@@ -197,6 +213,25 @@ class Relay:
         self._stalled = True
         with self._tracking.datastore.get_connection() as conn:
             return stall.record_failure(conn, RELAY, position, event_type, error).attempts
+
+
+def _gather(incoming: queue.Queue[Outgoing | _Unreadable], limit: int,
+            wait: float) -> list[Outgoing | _Unreadable]:
+    """What arrives within COALESCE_WINDOW of the first (at most `limit`); [] if nothing
+    came within `wait`. Catching up, the reader refills within microseconds."""
+    try:
+        batch = [incoming.get(timeout=wait)]
+    except queue.Empty:
+        return []
+    deadline = time.monotonic() + COALESCE_WINDOW
+    while len(batch) < limit and not isinstance(batch[-1], _Unreadable):
+        try:
+            batch.append(incoming.get_nowait())
+        except queue.Empty:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.0005)
+    return batch
 
 
 async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:

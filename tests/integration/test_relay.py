@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from pathlib import Path
 from uuid import UUID
 
 import msgspec
@@ -11,11 +13,13 @@ import psycopg
 import pytest
 from nats.js import JetStreamContext
 
+from adapters.embedded.nats import start_nats
 from adapters.nats.relay import RELAY, Relay
 from adapters.nats.streams import EVENTS_STREAM
 from adapters.settings import Settings
 from application.integration_events import event_id
 from application.services import CustomerIntelligence
+from entrypoints.benches.catch_up import write_demo_shaped
 from entrypoints.bootstrap import build_application, build_tracking_recorder
 from entrypoints.project_admin import skip
 from tests.databases import own_store
@@ -25,7 +29,7 @@ from tests.readmodels import write_undecodable_event
 
 
 async def _relay_until(app: CustomerIntelligence, settings: Settings, name: str,
-                       position: int) -> None:
+                       position: int, timeout: float = 10) -> None:
     """Run a relay with its own tracking table until it has passed `position`."""
     tracking = build_tracking_recorder(settings, name, create_table=True)
     assert settings.nats_url
@@ -33,12 +37,12 @@ async def _relay_until(app: CustomerIntelligence, settings: Settings, name: str,
     stopping = asyncio.Event()
     task = asyncio.create_task(Relay(app, tracking, nc.jetstream()).run(stopping))
     try:
-        for _ in range(200):
+        for _ in range(int(timeout / 0.05)):
             if (await asyncio.to_thread(tracking.max_tracking_id, "cis") or 0) >= position:
                 break
             await asyncio.sleep(0.05)
         else:
-            pytest.fail("relay did not reach the position in 10 s")
+            pytest.fail(f"relay did not reach the position in {timeout:g} s")
     finally:
         stopping.set()
         await task
@@ -162,3 +166,50 @@ async def test_the_relay_leaves_personal_data_sealed(settings: Settings) -> None
         assert len(touchpoints) == 2  # the touchpoint and its damaged copy
     finally:
         app.close()
+
+
+async def test_another_publisher_on_the_stream_neither_stops_nor_reorders_the_relay(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Each message names the one before it; a foreign message in between makes JetStream
+    refuse the next, and the relay starts its chain again from there, in order (slower:
+    one relay a stream is what `cis up` runs). A NATS of its own: the foreign messages
+    are nothing the session's consumers could read."""
+    server, url = start_nats(tmp_path)
+    own = await asyncio.to_thread(own_store, dataclasses.replace(settings, nats_url=url))
+    assert own.database_url and own.nats_url
+    app = build_application(own, pool_size=2)
+    try:
+        await asyncio.to_thread(write_demo_shaped, app, 6000)
+        head = app.recorder.max_notification_id() or 0
+        customers = {n.originator_id for n in app.recorder.select_notifications(
+            start=0, limit=head, inclusive_of_start=False)}
+        nc = await nats.connect(own.nats_url)
+        try:
+            js = nc.jetstream()
+            relay = asyncio.create_task(_relay_until(app, own, "relay_foreign", head, 90))
+            while not relay.done():  # someone else publishing all the while
+                await js.publish("cis.events.other.thing", b"{}")
+                await asyncio.sleep(0.25)
+            await relay
+            ours = [msgspec.json.decode(m.data)["position"] for m in
+                    await _all_messages(js) if msgspec.json.decode(m.data).get("customer_id")
+                    in {str(c) for c in customers}]
+        finally:
+            await nc.close()
+        assert ours == list(range(1, head + 1))
+    finally:
+        app.close()
+        server.stop()
+
+
+async def _all_messages(js: JetStreamContext) -> list[nats.aio.msg.Msg]:
+    sub = await js.subscribe("cis.events.>", ordered_consumer=True)
+    found = []
+    try:
+        while True:
+            found.append(await sub.next_msg(timeout=1))
+    except nats.errors.TimeoutError:
+        return found
+    finally:
+        await sub.unsubscribe()
