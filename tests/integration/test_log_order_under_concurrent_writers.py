@@ -98,7 +98,8 @@ def _run_writers(settings: Settings) -> int:
 
 
 def _follow(subscription: Any, seen: list[Notification]) -> None:
-    seen.extend(subscription)  # until the subscription is stopped
+    for notification in subscription:
+        seen.append(notification)  # noqa: PERF402 - read by the test while it grows
 
 
 def _page(recorder: Any, start: int, seen: list[Notification],
