@@ -7,18 +7,18 @@ see 6. Two facts let a reader know how far it may go:
 
 - A run of visible positions with no hole after a resolved position is resolved: no
   position inside it can still appear.
-- A fence resolves every position handed out so far. Each writer's transaction takes
-  its transaction id before its position (the column default
-  `cis_next_notification_id`, installed by `cis migrate`). The fence reads the
-  sequence, then the transaction ids of every backend (`pg_stat_activity`): every
-  transaction holding a position up to that value had ended by then, or is among
-  those ids. The fence waits until each of them has ended (committed or rolled back);
-  after that a new statement sees every committed position up to the value, and a
-  hole there is a rollback, for good.
+- A fence resolves every position handed out so far. Each writer's transaction marks
+  itself (a shared advisory lock, `WRITING`) and takes its transaction id before its
+  position (the column default `cis_next_notification_id`, installed by
+  `cis migrate`). The fence reads the sequence, then the transaction ids of the marked
+  transactions (`pg_locks`): every transaction holding a position up to that value had
+  ended by then, or is among them. The fence waits until each has ended (committed
+  or rolled back; `pg_stat_activity`); after that a new statement sees every committed
+  position up to the value, and a hole there is a rollback, for good.
 
 A hole is never skipped because of a timeout: only a fence ends it. The fence waits
-for transactions, not for a clock, so a long transaction that writes anywhere in the
-database delays readers (never writers) until it ends; it is logged.
+for the writers of events, not for a clock, so a writer that keeps its transaction
+open delays readers (never other writers) until it ends; it is logged.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = ["LogFence", "fence_statements"]
 log = structlog.get_logger()
 
 NEXT_POSITION = "cis_next_notification_id"
+WRITING = 202_900_006  # the advisory lock a writer of events holds, shared, until it ends
 _FIRST_WAIT = 0.0005  # seconds between polls of the running transactions, doubling
 _LONGEST_WAIT = 0.02
 _WARN_AFTER = 10.0  # seconds a fence has waited before it says which transactions
@@ -49,10 +50,11 @@ def fence_statements(schema: str, table: str) -> list[Composed]:
     return [
         SQL("CREATE OR REPLACE FUNCTION {function}(sequence regclass) RETURNS bigint "
             "LANGUAGE plpgsql VOLATILE AS $body$ BEGIN "
-            # The transaction id first: a fence that reads the sequence after it then
-            # finds this transaction running whenever it holds a position below the value.
-            "PERFORM pg_current_xact_id(); RETURN nextval(sequence); END $body$"
-            ).format(function=Identifier(schema, NEXT_POSITION)),
+            # The mark and the transaction id first: a fence that reads the sequence
+            # after them finds this transaction whenever it holds a position below it.
+            "PERFORM pg_advisory_xact_lock_shared({writing}); PERFORM pg_current_xact_id(); "
+            "RETURN nextval(sequence); END $body$"
+            ).format(function=Identifier(schema, NEXT_POSITION), writing=Literal(WRITING)),
         SQL("DO $do$ DECLARE "
             "  events regclass := {qualified}; "
             "  sequence text := pg_get_serial_sequence({qualified}, 'notification_id'); "
@@ -118,10 +120,21 @@ class LogFence:
 
 
 def _running_transactions(conn: psycopg.Connection[Any]) -> list[str]:
-    # Every backend's transaction id, not a snapshot's list: a snapshot lists only the
-    # ids below the newest finished one, and a writer's may be newer than that.
-    row = conn.execute("SELECT coalesce(array_agg(backend_xid::text), '{}') AS running "
-                       "FROM pg_stat_activity WHERE backend_xid IS NOT NULL").fetchone()
+    """The transaction ids of this database's writers of events (holders of `WRITING`).
+
+    Only writers of events: a reader's own write transaction (a projector's batch) must
+    not be waited for, it may be waiting for this read. From one reading of the lock
+    table (each transaction with an id holds a lock on it), not from a snapshot's list,
+    which leaves out ids newer than the newest finished transaction."""
+    row = conn.execute(
+        "WITH locks AS MATERIALIZED (SELECT * FROM pg_locks) "
+        "SELECT coalesce(array_agg(x.transactionid::text), '{}') AS running "
+        "FROM locks w JOIN locks x ON x.virtualtransaction = w.virtualtransaction "
+        "AND x.locktype = 'transactionid' AND x.mode = 'ExclusiveLock' "
+        "WHERE w.locktype = 'advisory' AND w.classid = 0 AND w.objid = %s "
+        "AND w.objsubid = 1 AND w.granted "
+        "AND w.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (WRITING,)).fetchone()
     return list(_first(row))
 
 
