@@ -57,7 +57,7 @@ __all__ = ["ClaimLost", "PagedApplicationRecorder"]
 
 # The library's write, without its retry decorator.
 _library_insert_events = PostgresApplicationRecorder.insert_events.__wrapped__
-_WIDE_SCAN = 10_000  # positions a filtered page looks at for holes, at least
+_WIDE_SCAN = 1_000  # positions a filtered page looks at for holes, at least
 _POLL_SECONDS = 1.0  # a subscription looks without a NOTIFY this often (a lost one)
 
 
@@ -149,7 +149,8 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
         the positions that a transaction still running may fill); `where` adds a
         condition (SQL, parameters)."""
         after = 0 if start is None else start - 1 if inclusive_of_start else start
-        scan = limit if not (topics or where) else max(limit, _WIDE_SCAN)
+        filtered = bool(topics or where)
+        scan = max(limit, _WIDE_SCAN) if filtered else limit
         page: list[Notification] = []
         fenced_to_stop = False
         with self.datastore.get_connection() as conn, \
@@ -166,8 +167,10 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
                 if len(page) >= limit or (stop is not None and head >= stop):
                     return page
                 after = max(after, head)
-                if hole:
-                    self._fence.fence(conn)  # a later event is visible: wait, never skip
+                if hole or (filtered and scanned == scan):
+                    # A later event is visible: wait, never skip. Or a filtered read
+                    # would walk the log a window at a time: one fence resolves it all.
+                    self._fence.fence(conn)
                 elif scanned < scan and (stop is None or fenced_to_stop
                                          or self._fence.resolved >= stop):
                     return page  # the end of what is committed
