@@ -21,9 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 from adapters.settings import ResolvedSettings
 from application.services import CustomerIntelligence
@@ -49,7 +50,7 @@ META = EventMeta(actor="bench", correlation_id="bench")
 MANY = 16  # writer processes, and raw clients
 CUSTOMERS_EACH = 4  # customers of each writer, touched in turn
 SECONDS = 10.0
-QUICK_SECONDS = 4.0
+QUICK_SECONDS = 3.0
 Client = Callable[[Any, Payload, Barrier, float, int | None], tuple[int, float]]
 
 
@@ -81,6 +82,7 @@ def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
             "raw_many": _clients(one_row_client, own.database_url, payload, MANY, seconds,
                                  limit),
             "ours_many": _writers(own, MANY, seconds, limit),
+            "recorder_many": _clients(recorder_writer, own, payload, MANY, seconds, limit),
             "batched": _clients(batched_client, own.database_url, payload, 1, seconds, limit),
             "copy": _clients(copy_client, own.database_url, payload, 1, seconds, limit),
         }
@@ -122,6 +124,22 @@ def command_writer(own: ResolvedSettings, payload: Payload, start: Barrier, seco
         def write(n: int) -> int:
             cis.record_touchpoint(customers[n % CUSTOMERS_EACH], kind=TouchpointKind.CALL,
                                   channel=Channel.PHONE, note="bench", meta=META)
+            return 1
+        return until_deadline(start, seconds, limit, write)
+    finally:
+        cis.close()
+
+
+def recorder_writer(own: ResolvedSettings, payload: Payload, start: Barrier, seconds: float,
+                    limit: int | None) -> tuple[int, float]:
+    """One writer process through our recorder alone (its transaction, no command): the
+    write path's own cost, the baseline's row."""
+    cis = build_application(own, pool_size=1)
+    originator = uuid4()
+    try:
+        def write(n: int) -> int:
+            cis.recorder.insert_events([StoredEvent(originator, n + 1, payload.topic,
+                                                    payload.state)])
             return 1
         return until_deadline(start, seconds, limit, write)
     finally:
@@ -196,6 +214,9 @@ def _report(rates: dict[str, Rate], seconds: float, state_bytes: int) -> Report:
                 "events/s", baseline=raw_1)
     section.add(f"ours: single-event command, {MANY} writers", rates["ours_many"].per_second,
                 "events/s", baseline=raw_many, target=Target(">=", 0.75))
+    section.add(f"ours: recorder alone (no command), {MANY} writers",
+                rates["recorder_many"].per_second, "events/s", baseline=raw_many,
+                note="the write path's transaction without the command's Python")
     cpu = report.section("whole machine CPU per event (every process)")
     raw_cpu = cpu.add(f"raw: one-row INSERT, {MANY} clients", rates["raw_many"].cpu_ms_per_event,
                       "ms CPU")
