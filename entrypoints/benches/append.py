@@ -218,8 +218,8 @@ def _report(rates: dict[str, Rate], seconds: float, state_bytes: int) -> Report:
                 rates["recorder_many"].per_second, "events/s", baseline=raw_many,
                 note="the write path's transaction without the command's Python")
     cpu = report.section("whole machine CPU per event (every process)")
-    raw_cpu = cpu.add(f"raw: one-row INSERT, {MANY} clients", rates["raw_many"].cpu_ms_per_event,
-                      "ms CPU")
-    cpu.add(f"ours: single-event command, {MANY} writers", rates["ours_many"].cpu_ms_per_event,
-            "ms CPU", baseline=raw_cpu)
+    raw_cpu = cpu.add(f"CPU: raw one-row INSERT, {MANY} clients",
+                      rates["raw_many"].cpu_ms_per_event, "ms/event")
+    cpu.add(f"CPU: ours, single-event command, {MANY} writers",
+            rates["ours_many"].cpu_ms_per_event, "ms/event", baseline=raw_cpu)
     return report

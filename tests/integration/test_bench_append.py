@@ -20,7 +20,9 @@ def test_append_bench_prints_our_writers_next_to_the_raw_baselines(settings: Set
     assert set(rows) >= {"raw: one-row INSERT, 1 client", "raw: one-row INSERT, 16 clients",
                          "raw: batched INSERT, 1 client", "raw: COPY, 1 client",
                          "ours: single-event command, 1 writer",
-                         "ours: single-event command, 16 writers"}
+                         "ours: single-event command, 16 writers",
+                         "ours: recorder alone (no command), 16 writers",
+                         "CPU: ours, single-event command, 16 writers"}
     many = rows["ours: single-event command, 16 writers"]
     assert many["baseline"] == "raw: one-row INSERT, 16 clients" and many["target"] == "≥ 0.75"
     assert many["ratio"] > 0 and isinstance(many["met"], bool)
