@@ -107,6 +107,10 @@ class LogFence:
         self.raise_to(handed_out)
         return handed_out
 
+    def handed_out(self, conn: psycopg.Connection[Any]) -> int:
+        """The last position the sequence has handed out (resolved or not)."""
+        return self._handed_out(conn)
+
     def _handed_out(self, conn: psycopg.Connection[Any]) -> int:
         if self._sequence is None:
             row = conn.execute("SELECT pg_get_serial_sequence(%s, 'notification_id')",

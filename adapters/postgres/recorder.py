@@ -5,8 +5,8 @@ Catching up a read model reads the whole log page by page. The library's
 `Notification` through its frozen-dataclass constructor: about 12 µs an event here,
 more than decoding it. This recorder asks for the same rows as tuples in binary format
 and fills each `Notification` the way the library's mapper fills domain events, which
-brings a page to ≈ 3 µs an event. Reading otherwise, locking and LISTEN/NOTIFY
-subscriptions (which call this method) are the library's own.
+brings a page to ≈ 3 µs an event. The LISTEN/NOTIFY subscriptions (which call this
+method) are the library's own, which also look once a second.
 
 Writing is the library's too, with three additions in its transaction, passed the way
 the library passes a process application's tracking record (keyword arguments of
@@ -175,7 +175,11 @@ class PagedApplicationRecorder(PostgresApplicationRecorder):
                                          or self._fence.resolved >= stop):
                     return page  # the end of what is committed
                 elif scanned < scan:
-                    self._fence.fence(conn)  # asked to read to `stop`: all of it
+                    # Asked to read to `stop`: all of it, unless nothing was handed out
+                    # past `head` (then there is nothing more to wait for).
+                    if self._fence.handed_out(conn) <= head:
+                        return page
+                    self._fence.fence(conn)
                     fenced_to_stop = True
 
     def _page_query(self, after: int, base: int, scan: int, limit: int, stop: int | None,
