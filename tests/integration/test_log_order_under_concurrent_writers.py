@@ -4,8 +4,9 @@ Eight writer processes write through our recorder at once, in transactions of on
 three events, each transaction held open a few milliseconds after its INSERT now and
 then (a writer thread starved before its COMMIT, the case that makes positions commit
 out of order), and some transactions fail on a duplicate version (a hole that never
-fills). All the while two readers follow the log as the projectors do: the library's
-LISTEN/NOTIFY subscription, and pages of `select_notifications` (catch-up). When the
+fills). All the while three readers follow the log as the projectors do: the library's
+LISTEN/NOTIFY subscription, pages of `select_notifications` (catch-up) and pages of
+one topic (as the scoring and DSG reads filter). When the
 writers are done, each reader must have seen exactly the committed events, each once,
 in the order of their positions.
 """
@@ -69,18 +70,21 @@ def test_readers_see_every_committed_event_once_in_log_order(settings: Settings)
         start = app.recorder.max_notification_id() or 0
         followed: list[Notification] = []
         paged: list[Notification] = []
+        filtered: list[Notification] = []
         stopping = threading.Event()
         with app.recorder.subscribe(gt=start) as subscription:
             readers = [threading.Thread(target=_follow, args=(subscription, followed)),
                        threading.Thread(target=_page, args=(app.recorder, start, paged,
-                                                            stopping))]
+                                                            stopping)),
+                       threading.Thread(target=_page, args=(app.recorder, start, filtered,
+                                                            stopping, [TOPIC]))]
             for reader in readers:
                 reader.start()
             committed = _run_writers(settings)
             log = _committed_log(settings.database_url, start)
             assert len(log) == committed
-            _wait_until(lambda: len(_ours(followed)) >= committed
-                        and len(_ours(paged)) >= committed)
+            _wait_until(lambda: all(len(_ours(seen)) >= committed
+                                    for seen in (followed, paged, filtered)))
             subscription.stop()
             stopping.set()
             for reader in readers:
@@ -89,6 +93,7 @@ def test_readers_see_every_committed_event_once_in_log_order(settings: Settings)
         app.close()
     assert [n.id for n in _ours(followed)] == log, "the subscription skipped or reordered"
     assert [n.id for n in _ours(paged)] == log, "the pages skipped or reordered"
+    assert [n.id for n in filtered] == log, "the pages of one topic skipped or reordered"
 
 
 def _run_writers(settings: Settings) -> int:
@@ -102,11 +107,12 @@ def _follow(subscription: Any, seen: list[Notification]) -> None:
         seen.append(notification)  # noqa: PERF402 - read by the test while it grows
 
 
-def _page(recorder: Any, start: int, seen: list[Notification],
-          stopping: threading.Event) -> None:
+def _page(recorder: Any, start: int, seen: list[Notification], stopping: threading.Event,
+          topics: list[str] | None = None) -> None:
     position = start
     while not stopping.is_set():
-        page = recorder.select_notifications(start=position, limit=7, inclusive_of_start=False)
+        page = recorder.select_notifications(start=position, limit=7, topics=topics or (),
+                                             inclusive_of_start=False)
         seen.extend(page)
         if page:
             position = page[-1].id
