@@ -30,12 +30,12 @@ from entrypoints.benches.api_runs import bearer, demo_database, latency_series, 
 from entrypoints.benches.http_load import HttpRequest
 from entrypoints.benches.report import BenchOptions, Report, Target
 from entrypoints.bootstrap import build_application
+from entrypoints.command_api.app import DATABASE_CONNECTIONS as API_DATABASE_CONNECTIONS
 from entrypoints.http.auth import Role
 
 __all__ = ["run"]
 
 TOUCHPOINT = msgspec.json.encode({"kind": "call", "channel": "phone", "note": "bench call"})
-API_DATABASE_CONNECTIONS = 10  # entrypoints/command_api/app.py: the application's pool
 # The answer's size: {"id": <uuid>, "version": n, "position": n}.
 ANSWER_BYTES = len(b'{"id":"00000000-0000-0000-0000-000000000000","version":12,"position":1234}')
 

@@ -13,14 +13,14 @@ from litestar import Request, Response
 from adapters.redis.dashboard_cache import DashboardCache
 from entrypoints.http.auth import Caller, Role
 from entrypoints.query_api.customers import await_position
-from projections.reading import Positions
+from entrypoints.query_api.positions import ReadPositions
 
 __all__ = ["dashboard_answer"]
 
 
 async def dashboard_answer(
     request: Request[Caller, Any, Any],
-    positions: Positions,
+    positions: ReadPositions,
     cache: DashboardCache,
     read_model: str,
     min_position: int | None,

@@ -1,0 +1,72 @@
+"""Where each read model is, for the query API's reads: from the NOTIFY feed, not a query.
+
+The projectors announce every batch they commit (`cis_read_model_positions`); the
+process's one `PositionFeed` listens and keeps the last position of each read model.
+A dashboard's cache key and a read's `min_position` wait take the position from there,
+instead of two queries per request. It stays correct:
+
+* a position heard from the feed is never ahead of the read model (the NOTIFY is
+  delivered after its commit), so a read that waited for `min_position` never answers
+  older data; while the feed lags behind, the read waits for its next move and checks
+  the read model itself every `RECHECK_SECONDS`;
+* while the feed is not connected (nothing is known then) every read queries the read
+  model, as before;
+* a rebuild's generation (the schema's oid) is queried once per generation: a swap
+  announces itself, and a reconnect forgets what was known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from adapters.postgres.position_feed import PositionFeed
+from projections.reading import Positions
+
+__all__ = ["RECHECK_SECONDS", "ReadPositions"]
+
+RECHECK_SECONDS = 0.5
+
+
+class ReadPositions:
+    def __init__(self, feed: PositionFeed, queried: Positions) -> None:
+        self._feed = feed
+        self._queried = queried
+        self._generations: dict[str, tuple[tuple[int, int], int]] = {}
+
+    async def position(self, read_model: str) -> int:
+        """The read model's position: never ahead of what it has committed."""
+        known = self._feed.known(read_model)
+        return known if known is not None else await self._queried.position(read_model)
+
+    async def generation(self, read_model: str) -> int:
+        epoch = self._feed.epoch(read_model)
+        cached = self._generations.get(read_model)
+        if cached is not None and cached[0] == epoch and self._feed.known(read_model) is not None:
+            return cached[1]
+        generation = await self._queried.generation(read_model)
+        self._generations[read_model] = (epoch, generation)  # epoch as of before the query
+        return generation
+
+    async def wait_for(self, read_model: str, min_position: int, timeout: float) -> bool:
+        """True once the read model reached `min_position`; False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        recheck_at = time.monotonic() + RECHECK_SECONDS
+        while True:
+            changed = self._feed.changed()
+            known = self._feed.known(read_model)
+            if known is not None and known >= min_position:
+                return True
+            now = time.monotonic()
+            if known is None:  # not listening: the read model itself, as before the feed
+                return await self._queried.wait_for(read_model, min_position,
+                                                    max(0.0, deadline - now))
+            if now >= recheck_at:  # a lagging (or silently broken) feed must not decide
+                if await self._queried.position(read_model) >= min_position:
+                    return True
+                recheck_at = time.monotonic() + RECHECK_SECONDS
+            if now >= deadline:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), max(0.0, min(deadline, recheck_at) - now))
