@@ -22,6 +22,7 @@ from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from entrypoints.http.auth import Role
+from entrypoints.project_admin import rebuild
 from entrypoints.query_api.app import create_query_app
 from entrypoints.query_api.stream import FEED_STATE_KEY
 from projections.registry import read_model
@@ -117,3 +118,24 @@ async def test_a_dashboard_follows_the_projectors_positions(
     assert int(fresh.headers["x-read-model-position"]) >= written.position
     assert fresh.headers["etag"] != first.headers["etag"]
     assert fresh.json() != first.json()
+
+
+async def test_a_rebuild_swapped_in_at_the_same_position_is_not_answered_from_the_cache(
+    own: Settings, own_app: CustomerIntelligence, reads: Any, bearer: Any
+) -> None:
+    headers = bearer(Role.SALES_MANAGER)
+    await asyncio.to_thread(own_app.register_customer, **registration())
+    await asyncio.to_thread(_project, own, own_app, "dashboards")
+    assert own.database_url
+    with psycopg.connect(own.database_url, autocommit=True) as conn:
+        # The live tables went wrong (the reason to rebuild), and were cached so.
+        conn.execute("UPDATE rm_dashboards.customer_facts SET canton = 'GE'")
+    wrong = await reads.get("/api/v1/dashboards/cantons", headers=headers)
+
+    await asyncio.to_thread(rebuild, own, "dashboards")  # same events, same position
+    await asyncio.sleep(0.3)  # the swap's announcement arrives
+    rebuilt = await reads.get("/api/v1/dashboards/cantons", headers=headers)
+
+    assert [c["canton"] for c in wrong.json()["cantons"]] == ["GE"]
+    assert [c["canton"] for c in rebuilt.json()["cantons"]] == ["ZH"]
+    assert rebuilt.headers["x-read-model-position"] == wrong.headers["x-read-model-position"]
