@@ -23,18 +23,19 @@ from adapters.settings import ResolvedSettings
 from entrypoints.benches.database import fresh_database
 from entrypoints.benches.http_load import HttpRequest, LoadResult, run_load
 from entrypoints.benches.http_servers import HOST, Kind, serve
-from entrypoints.benches.report import Row, Section, Series, Target
+from entrypoints.benches.report import BenchOptions, Row, Section, Series, Target
 from entrypoints.bootstrap import build_application, build_projector
 from entrypoints.demo import load_demo
 from entrypoints.http.auth import Role, issue_token
 from entrypoints.migrate import migrate
 from projections.registry import READ_MODELS
 
-__all__ = ["BENCH_RATE_LIMIT", "CONNECTIONS", "LevelRun", "bearer", "demo_database",
+__all__ = ["BENCH_RATE_LIMIT", "CONNECTIONS", "LevelRun", "bearer", "bench_size", "demo_database",
            "latency_series", "load_levels",
-           "measure_levels"]
+           "measure_levels", "share"]
 
 CONNECTIONS = (1, 8, 32)
+SMOKE_CUSTOMERS = 16  # `--events` below this: one second a level, to see it run
 BENCH_RATE_LIMIT = 1_000_000_000  # per caller and minute: counted, never reached
 
 
@@ -66,6 +67,19 @@ def _customer_ids(settings: ResolvedSettings) -> list[UUID]:
         rows = conn.execute("SELECT DISTINCT originator_id FROM cis_events WHERE topic LIKE "
                             "%s ORDER BY 1", ("%Customer.Registered%",)).fetchall()
     return [row[0] for row in rows]
+
+
+def bench_size(options: BenchOptions) -> tuple[int, float]:
+    """(demo customers, seconds a level): `--events` sets the customers."""
+    customers = options.events or (64 if options.quick else 200)
+    if customers < SMOKE_CUSTOMERS:
+        return customers, 1.0
+    return customers, 4.0 if options.quick else 10.0
+
+
+def share(ids: list[UUID], number: int, connections: int) -> list[UUID]:
+    """Connection `number`'s own customers (shared when there are fewer than connections)."""
+    return ids[number::connections] or [ids[number % len(ids)]]
 
 
 def bearer(settings: ResolvedSettings, subject: str, role: Role) -> tuple[str, str]:

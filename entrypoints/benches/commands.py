@@ -26,7 +26,14 @@ from adapters.settings import ResolvedSettings
 from application.services import CustomerIntelligence
 from domain.customer_facts import Channel, TouchpointKind
 from domain.meta import EventMeta
-from entrypoints.benches.api_runs import bearer, demo_database, latency_series, measure_levels
+from entrypoints.benches.api_runs import (
+    bearer,
+    bench_size,
+    demo_database,
+    latency_series,
+    measure_levels,
+    share,
+)
 from entrypoints.benches.http_load import HttpRequest
 from entrypoints.benches.report import BenchOptions, Report, Target
 from entrypoints.bootstrap import build_application
@@ -41,15 +48,14 @@ ANSWER_BYTES = len(b'{"id":"00000000-0000-0000-0000-000000000000","version":12,"
 
 
 def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
-    customers = options.events or (64 if options.quick else 200)
-    seconds = 4.0 if options.quick else 10.0
+    customers, seconds = bench_size(options)
     report = Report("commands", parameters={
         "customers": customers, "seconds_per_level": seconds,
         "in_process_threads": API_DATABASE_CONNECTIONS,
         "rate_limit_per_minute": "raised out of reach, still counted (api_runs.py)"})
     with demo_database(settings, customers) as (own, ids):
         def requests_for(connections: int) -> list[list[HttpRequest]]:
-            return [_touchpoints(own, number, ids[number::connections])
+            return [_touchpoints(own, number, share(ids, number, connections))
                     for number in range(connections)]
 
         log_dir = options.out_dir / "commands-logs"
@@ -72,8 +78,8 @@ def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
     single = tail.add("command API p50, 1 conn", api.results[1].percentile_ms(0.5), "ms")
     tail.add("command API p99, 32 conn", api.results[32].percentile_ms(0.99), "ms",
              baseline=single, target=Target("<=", 5.0))
-    for run_, share in ((api, 0.5), (api, 0.99), (bare, 0.5), (bare, 0.99)):
-        report.chart(latency_series("latency-commands", run_, share))
+    for run_, cut in ((api, 0.5), (api, 0.99), (bare, 0.5), (bare, 0.99)):
+        report.chart(latency_series("latency-commands", run_, cut))
     return report
 
 

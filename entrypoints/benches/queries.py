@@ -14,15 +14,16 @@ own) against the query API as `cis api query` serves it:
 from __future__ import annotations
 
 import http.client
-from uuid import UUID
 
 from adapters.settings import ResolvedSettings
 from entrypoints.benches.api_runs import (
     bearer,
+    bench_size,
     demo_database,
     latency_series,
     load_levels,
     measure_levels,
+    share,
 )
 from entrypoints.benches.http_load import HttpRequest
 from entrypoints.benches.http_servers import HOST, serve
@@ -35,8 +36,7 @@ CANTONS = "/api/v1/dashboards/cantons"
 
 
 def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
-    customers = options.events or (64 if options.quick else 200)
-    seconds = 4.0 if options.quick else 10.0
+    customers, seconds = bench_size(options)
     report = Report("queries", parameters={
         "customers": customers, "seconds_per_level": seconds,
         "rate_limit_per_minute": "raised out of reach, still counted (api_runs.py)"})
@@ -47,7 +47,7 @@ def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
 
         def profiles(connections: int) -> list[list[HttpRequest]]:
             return [[HttpRequest("GET", f"/api/v1/customers/{cid}", (_reader(own, n),))
-                     for cid in _share(ids, n, connections)] for n in range(connections)]
+                     for cid in share(ids, n, connections)] for n in range(connections)]
 
         log_dir = options.out_dir / "queries-logs"
         with serve("query", own, log_dir / "query-server.log") as port:
@@ -62,18 +62,14 @@ def run(settings: ResolvedSettings, options: BenchOptions) -> Report:
     bare_rows = bare.add_rows(section)
     dashboard.add_rows(section, baseline=bare_rows, target_at_32=Target(">=", 0.5))
     profile.add_rows(section, baseline=bare_rows)
-    for run_, share in ((dashboard, 0.5), (dashboard, 0.99), (profile, 0.5), (profile, 0.99),
+    for run_, cut in ((dashboard, 0.5), (dashboard, 0.99), (profile, 0.5), (profile, 0.99),
                         (bare, 0.5), (bare, 0.99)):
-        report.chart(latency_series("latency-queries", run_, share))
+        report.chart(latency_series("latency-queries", run_, cut))
     return report
 
 
 def _reader(settings: ResolvedSettings, number: int) -> tuple[str, str]:
     return bearer(settings, f"bench-reader-{number}", Role.SALES_MANAGER)
-
-
-def _share(ids: list[UUID], number: int, connections: int) -> list[UUID]:
-    return ids[number::connections] or ids[:1]
 
 
 def _body_size(port: int, request: HttpRequest) -> int:
