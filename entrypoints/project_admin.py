@@ -201,7 +201,7 @@ def _swap(settings: ResolvedSettings, projector: BatchProjector, app: CustomerIn
         projector.run(threading.Event(), until=head)
         conn.execute(f"ALTER SCHEMA {live} RENAME TO {live}_old")
         conn.execute(f"ALTER SCHEMA {fresh} RENAME TO {live}")
-        # On commit: the query API forgets the old tables' generation (and position).
+        # On commit: dashboards on the stream fetch again (new figures, same position).
         conn.execute("SELECT pg_notify(%s, %s)", (POSITIONS_CHANNEL, f"{name}:{head}:{SWAPPED}"))
         conn.commit()
     with psycopg.connect(settings.database_url, autocommit=True) as conn:

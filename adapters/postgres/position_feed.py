@@ -14,7 +14,7 @@ The feed also keeps the last position it heard of each read model (`known`), for
 query API's reads (entrypoints/query_api/positions.py). A NOTIFY is delivered only
 after its transaction committed, so a known position is never ahead of the read
 model; while the listener is not connected nothing is known. A rebuild's swap
-announces itself (`name:position:swapped`), as a new generation of the read model.
+announces itself (`name:position:swapped`): the figures change at the same position.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ SWAPPED = "swapped"  # third field of a notification sent by a rebuild's swap
 class Moved:
     read_model: str
     position: int
-    swapped: bool = False  # a rebuild swapped in new tables (a new generation)
 
 
 class StreamLimitReached(Exception):
@@ -103,9 +102,6 @@ class PositionFeed:
         self._listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._known: dict[str, int] = {}
-        # Bumped on every (re)connect and swap: what was learnt of generations is old.
-        self._epochs: Counter[str] = Counter()
-        self._epoch = 0
         self._changed = asyncio.Event()  # replaced on each move: wakes every waiter
 
     @property
@@ -137,11 +133,6 @@ class PositionFeed:
         listening or not heard of since connecting."""
         return self._known.get(read_model) if self._listening.is_set() else None
 
-    def epoch(self, read_model: str) -> tuple[int, int]:
-        """Changes with every (re)connect and every swap of the read model: a
-        generation read before is no longer sure to be current."""
-        return self._epoch, self._epochs[read_model]
-
     def changed(self) -> asyncio.Event:
         """Set at the next move (or loss of the connection)."""
         return self._changed
@@ -170,8 +161,6 @@ class PositionFeed:
 
     def _publish(self, moved: Moved) -> None:
         self._known[moved.read_model] = moved.position
-        if moved.swapped:
-            self._epochs[moved.read_model] += 1
         self._wake()
         for subscription in tuple(self._subscribers):
             subscription.offer(moved)
@@ -200,7 +189,6 @@ class PositionFeed:
         """Not listening: nothing heard before counts (moves may be missed meanwhile)."""
         self._listening.clear()
         self._known.clear()
-        self._epoch += 1
         self._wake()
 
     async def _listen_once(self) -> None:
@@ -240,9 +228,9 @@ class PositionFeed:
 
 def _parse(payload: str) -> Moved | None:
     name, _, rest = payload.partition(":")
-    position, _, mark = rest.partition(":")
+    position = rest.partition(":")[0]  # a swap's announcement adds ":swapped"
     try:
-        return Moved(name, int(position), swapped=mark == SWAPPED)
+        return Moved(name, int(position))
     except ValueError:
         log.warning("position feed ignored a malformed notification")
         return None

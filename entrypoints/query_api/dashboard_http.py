@@ -39,8 +39,7 @@ async def dashboard_answer(
     pass `as_of_minute`, which adds the current minute to the key.
     """
     await await_position(positions, read_model, min_position)
-    position = await positions.position(read_model)
-    generation = await positions.generation(read_model)
+    position, generation = await positions.of_tables(read_model)
     caller = request.user
     seen_as = caller.subject if caller.role is Role.SALESPERSON else "*"
     visibility = f"{caller.role.value}:{seen_as}"

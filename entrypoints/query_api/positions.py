@@ -3,16 +3,17 @@
 The projectors announce every batch they commit (`cis_read_model_positions`); the
 process's one `PositionFeed` listens and keeps the last position of each read model.
 A dashboard's cache key and a read's `min_position` wait take the position from there,
-instead of two queries per request. It stays correct:
+instead of polling it. It stays correct:
 
 * a position heard from the feed is never ahead of the read model (the NOTIFY is
   delivered after its commit), so a read that waited for `min_position` never answers
   older data; while the feed lags behind, the read waits for its next move and checks
   the read model itself every `RECHECK_SECONDS`;
 * while the feed is not connected (nothing is known then) every read queries the read
-  model, as before;
-* a rebuild's generation (the schema's oid) is queried once per generation: a swap
-  announces itself, and a reconnect forgets what was known.
+  model, as before.
+
+A dashboard's cache key still takes position and generation from the tables, in one
+query instead of two (`of_tables`, for why).
 """
 
 from __future__ import annotations
@@ -33,21 +34,21 @@ class ReadPositions:
     def __init__(self, feed: PositionFeed, queried: Positions) -> None:
         self._feed = feed
         self._queried = queried
-        self._generations: dict[str, tuple[tuple[int, int], int]] = {}
 
     async def position(self, read_model: str) -> int:
         """The read model's position: never ahead of what it has committed."""
         known = self._feed.known(read_model)
         return known if known is not None else await self._queried.position(read_model)
 
-    async def generation(self, read_model: str) -> int:
-        epoch = self._feed.epoch(read_model)
-        cached = self._generations.get(read_model)
-        if cached is not None and cached[0] == epoch and self._feed.known(read_model) is not None:
-            return cached[1]
-        generation = await self._queried.generation(read_model)
-        self._generations[read_model] = (epoch, generation)  # epoch as of before the query
-        return generation
+    async def of_tables(self, read_model: str) -> tuple[int, int]:
+        """Position and generation (the schema's oid, new with each rebuild) as the read
+        model's tables say, in one query: what a dashboard's cache key is made of.
+
+        Asked of Postgres, not the feed: a cached dashboard is answered only while
+        Postgres answers (a stalled Postgres is a 503 on every path), and a rebuild's
+        new tables at the same position must not be answered from the old ones' cache.
+        """
+        return await self._queried.position_and_generation(read_model)
 
     async def wait_for(self, read_model: str, min_position: int, timeout: float) -> bool:
         """True once the read model reached `min_position`; False after `timeout`."""
