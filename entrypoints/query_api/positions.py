@@ -2,8 +2,8 @@
 
 The projectors announce every batch they commit (`cis_read_model_positions`); the
 process's one `PositionFeed` listens and keeps the last position of each read model.
-A dashboard's cache key and a read's `min_position` wait take the position from there,
-instead of polling it. It stays correct:
+A read's `min_position` wait takes the position from there instead of polling the
+read model's tracking table. It stays correct:
 
 * a position heard from the feed is never ahead of the read model (the NOTIFY is
   delivered after its commit), so a read that waited for `min_position` never answers
@@ -34,11 +34,6 @@ class ReadPositions:
     def __init__(self, feed: PositionFeed, queried: Positions) -> None:
         self._feed = feed
         self._queried = queried
-
-    async def position(self, read_model: str) -> int:
-        """The read model's position: never ahead of what it has committed."""
-        known = self._feed.known(read_model)
-        return known if known is not None else await self._queried.position(read_model)
 
     async def of_tables(self, read_model: str) -> tuple[int, int]:
         """Position and generation (the schema's oid, new with each rebuild) as the read
