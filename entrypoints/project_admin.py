@@ -14,13 +14,14 @@ import structlog
 from tqdm import tqdm
 
 from adapters.nats.relay import RELAY
+from adapters.postgres.position_feed import SWAPPED
 from adapters.settings import ResolvedSettings
 from application.services import APPLICATION_NAME, CustomerIntelligence
 from entrypoints.bootstrap import build_application, build_projector, create_read_model
 from projections.base import ReadModel, schema_of
 from projections.partition import CustomerPartition
 from projections.registry import READ_MODELS, read_model
-from projections.runner import BatchProjector
+from projections.runner import POSITIONS_CHANNEL, BatchProjector
 from projections.stall import record_skip, stalls
 
 __all__ = ["SkipRefused", "rebuild", "skip", "status"]
@@ -200,6 +201,8 @@ def _swap(settings: ResolvedSettings, projector: BatchProjector, app: CustomerIn
         projector.run(threading.Event(), until=head)
         conn.execute(f"ALTER SCHEMA {live} RENAME TO {live}_old")
         conn.execute(f"ALTER SCHEMA {fresh} RENAME TO {live}")
+        # On commit: dashboards on the stream fetch again (new figures, same position).
+        conn.execute("SELECT pg_notify(%s, %s)", (POSITIONS_CHANNEL, f"{name}:{head}:{SWAPPED}"))
         conn.commit()
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {live}_old CASCADE")

@@ -76,6 +76,18 @@ class Positions(Reader):
                              (schema_of(read_model),))
         return int(row["oid"]) if row else 0
 
+    async def position_and_generation(self, read_model: str) -> tuple[int, int]:
+        """`position` and `generation` in one round trip (one statement: one catalog
+        snapshot, so both are of the same tables even while a rebuild swaps them)."""
+        table = Identifier(schema_of(read_model), f"{read_model}_tracking")
+        row = await self.one(SQL(
+            "SELECT (SELECT notification_id FROM {} WHERE application_name = %s) AS position, "
+            "%s::regnamespace::oid::bigint AS oid").format(table),
+            (APPLICATION_NAME, schema_of(read_model)))
+        if row is None:
+            return 0, 0
+        return int(row["position"] or 0), int(row["oid"] or 0)
+
     async def lags(self, read_models: Sequence[str]) -> dict[str, int]:
         """How many events of the log each read model has yet to project."""
         row = await self.one("SELECT coalesce(max(notification_id), 0) AS head FROM cis_events")

@@ -116,8 +116,10 @@ class BatchProjector:
         self.feed = feed  # the process's one live read of the log; else one of its own
         self.tracking_name = (APPLICATION_NAME if partition is None
                               else _partition_tracking_name(partition.index, partition.count))
-        # Only the live read model's projector reports stalls; a rebuild fails instead.
-        self.reports_stalls = partition is None and schema == schema_of(model.name)
+        # Only the live read model's projector reports stalls (a rebuild fails instead)
+        # and announces its positions: a rebuild's are not the live read model's.
+        self.live = partition is None and schema == schema_of(model.name)
+        self.reports_stalls = self.live
         self._skipped: frozenset[int] = frozenset()
         self._stalled = False
         self._mapper = app.mapper_leaving_personal_data_sealed
@@ -271,9 +273,11 @@ class BatchProjector:
                         raise _ApplyFailed() from error
                 # The stall ends in the transaction that gets past it: never a stale one.
                 passed_stall = self._stalled and stall.clear_stall(curs, self.model.name, last)
-                # Delivered on commit: the query API's stream tells dashboards to refresh.
-                curs.execute("SELECT pg_notify(%s, %s)",
-                             (POSITIONS_CHANNEL, f"{self.model.name}:{last}"))
+                # Delivered on commit: the query API's reads take positions from it
+                # (never ahead of the commit) and its stream tells dashboards to refresh.
+                if self.live:
+                    curs.execute("SELECT pg_notify(%s, %s)",
+                                 (POSITIONS_CHANNEL, f"{self.model.name}:{last}"))
         except IntegrityError as error:
             # The library's tracking guard refused: someone recorded a later position.
             raise PositionMoved(f"{self.model.name} moved past {last}") from error

@@ -9,6 +9,12 @@ The listener reconnects with back-off when its connection drops, and after each
 (re)connect announces every read model's current position, so a subscriber never
 misses a move that happened while nobody was listening. A subscriber that reads
 slower than positions arrive keeps only the newest ones (positions only move forward).
+
+The feed also keeps the last position it heard of each read model (`known`), for the
+query API's reads (entrypoints/query_api/positions.py). A NOTIFY is delivered only
+after its transaction committed, so a known position is never ahead of the read
+model; while the listener is not connected nothing is known. A rebuild's swap
+announces itself (`name:position:swapped`): the figures change at the same position.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from psycopg import sql
 
 from application.services import APPLICATION_NAME
 
-__all__ = ["FEED_APPLICATION_NAME", "Moved", "PositionFeed", "StreamLimitReached",
+__all__ = ["FEED_APPLICATION_NAME", "SWAPPED", "Moved", "PositionFeed", "StreamLimitReached",
            "Subscription"]
 
 log = structlog.get_logger()
@@ -35,6 +41,9 @@ _QUEUE_SIZE = 64
 _HEARTBEAT_SECONDS = 30.0  # a silent connection is checked this often
 _SETUP_SECONDS = 5.0  # connecting, LISTEN and the first positions
 _RECONNECT_DELAYS = (0.2, 5.0)  # first and longest wait before reconnecting
+
+
+SWAPPED = "swapped"  # third field of a notification sent by a rebuild's swap
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,8 @@ class PositionFeed:
         self._per_caller: Counter[str] = Counter()
         self._listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._known: dict[str, int] = {}
+        self._changed = asyncio.Event()  # replaced on each move: wakes every waiter
 
     @property
     def subscribers(self) -> int:
@@ -108,10 +119,23 @@ class PositionFeed:
         subscription = Subscription(self, subject)
         self._subscribers.add(subscription)
         self._per_caller[subject] += 1
+        self.start()
+        return subscription
+
+    def start(self) -> None:
+        """Start listening (idempotent); the query API does on startup, for `known`."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._listen(),
                                                                 name="position-feed")
-        return subscription
+
+    def known(self, read_model: str) -> int | None:
+        """The read model's position as last heard while connected; None when not
+        listening or not heard of since connecting."""
+        return self._known.get(read_model) if self._listening.is_set() else None
+
+    def changed(self) -> asyncio.Event:
+        """Set at the next move (or loss of the connection)."""
+        return self._changed
 
     async def listening(self, timeout: float) -> bool:
         """True once the listener has its LISTEN in place (False after `timeout`)."""
@@ -136,6 +160,8 @@ class PositionFeed:
                 del self._per_caller[subscription.subject]
 
     def _publish(self, moved: Moved) -> None:
+        self._known[moved.read_model] = moved.position
+        self._wake()
         for subscription in tuple(self._subscribers):
             subscription.offer(moved)
 
@@ -151,9 +177,19 @@ class PositionFeed:
                 log.error("position feed failed; reconnecting", error=type(error).__name__,
                           retry_in_seconds=delay, exc_info=error)
             finally:
-                self._listening.clear()
+                self._forget()
             await asyncio.sleep(delay)
             delay = min(delay * 2, _RECONNECT_DELAYS[1])
+
+    def _wake(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def _forget(self) -> None:
+        """Not listening: nothing heard before counts (moves may be missed meanwhile)."""
+        self._listening.clear()
+        self._known.clear()
+        self._wake()
 
     async def _listen_once(self) -> None:
         # Bounded: a Postgres that accepts connections but does not answer (paused,
@@ -191,7 +227,8 @@ class PositionFeed:
 
 
 def _parse(payload: str) -> Moved | None:
-    name, _, position = payload.partition(":")
+    name, _, rest = payload.partition(":")
+    position = rest.partition(":")[0]  # a swap's announcement adds ":swapped"
     try:
         return Moved(name, int(position))
     except ValueError:

@@ -16,6 +16,7 @@ from entrypoints.command_api.customers import CustomerCommands
 from entrypoints.command_api.dsg import DsgCommands
 from entrypoints.command_api.reference import ReferenceCommands
 from entrypoints.command_api.sales import SaleCommands
+from entrypoints.command_api.threads import STATE_KEY, CommandThreads, CommandThreadsMiddleware
 from entrypoints.dsg_wiring import build_dsg
 from entrypoints.http.app_factory import build_litestar
 from entrypoints.http.idempotency import IdempotencyMiddleware
@@ -27,10 +28,13 @@ __all__ = ["create_command_app"]
 # giving the claim up (1.5) when the deadline passed.
 QUERY_TIMEOUT_SECONDS = 2.0
 CLAIM_TIMEOUT_SECONDS = 1.5
+DATABASE_CONNECTIONS = 10  # the application's pool; as many command threads
 
 
 def create_command_app(settings: ResolvedSettings) -> Litestar:
-    cis = build_application(settings, pool_size=10, query_timeout=QUERY_TIMEOUT_SECONDS)
+    cis = build_application(settings, pool_size=DATABASE_CONNECTIONS,
+                            query_timeout=QUERY_TIMEOUT_SECONDS)
+    threads = CommandThreads(DATABASE_CONNECTIONS)
     dsg = build_dsg(settings, cis, query_timeout=QUERY_TIMEOUT_SECONDS)
     register_cache = guarded_redis(settings.redis_url)  # fails fast while Redis is down
     company_register = ZefixRegistry(settings.zefix_url, register_cache,
@@ -45,6 +49,7 @@ def create_command_app(settings: ResolvedSettings) -> Litestar:
 
     async def close() -> None:
         await pool.close()
+        threads.close()
         await company_register.aclose()
         await register_cache.aclose()
         dsg.close()
@@ -59,8 +64,9 @@ def create_command_app(settings: ResolvedSettings) -> Litestar:
         dependencies={"cis": Provide(lambda: cis, use_cache=True, sync_to_thread=False),
                       "erasures": Provide(lambda: dsg.erasures, use_cache=True,
                                           sync_to_thread=False)},
-        api_middleware=[IdempotencyMiddleware],
-        state={"idempotency": IdempotencyStore(pool), "company_register": company_register},
+        api_middleware=[CommandThreadsMiddleware, IdempotencyMiddleware],
+        state={"idempotency": IdempotencyStore(pool), "company_register": company_register,
+               STATE_KEY: threads},
         on_startup=[open_pool],
         on_shutdown=[close],
     )

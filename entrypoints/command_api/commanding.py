@@ -15,6 +15,7 @@ from application.acting import Actor
 from application.errors import Conflict
 from application.written import Written
 from domain.meta import EventMeta
+from entrypoints.command_api.threads import in_command_thread
 from entrypoints.http.auth import Caller, Role
 from entrypoints.http.bodies import WrittenBody
 from entrypoints.http.problems import ServiceUnavailable
@@ -89,14 +90,14 @@ async def as_caller(request: Request[Caller, Any, Any],
 
 
 async def in_worker_thread(work: Callable[[], T]) -> T:
-    """Run a command in a worker thread (the application is synchronous), bounded.
+    """Run a command in a command thread (the application is synchronous), bounded.
 
     Past the deadline the thread may still be waiting for Postgres; the command's claim
     (see `entrypoints.http.idempotency`) is then given up, so that it can no longer
     write, before the 503 goes out.
     """
     try:
-        return await asyncio.wait_for(asyncio.to_thread(work), COMMAND_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(in_command_thread(work), COMMAND_TIMEOUT_SECONDS)
     except TimeoutError:
         raise ServiceUnavailable("the database did not answer in time; nothing was written, "
                                  "retry shortly") from None

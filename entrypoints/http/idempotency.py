@@ -126,16 +126,22 @@ class _Run:
             await self._keep(send, status)
 
     async def _keep(self, send: Send, status: int) -> None:
-        content_type = _content_type(self.started.get("headers", []))
-        body = b"".join(self.chunks)
         claim = self.claim
-        try:
-            if self.implicit:
-                await self._send_captured(send)
+        if self.implicit:
+            # Answered first: the claim is only dropped to keep the table small, and the
+            # answer (sent exactly once) does not depend on it.
+            await self._send_captured(send)
+            try:
                 await self.store.forget(claim.caller, claim.key, claim.token)
-                return
+            except psycopg.OperationalError as error:
+                # Nobody knows its key, so nobody asks about it again: it just stays.
+                log.warning("claim of a request without key not dropped",
+                            error=type(error).__name__)
+            return
+        try:
             await self.store.complete(claim.caller, claim.key, claim.token, status,
-                                      content_type, body)
+                                      _content_type(self.started.get("headers", [])),
+                                      b"".join(self.chunks))
         except psycopg.OperationalError as error:
             # Its lease runs out and a retry runs it again: it wrote nothing, or its
             # write recorded this answer already.

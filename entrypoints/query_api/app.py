@@ -24,6 +24,7 @@ from entrypoints.query_api.customers import CustomersController
 from entrypoints.query_api.dashboards import DashboardsController
 from entrypoints.query_api.dsg_export import AccessExports, DsgExportController
 from entrypoints.query_api.journey import JourneyController
+from entrypoints.query_api.positions import ReadPositions
 from entrypoints.query_api.replica import read_models_source
 from entrypoints.query_api.scores import LeadScoresController
 from entrypoints.query_api.stream import FEED_STATE_KEY, DashboardStreamController
@@ -43,7 +44,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     pool = bounded_async_pool(settings.database_url, max_size=10, query_timeout=2.0)
     # Every read model's queries, on that pool or the read replica's (CIS_READ_DATABASE_URL).
     reads = read_models_source(settings, pool, max_size=10, query_timeout=2.0)
-    positions = Positions(reads)
+    queried_positions = Positions(reads)
     # Audit replays read the event store through the application (blocking: run in
     # worker threads by AuditReads), each wait for Postgres bounded like the pool's.
     audit = AuditReads(build_application(settings, pool_size=4, query_timeout=2.0))
@@ -51,6 +52,13 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     # cipher (one key cache and one eviction listener per process), closed with it.
     sealed = SealedValues(audit.cis.cipher)
     customers = CustomerQueries(reads, sealed=sealed, index=blind_index(settings))
+    # One LISTEN connection (on the primary) for every dashboard stream of this process,
+    # and for the positions every read takes (entrypoints/query_api/positions.py). The
+    # primary's positions only wake a read on a replica: the replica's own answer it.
+    feed = PositionFeed(settings.database_url, POSITIONS_CHANNEL, [m.name for m in READ_MODELS],
+                        per_subject=settings.streams_per_subject, total=settings.streams_total)
+    positions = ReadPositions(feed, queried_positions,
+                              feed_answers=not isinstance(reads, ReplicaReads))
     readers = {"positions": positions, "customers": customers,
                "journeys": JourneyQueries(reads), "dashboards": DashboardQueries(reads),
                "scores": ScoreQueries(reads)}
@@ -59,14 +67,11 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
     cache = DashboardCache(guarded_redis(settings.redis_url),
                            namespace=_store_identity(settings.database_url))
 
-    # One LISTEN connection for every dashboard stream of this process.
-    feed = PositionFeed(settings.database_url, POSITIONS_CHANNEL, [m.name for m in READ_MODELS],
-                        per_subject=settings.streams_per_subject, total=settings.streams_total)
-
     async def open_pool() -> None:
         await pool.open()
         if isinstance(reads, ReplicaReads):
             await reads.open()
+        feed.start()
 
     async def close_pool() -> None:
         await feed.aclose()
@@ -77,7 +82,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
         export_source.close()
 
     async def refresh_lag(gauge: Gauge) -> None:
-        for name, lag in (await positions.lags([m.name for m in READ_MODELS])).items():
+        for name, lag in (await queried_positions.lags([m.name for m in READ_MODELS])).items():
             gauge.labels(read_model=name).set(lag)
 
     return build_litestar(

@@ -18,8 +18,8 @@ from entrypoints.http.openapi import query_responses
 from entrypoints.http.problems import ServiceUnavailable
 from entrypoints.query_api.bodies import CustomerPage
 from entrypoints.query_api.params import MinPosition, bad_parameter, canton_code, plain_text
+from entrypoints.query_api.positions import ReadPositions
 from projections.customers import CustomerProfile, CustomerQueries
-from projections.reading import Positions
 
 __all__ = ["CustomersController", "MinPosition", "await_position",
            "visible_salesperson"]
@@ -29,7 +29,7 @@ MIN_POSITION_TIMEOUT = 5.0
 Req = Request[Caller, Any, Any]
 
 
-async def await_position(positions: Positions, read_model: str,
+async def await_position(positions: ReadPositions, read_model: str,
                          min_position: int | None) -> None:
     """Return once `read_model` has reached `min_position`; 503 if it does not in time."""
     if min_position and not await positions.wait_for(read_model, min_position,
@@ -53,7 +53,7 @@ class CustomersController(Controller):
          description="Filters combine; `q` searches name, e-mail and company. Newest first, "
          "cursor-paginated. Salespeople see their own customers only.")
     async def search(
-        self, request: Req, positions: Positions, customers: CustomerQueries,
+        self, request: Req, positions: ReadPositions, customers: CustomerQueries,
         canton: Annotated[str | None, plain_text(max_length=2)] = None,
         stage: Stage | None = None,
         salesperson: Annotated[str | None, plain_text(max_length=100)] = None,
@@ -78,7 +78,7 @@ class CustomersController(Controller):
         return CustomerPage(items=page, next_cursor=_encode_cursor(page[-1]) if more else None)
 
     @get("/{customer_id:uuid}", summary="A customer's profile", responses=query_responses())
-    async def profile(self, customer_id: UUID, request: Req, positions: Positions,
+    async def profile(self, customer_id: UUID, request: Req, positions: ReadPositions,
                       customers: CustomerQueries,
                       min_position: MinPosition = None) -> CustomerProfile:
         await await_position(positions, "customers", min_position)

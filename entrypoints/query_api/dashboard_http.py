@@ -13,14 +13,14 @@ from litestar import Request, Response
 from adapters.redis.dashboard_cache import DashboardCache
 from entrypoints.http.auth import Caller, Role
 from entrypoints.query_api.customers import await_position
-from projections.reading import Positions
+from entrypoints.query_api.positions import ReadPositions
 
 __all__ = ["dashboard_answer"]
 
 
 async def dashboard_answer(
     request: Request[Caller, Any, Any],
-    positions: Positions,
+    positions: ReadPositions,
     cache: DashboardCache,
     read_model: str,
     min_position: int | None,
@@ -39,8 +39,7 @@ async def dashboard_answer(
     pass `as_of_minute`, which adds the current minute to the key.
     """
     await await_position(positions, read_model, min_position)
-    position = await positions.position(read_model)
-    generation = await positions.generation(read_model)
+    position, generation = await positions.of_tables(read_model)
     caller = request.user
     seen_as = caller.subject if caller.role is Role.SALESPERSON else "*"
     visibility = f"{caller.role.value}:{seen_as}"

@@ -32,8 +32,8 @@ from entrypoints.query_api.dashboard_bodies import (
     rate,
 )
 from entrypoints.query_api.dashboard_http import dashboard_answer
+from entrypoints.query_api.positions import ReadPositions
 from projections.dashboards import DashboardQueries
-from projections.reading import Positions
 
 __all__ = ["DashboardsController"]
 
@@ -60,7 +60,7 @@ class DashboardsController(Controller):
                               "and the conversion between consecutive stages"),
          description="Group by canton, model (each customer with a model, as far as they "
          "got with it), salesperson or period (registration month YYYY-MM). " + _CACHED + _OWN)
-    async def funnel(self, request: Req, positions: Positions, cache: DashboardCache,
+    async def funnel(self, request: Req, positions: ReadPositions, cache: DashboardCache,
                      dashboards: DashboardQueries,
                      group_by: FunnelGrouping = FunnelGrouping.CANTON,
                      min_position: MinPosition = None) -> Response[bytes]:
@@ -75,7 +75,7 @@ class DashboardsController(Controller):
          responses=_responses(CantonsDashboard, "Customers, new in 24 h, conversion, days to "
                               "contract, revenue"),
          description=_CACHED + _OWN)
-    async def cantons(self, request: Req, positions: Positions, cache: DashboardCache,
+    async def cantons(self, request: Req, positions: ReadPositions, cache: DashboardCache,
                       dashboards: DashboardQueries,
                       min_position: MinPosition = None) -> Response[bytes]:
         async def compute() -> CantonsDashboard:
@@ -90,7 +90,7 @@ class DashboardsController(Controller):
          responses=_responses(TestDrivesDashboard, "Booked, completed, cancelled, missed, "
                               "no-show rate, average rating"),
          description="Group by model or canton. " + _CACHED + _OWN)
-    async def test_drives(self, request: Req, positions: Positions, cache: DashboardCache,
+    async def test_drives(self, request: Req, positions: ReadPositions, cache: DashboardCache,
                           dashboards: DashboardQueries,
                           group_by: TestDriveGrouping = TestDriveGrouping.MODEL,
                           min_position: MinPosition = None) -> Response[bytes]:
@@ -105,7 +105,7 @@ class DashboardsController(Controller):
          responses=_responses(SalespeopleDashboard, "Contracts, revenue, customers, "
                               "conversion; by revenue"),
          description=_CACHED + _OWN)
-    async def salespeople(self, request: Req, positions: Positions, cache: DashboardCache,
+    async def salespeople(self, request: Req, positions: ReadPositions, cache: DashboardCache,
                           dashboards: DashboardQueries,
                           min_position: MinPosition = None) -> Response[bytes]:
         async def compute() -> SalespeopleDashboard:

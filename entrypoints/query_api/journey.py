@@ -13,8 +13,8 @@ from application.errors import NotFound
 from entrypoints.http.auth import Caller
 from entrypoints.http.openapi import query_responses
 from entrypoints.query_api.customers import MinPosition, await_position, visible_salesperson
+from entrypoints.query_api.positions import ReadPositions
 from projections.journeys import JourneyBody, JourneyQueries
-from projections.reading import Positions
 from projections.scores import LeadScoreView, ScoreQueries
 
 __all__ = ["JourneyController", "JourneyWithScore"]
@@ -35,7 +35,7 @@ class JourneyController(Controller):
          "explained (null without profiling consent). Salespeople see their own customers "
          "only (404 for others).")
     async def journey(self, customer_id: UUID, request: Request[Caller, Any, Any],
-                      positions: Positions, journeys: JourneyQueries, scores: ScoreQueries,
+                      positions: ReadPositions, journeys: JourneyQueries, scores: ScoreQueries,
                       min_position: MinPosition = None) -> JourneyWithScore:
         await await_position(positions, "journeys", min_position)
         journey = await journeys.journey(customer_id)

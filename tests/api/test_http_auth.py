@@ -3,6 +3,7 @@ requests that fail authentication, per client address."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import subprocess
@@ -155,3 +156,14 @@ async def test_a_token_whose_subject_is_not_text_is_401_and_writes_nothing(
         headers={"Authorization": f"Bearer {_token(settings, sub=subject)}"})
     assert response.status_code == 401, response.text
     assert "subject" in response.json()["detail"]
+
+
+async def test_a_token_accepted_before_is_refused_once_it_has_expired(
+        command_api: Any, settings: Settings) -> None:
+    token = _token(settings, exp=datetime.now(UTC) + timedelta(seconds=2))
+    headers = {"Authorization": f"Bearer {token}"}
+    first = await command_api.post("/api/v1/customers", json=CUSTOMER, headers=headers)
+    await asyncio.sleep(2.5)
+    later = await command_api.post("/api/v1/customers", json=CUSTOMER, headers=headers)
+    assert first.status_code == 201, first.text
+    assert later.status_code == 401, later.text
