@@ -245,7 +245,7 @@ def _nats_replicas(env: Mapping[str, str], name: str) -> int:
     return replicas
 
 
-def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _positive_number(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
     text = env.get(name)
     if not text:
         return default
@@ -254,8 +254,12 @@ def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> floa
     except ValueError:
         value = 0.0
     if not value > 0:
-        raise ValueError(f"{name} must be a number of seconds above 0, not {text!r}")
+        raise ValueError(f"{name} must be a number of {unit} above 0, not {text!r}")
     return value
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    return _positive_number(env, name, default, "seconds")
 
 
 def _month_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
@@ -285,16 +289,7 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def _positive_hours(env: Mapping[str, str], name: str, default: float) -> float:
-    text = env.get(name)
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ValueError(f"{name} must be a number of hours above 0, not {text!r}")
-    return value
+    return _positive_number(env, name, default, "hours")
 
 
 def _master_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
