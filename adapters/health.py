@@ -41,8 +41,12 @@ async def _check(probe: object) -> str:
     return "ok"
 
 
-async def check_dependencies(database_url: str, nats_url: str, redis_url: str) -> dict[str, str]:
-    results = await asyncio.gather(
-        _check(_postgres(database_url)), _check(_nats(nats_url)), _check(_redis(redis_url))
-    )
-    return dict(zip(("postgres", "nats", "redis"), results, strict=True))
+async def check_dependencies(database_url: str, nats_url: str, redis_url: str,
+                             read_database_url: str | None = None) -> dict[str, str]:
+    """Each server's answer; `read_replica` too when reads come from one."""
+    probes = {"postgres": _postgres(database_url), "nats": _nats(nats_url),
+              "redis": _redis(redis_url)}
+    if read_database_url is not None:
+        probes["read_replica"] = _postgres(read_database_url)
+    results = await asyncio.gather(*(_check(probe) for probe in probes.values()))
+    return dict(zip(probes, results, strict=True))

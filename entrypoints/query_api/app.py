@@ -18,6 +18,7 @@ from application.sealed_values import SealedValues
 from entrypoints.bootstrap import blind_index, bounded_async_pool, build_application
 from entrypoints.dsg_report.wiring import access_reports
 from entrypoints.http.app_factory import build_litestar
+from entrypoints.http.health import READS_FROM_REPLICA
 from entrypoints.query_api.audit import AuditController, AuditReads
 from entrypoints.query_api.audit_export import AuditExportController, ExportSource
 from entrypoints.query_api.customers import CustomersController
@@ -100,7 +101,7 @@ def create_query_app(settings: ResolvedSettings) -> Litestar:
             "access_exports": _provide(access_exports),
         },
         refresh_lag=refresh_lag,
-        state={FEED_STATE_KEY: feed},
+        state={FEED_STATE_KEY: feed, READS_FROM_REPLICA: isinstance(reads, ReplicaReads)},
         on_startup=[open_pool],
         on_shutdown=[close_pool],
     )

@@ -146,7 +146,12 @@ async def test_with_the_replica_stopped_reads_answer_503_and_writes_go_on(
     assert (await reads.get(f"/api/v1/customers/{customer}", headers=manager,
                             params={"min_position": position})).status_code == 200
     auditor = bearer(Role.AUDITOR, "replica-auditor")
+    assert (await reads.get("/ready")).json()["checks"]["read_replica"] == "ok"
     with standby.stopped():
+        ready = await reads.get("/ready")  # what a load balancer and an operator see
+        assert ready.status_code == 503 and ready.headers["Retry-After"], ready.text
+        assert ready.json()["status"] == "unavailable"
+        assert ready.json()["checks"]["read_replica"].startswith("unavailable")
         for path in (f"/api/v1/customers/{customer}", "/api/v1/dashboards/cantons",
                      f"/api/v1/customers/{customer}/journey"):
             answer = await reads.get(path, headers=manager)
@@ -173,6 +178,10 @@ async def test_with_fallback_configured_the_primary_serves_while_the_replica_is_
     customer, _ = await _registered(commands, manager)
     async with AsyncTestClient(app=create_query_app(falling_back)) as reads:
         with standby.stopped():
+            ready = await reads.get("/ready")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["status"] == "degraded"
+            assert ready.json()["checks"]["read_replica"].endswith("served by the primary")
             for _ in range(3):
                 email, position = await _new_email(commands, manager, customer)
                 profile = await reads.get(f"/api/v1/customers/{customer}", headers=manager,
