@@ -338,6 +338,7 @@ def _targets(section: Section, kind: str, small: dict[str, Row], large: dict[str
             f"the worst case: {large_events % SNAPSHOT_INTERVAL} events after the snapshot")
     for key, label in (("load", "load"), ("command", "load + command"),
                        ("library", "load, the library's replay")):
+        # The target is ours; the library's replay is shown beside it for comparison.
+        target = None if key == "library" else Target("<=", 2.0)
         section.add(f"{kind} {label}, {large_events:,} vs {small_events} events{suffix}",
-                    large[key].value, "ms", baseline=small[key], target=Target("<=", 2.0),
-                    note=note)
+                    large[key].value, "ms", baseline=small[key], target=target, note=note)
