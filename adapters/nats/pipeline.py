@@ -39,7 +39,7 @@ from nats.js.errors import APIError
 
 from adapters.backoff import Backoff
 
-__all__ = ["Outgoing", "PublishWindow"]
+__all__ = ["Outgoing", "PublishWindow", "stopped_within"]
 
 log = structlog.get_logger()
 
@@ -173,7 +173,7 @@ class PublishWindow:
     async def _send_alone(self, message: Outgoing, subject: str,
                           stopping: asyncio.Event) -> bool:
         """The first message of a chain, acknowledged before any other is sent."""
-        if self._retry_in and await _stopped_within(stopping, self._retry_in):
+        if self._retry_in and await stopped_within(stopping, self._retry_in):
             return False
         try:
             await self._js.publish(subject, message.payload, timeout=self._timeout,
@@ -242,7 +242,8 @@ def _discard(ack: asyncio.Future[PubAck] | None) -> None:
         ack.cancel()
 
 
-async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+async def stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    """Waits `seconds` unless `stopping` is set first; True when it was."""
     try:
         await asyncio.wait_for(stopping.wait(), timeout=seconds)
     except TimeoutError:

@@ -34,7 +34,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from nats.js import JetStreamContext
 
 from adapters.backoff import Backoff
-from adapters.nats.pipeline import Outgoing, PublishWindow
+from adapters.nats.pipeline import Outgoing, PublishWindow, stopped_within
 from application.integration_events import subject_of
 from application.publishing import to_integration_event
 from application.services import CustomerIntelligence
@@ -88,7 +88,7 @@ class Relay:
                 delay = backoff.next_delay()
                 log.error("relay cannot reach Postgres; retrying", error=type(error).__name__,
                           retry_in_seconds=delay)
-                await _stopped_within(stopping, delay)
+                await stopped_within(stopping, delay)
 
     async def _run_from_saved_position(self, stopping: asyncio.Event) -> None:
         position = await asyncio.to_thread(self._tracking.max_tracking_id, self._app.name) or 0
@@ -207,7 +207,7 @@ class Relay:
                         error=type(unrecorded).__name__)
         log.error("relay stalled", position=position, event_type=event_type, error=error,
                   attempts=attempts, retry_in_seconds=delay)
-        await _stopped_within(stopping, delay)
+        await stopped_within(stopping, delay)
 
     def _record_stall(self, position: int | None, event_type: str | None, error: str) -> int:
         self._stalled = True
@@ -225,18 +225,10 @@ def _gather(incoming: queue.Queue[Outgoing | _Unreadable], limit: int,
         return []
     deadline = time.monotonic() + COALESCE_WINDOW
     while len(batch) < limit and not isinstance(batch[-1], _Unreadable):
-        try:
-            batch.append(incoming.get_nowait())
+        remaining = deadline - time.monotonic()
+        try:  # blocking until the deadline, as projections.following.gather, not polling
+            batch.append(incoming.get(timeout=remaining) if remaining > 0
+                         else incoming.get_nowait())
         except queue.Empty:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.0005)
+            break
     return batch
-
-
-async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
-    try:
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-    except TimeoutError:
-        return False
-    return True
