@@ -8,9 +8,10 @@ awaits inside, so it needs no locks.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import structlog
@@ -87,3 +88,23 @@ class CircuitBreaker:
     def abandoned(self) -> None:
         """The request ended without an outcome (cancelled): free the trial slot."""
         self._trial_running = False
+
+    async def probe_until_closed(self, trial: Callable[[], Awaitable[object]], interval: float,
+                                 unreachable: tuple[type[BaseException], ...]) -> None:
+        """Try `trial` every `interval` seconds, when the breaker lets one through, until
+        one succeeds and closes it: callers then go back to the service without waiting
+        for a request of their own to find it. `unreachable` errors count as failures;
+        anything else (a cancellation) frees the trial slot and is raised."""
+        while self._state != "closed":
+            await asyncio.sleep(interval)
+            if not self.allow():  # not yet time for the trial
+                continue
+            try:
+                await trial()
+            except unreachable:
+                self.failed()
+            except BaseException:
+                self.abandoned()
+                raise
+            else:
+                self.succeeded()

@@ -126,22 +126,14 @@ class ReplicaReads:
                                                                  name="read-replica-probe")
 
     async def _until_back(self) -> None:
-        while self._breaker.state != "closed":
-            await asyncio.sleep(self._probe_interval)
-            if not self._breaker.allow():
-                continue
-            try:
-                async with await AsyncConnection.connect(
-                        self._url, connect_timeout=max(1, round(self._probe_interval))) as conn:
-                    await conn.execute("SELECT 1")
-            except _UNREACHABLE:
-                self._breaker.failed()
-            except BaseException:
-                self._breaker.abandoned()
-                raise
-            else:
-                self._breaker.succeeded()
-                log.info("read replica answers again", replica=self._where)
+        await self._breaker.probe_until_closed(self._answers, self._probe_interval,
+                                               _UNREACHABLE)
+        log.info("read replica answers again", replica=self._where)
+
+    async def _answers(self) -> None:
+        async with await AsyncConnection.connect(
+                self._url, connect_timeout=max(1, round(self._probe_interval))) as conn:
+            await conn.execute("SELECT 1")
 
 
 def _where(url: str) -> str:

@@ -72,19 +72,9 @@ class GuardedRedis(Redis):
                                                                  name="redis-probe")
 
     async def _until_back(self) -> None:
-        while self._breaker.state != "closed":
-            await asyncio.sleep(self._probe_interval)
-            if not self._breaker.allow():  # not yet time for the trial
-                continue
-            try:
-                await super().execute_command("PING")  # type: ignore[no-untyped-call]
-            except _UNREACHABLE:
-                self._breaker.failed()
-            except BaseException:
-                self._breaker.abandoned()
-                raise
-            else:
-                self._breaker.succeeded()
+        await self._breaker.probe_until_closed(
+            lambda: super(GuardedRedis, self).execute_command("PING"),  # type: ignore[no-untyped-call]
+            self._probe_interval, _UNREACHABLE)
 
 
 def guarded_redis(url: str, *, timeout: float = 1.0, failure_threshold: int = 1,
