@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -26,18 +26,23 @@ from application.sealed_values import SealedValues
 from application.services import APPLICATION_NAME
 from domain import events as e
 from domain.journey import Stage
+from domain.retention import HELD_FIELDS
 from projections.base import Positioned, ReadModel
 from projections.journey_state import JOURNEY_TABLES, JourneyStates, stage_now_view
 from projections.reading import ConnectionSource, Reader, Row
 from projections.rows import load_rows, upsert_rows
 
-__all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel"]
+__all__ = ["CustomerProfile", "CustomerQueries", "CustomersReadModel", "LegalHoldMarker"]
 
 _SHOWN = ("customer_id", "kind", "name", "email", "phone", "company_name", "postal_code",
           "canton", "language", "salesperson", "stage", "consents", "erased",
           "registered_at", "last_activity_at", "version", "position")
 _COLUMNS = (*_SHOWN, "name_terms", "email_terms", "company_terms")
-_SELECTED = ", ".join(_SHOWN)
+# A customer erased under the books' hold: its running hold, from the table written in
+# the erasure's own transaction (so never behind the read model).
+_FROM = ("rm_customers.customers_now c LEFT JOIN cis_legal_holds h "
+         "ON h.customer_id = c.customer_id AND h.ended_at IS NULL")
+_SELECTED = ", ".join(f"c.{column}" for column in _SHOWN) + ", h.held_until, h.basis"
 _SEALED = ("name", "email", "phone")
 
 
@@ -170,8 +175,19 @@ def _terms(value: Any) -> list[bytes]:
     return [] if value is None else sorted(value.terms)
 
 
+class LegalHoldMarker(msgspec.Struct, frozen=True):
+    """An erased buyer's fields the books keep (OR Art. 958f) until `held_until`. The
+    profile serves sales, which has ended, so it shows none of them; the DPO reads
+    them (the access export, the audit state), each read on the access trail."""
+
+    held_until: date
+    legal_basis: str
+    fields: list[str]
+
+
 class CustomerProfile(msgspec.Struct, frozen=True):
-    """Personal fields are null after a DSG erasure; `stage` is as of now."""
+    """Personal fields are null after a DSG erasure; `stage` is as of now;
+    `legal_hold` says what the books still keep of an erased buyer, and until when."""
 
     id: UUID
     kind: str
@@ -190,16 +206,19 @@ class CustomerProfile(msgspec.Struct, frozen=True):
     last_activity_at: datetime
     version: int
     position: int
+    legal_hold: LegalHoldMarker | None = None
 
     @classmethod
     def opened(cls, row: Row, sealed: SealedValues) -> CustomerProfile:
         """The profile of a row, its personal columns opened (None once erased)."""
         subject = row["customer_id"]
-        shown = {k: v for k, v in row.items() if k != "customer_id"}
+        shown = {k: row[k] for k in _SHOWN if k != "customer_id"}
         for column in _SEALED:
             value = sealed.open(subject, row[column])
             shown[column] = None if value is None else str(value)
-        return cls(id=subject, **shown)
+        hold = None if row["held_until"] is None else LegalHoldMarker(
+            held_until=row["held_until"], legal_basis=row["basis"], fields=list(HELD_FIELDS))
+        return cls(id=subject, legal_hold=hold, **shown)
 
 
 class CustomerQueries(Reader):
@@ -216,8 +235,8 @@ class CustomerQueries(Reader):
         self._index = index
 
     async def profile(self, customer_id: UUID) -> CustomerProfile | None:
-        row = await self.one(f"SELECT {_SELECTED} FROM rm_customers.customers_now "
-                             "WHERE customer_id = %s", (customer_id,))
+        row = await self.one(f"SELECT {_SELECTED} FROM {_FROM} WHERE c.customer_id = %s",
+                             (customer_id,))
         return None if row is None else (await self._opened([row]))[0]
 
     async def search(
@@ -229,7 +248,7 @@ class CustomerQueries(Reader):
         conditions, params = ["true"], list[Any]()
         for column, value in (("canton", canton), ("stage", stage), ("salesperson", salesperson)):
             if value is not None:
-                conditions.append(f"{column} = %s")
+                conditions.append(f"c.{column} = %s")
                 params.append(value)
         if text:
             sought = self._index.search(text)
@@ -245,12 +264,11 @@ class CustomerQueries(Reader):
                                       "OR company_terms @> ARRAY[%s]::text[])")
                     params += [terms, terms, part.plain]
         if after is not None:
-            conditions.append("(registered_at, customer_id) < (%s, %s)")
+            conditions.append("(c.registered_at, c.customer_id) < (%s, %s)")
             params += list(after)
         rows = await self.rows(
-            f"SELECT {_SELECTED} FROM rm_customers.customers_now "
-            f"WHERE {' AND '.join(conditions)} "
-            "ORDER BY registered_at DESC, customer_id DESC LIMIT %s", [*params, limit])
+            f"SELECT {_SELECTED} FROM {_FROM} WHERE {' AND '.join(conditions)} "
+            "ORDER BY c.registered_at DESC, c.customer_id DESC LIMIT %s", [*params, limit])
         return await self._opened(rows)
 
     async def _opened(self, rows: list[Row]) -> list[CustomerProfile]:

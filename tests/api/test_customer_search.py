@@ -68,7 +68,9 @@ async def test_search_answers_the_profiles_in_clear_as_before(
     assert profile.json() == firm
     assert set(firm) == {"id", "kind", "name", "email", "phone", "company_name", "postal_code",
                          "canton", "language", "salesperson", "stage", "consents", "erased",
-                         "registered_at", "last_activity_at", "version", "position"}
+                         "registered_at", "last_activity_at", "version", "position",
+                         "legal_hold"}
+    assert firm["legal_hold"] is None  # only an erased buyer's fields are under hold
     assert (firm["name"], firm["email"], firm["phone"]) == (
         f"Hans {found['word']}", f"h{found['word'].lower()}@firma.ch", None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -130,3 +131,34 @@ async def test_an_erasure_without_a_proper_reason_is_refused_and_erases_nothing(
 async def test_an_unknown_customer_is_404(command_api: Any, bearer: Any) -> None:
     response = await command_api.post(_erase(uuid4()), json=WHY, headers=bearer(Role.DPO))
     assert response.status_code == 404, response.text
+
+
+async def test_the_profile_of_a_buyer_under_hold_shows_no_held_field_but_says_until_when(
+        command_api: Any, query_api: Any, bearer: Any, app: CustomerIntelligence) -> None:
+    """The profile serves sales, which has ended: it shows no held field, but says that
+    the books keep them, why and until when (the DPO reads them in the export)."""
+    buyer, lead = _customer(app, contract=True), _customer(app)
+    answers = [await command_api.post(_erase(c), json=WHY, headers=bearer(Role.DPO))
+               for c in (buyer, lead)]
+    assert [a.status_code for a in answers] == [200, 200]
+    hold = answers[0].json()["hold"]
+    manager = bearer(Role.SALES_MANAGER)
+    position = max(a.json()["position"] for a in answers)
+
+    held, erased = [(await query_api.get(f"/api/v1/customers/{c}", headers=manager,
+                                         params={"min_position": position})).json()
+                    for c in (buyer, lead)]
+
+    assert (held["erased"], held["name"], held["email"]) == (True, None, None)
+    assert held["legal_hold"] == {"held_until": hold["held_until"],
+                                  "legal_basis": "OR Art. 958f", "fields": hold["fields"]}
+    assert erased["erased"] is True and erased["legal_hold"] is None
+    found = (await query_api.get("/api/v1/customers", headers=manager,
+                                 params={"limit": 200})).json()["items"]
+    assert [c["legal_hold"] for c in found if c["id"] == str(buyer)] == [held["legal_hold"]]
+
+    ended = app.end_legal_hold(buyer, today=date.fromisoformat(hold["held_until"])
+                               + timedelta(days=1), meta=META, reason="hold ran out")
+    after = (await query_api.get(f"/api/v1/customers/{buyer}", headers=manager,
+                                 params={"min_position": ended.position})).json()
+    assert after["erased"] is True and after["legal_hold"] is None
