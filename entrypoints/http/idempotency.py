@@ -127,6 +127,18 @@ class _Run:
 
     async def _keep(self, send: Send, status: int) -> None:
         claim = self.claim
+        if status == 400:
+            # Refused before any command ran, and its answer may quote the body (an
+            # unknown field's name, a value that is none of an enum's), which may be
+            # personal data no erasure could reach here: not kept. The same request
+            # gets the same 400 again; a corrected one may use the key.
+            await self._send_captured(send)
+            try:
+                await self.store.abandon(claim.caller, claim.key, claim.token)
+            except psycopg.OperationalError as error:
+                log.warning("claim of a refused request not dropped",
+                            error=type(error).__name__)
+            return
         if self.implicit:
             # Answered first: the claim is only dropped to keep the table small, and the
             # answer (sent exactly once) does not depend on it.

@@ -63,3 +63,31 @@ async def test_a_live_claim_answers_409_with_retry_after(
 
     assert answer.status_code == 409
     assert int(answer.headers["retry-after"]) > 0
+
+
+async def test_a_refused_body_is_not_kept_so_a_corrected_one_may_use_the_key(
+    command_api: Any, settings: Settings, bearer: Any
+) -> None:
+    """A 400 may quote what was sent (here a touchpoint's note in the wrong field): no
+    copy of it stays in the claims, and the corrected request writes under that key."""
+    headers = {**bearer(Role.SALES_MANAGER, "mia"), "Idempotency-Key": "typo-1"}
+    customer = (await command_api.post("/api/v1/customers", json=CUSTOMER,
+                                       headers=bearer(Role.SALES_MANAGER, "mia"))).json()["id"]
+    path = f"/api/v1/customers/{customer}/touchpoints"
+    note = "Nora fragt nach der Anhängerkupplung"
+
+    refused = await command_api.post(path, json={"kind": "call", "channel": note},
+                                     headers=headers)
+    corrected = await command_api.post(path, json={"kind": "call", "channel": "phone",
+                                                   "note": note}, headers=headers)
+    again = await command_api.post(path, json={"kind": "call", "channel": "phone",
+                                               "note": note}, headers=headers)
+
+    assert refused.status_code == 400 and note in refused.text
+    assert corrected.status_code == 200, corrected.text
+    assert again.json() == corrected.json() and again.headers["idempotent-replayed"] == "true"
+    assert settings.database_url
+    with psycopg.connect(settings.database_url) as conn:
+        kept = conn.execute("SELECT status, body FROM idempotency_keys WHERE caller = 'mia' "
+                            "AND key = 'typo-1'").fetchall()
+    assert [(status, note.encode() in bytes(body)) for status, body in kept] == [(200, False)]

@@ -215,18 +215,26 @@ class _Stack:
 async def _registered_over_http(client: Any, headers: dict[str, str],
                                values: dict[str, str]) -> uuid.UUID:
     """Registration and a touchpoint through the command API (request logs, idempotency
-    claims and their stored answers), after a refused attempt that quoted every value."""
+    claims and their stored answers), after refused attempts that sent every value, each
+    with an `Idempotency-Key`, one of them quoted in the answer (a 400 quotes a value
+    that is none of an enum's)."""
     body = {"name": values["name"], "email": values["email"], "phone": values["phone"],
             "street": values["street"], "postal_code": "8001", "canton": "ZH",
             "company_name": "Proof Garage AG", "company_uid": "CHE-109.322.551",
             "company_contact": values["contact"]}
-    refused = await client.post("/api/v1/customers", headers=headers,
-                                json={**body, "canton": "BE"})  # 8001 is not in BE
-    assert refused.status_code == 422, refused.text
+    refused = await client.post("/api/v1/customers", json={**body, "canton": "BE"},
+                                headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert refused.status_code == 422, refused.text  # 8001 is not in BE
     registered = await client.post("/api/v1/customers", json=body,
                                    headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
     assert registered.status_code == 201, registered.text
     customer = uuid.UUID(registered.json()["id"])
+    # The note typed into the wrong field: the 400 quotes it back to the caller.
+    misplaced = await client.post(f"/api/v1/customers/{customer}/touchpoints",
+                                  json={"kind": "call", "channel": values["touchpoint note"]},
+                                  headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert misplaced.status_code == 400, misplaced.text
+    assert values["touchpoint note"] in misplaced.text
     touched = await client.post(f"/api/v1/customers/{customer}/touchpoints", headers=headers,
                                 json={"kind": "showroom_visit", "channel": "showroom",
                                       "note": values["touchpoint note"]})
