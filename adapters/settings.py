@@ -62,6 +62,9 @@ class Settings:
     retention_customer_care_months: int = 36
     business_year_end: tuple[int, int] = (12, 31)  # (month, day)
     retention_daily: bool = True  # `cis up` runs `cis dsg retention --apply` once a day
+    # How long a command's answer is kept for retries with its Idempotency-Key; the
+    # daily retention run drops older claims (adapters.postgres.expired_claims).
+    idempotency_key_hours: float = 24.0
     smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
     mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
     blind_index_key: str = ""  # hex of the 32-byte key of the search's blind index
@@ -114,6 +117,7 @@ class Settings:
                 env, "CIS_RETENTION_CUSTOMER_CARE_MONTHS", 36),
             business_year_end=_month_day(env, "CIS_BUSINESS_YEAR_END", (12, 31)),
             retention_daily=_flag(env, "CIS_RETENTION_DAILY", True),
+            idempotency_key_hours=_positive_hours(env, "CIS_IDEMPOTENCY_KEY_HOURS", 24.0),
             smtp_url=env.get("CIS_SMTP_URL") or None,
             mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
             blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
@@ -166,6 +170,7 @@ class Settings:
             "CIS_RETENTION_CUSTOMER_CARE_MONTHS": str(self.retention_customer_care_months),
             "CIS_BUSINESS_YEAR_END": "{:02d}-{:02d}".format(*self.business_year_end),
             "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
+            "CIS_IDEMPOTENCY_KEY_HOURS": str(self.idempotency_key_hours),
             "CIS_MAIL_FROM": self.mail_from,
             "CIS_BLIND_INDEX_KEY": self.blind_index_key,
             "CIS_READ_FALLBACK_TO_PRIMARY": "true" if self.read_fallback_to_primary else "false",

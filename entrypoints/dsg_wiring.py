@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from adapters.postgres.erasures import PostgresErasureCopies
+from adapters.postgres.expired_claims import ExpiredClaims
 from adapters.redis.customer_cache import evict_customer
 from adapters.settings import Settings
 from application.dsg import Erasures
@@ -42,6 +43,7 @@ class DsgServices:
     erasures: Erasures
     retention: Retention
     facts: RetentionFactsQueries
+    claims: ExpiredClaims  # idempotency claims past CIS_IDEMPOTENCY_KEY_HOURS
     _pool: ConnectionPool[Any]
     _redis: Redis
 
@@ -64,4 +66,5 @@ def build_dsg(settings: Settings, cis: CustomerIntelligence, *,
     erasures = Erasures(cis, facts, PostgresErasureCopies(pool, lambda c: evict_customer(redis, c)),
                         policy, today=today)
     retention = Retention(cis, erasures, facts, policy, today=today)
-    return DsgServices(erasures, retention, facts, pool, redis)
+    claims = ExpiredClaims(pool, settings.idempotency_key_hours)
+    return DsgServices(erasures, retention, facts, claims, pool, redis)

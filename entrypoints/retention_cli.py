@@ -24,6 +24,7 @@ import psycopg
 import structlog
 from tqdm import tqdm
 
+from adapters.postgres.expired_claims import ExpiredClaims
 from adapters.settings import ResolvedSettings, Settings
 from adapters.shutdown import on_stop_signal
 from application.errors import NotFound
@@ -57,6 +58,10 @@ def register(dsg: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mode.add_argument("--daily", action="store_true",
                       help="apply now (after a minute) and then once a day, until stopped "
                            "(what `cis up` runs unless CIS_RETENTION_DAILY=false)")
+    retention.add_argument("--first-run-after", type=_seconds, metavar="SECONDS",
+                           default=FIRST_DAILY_RUN_AFTER_SECONDS,
+                           help="with --daily: the first run this long after the start "
+                                f"(default {FIRST_DAILY_RUN_AFTER_SECONDS:.0f})")
     retention.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
                            help="decide as if today were this day (rehearsals and tests; "
                                 "default: today in UTC)")
@@ -67,6 +72,16 @@ def _reason(text: str) -> str:
     if not text.strip() or len(text) > MAX_REASON_LENGTH:
         raise argparse.ArgumentTypeError(f"1 to {MAX_REASON_LENGTH} characters")
     return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= _DAY_SECONDS:
+        raise argparse.ArgumentTypeError("a number of seconds from 0 to 86400")
+    return seconds
 
 
 def _resolved(settings: Settings) -> ResolvedSettings | None:
@@ -114,11 +129,11 @@ def _retention(args: argparse.Namespace, settings: Settings) -> int:
     dsg = build_dsg(resolved, cis, today=today)
     try:
         if args.dry_run:
-            _list(list(dsg.retention.due()))
+            _list(list(dsg.retention.due()), dsg.claims)
         elif args.apply:
-            _apply(dsg.retention)
+            _apply(dsg.retention, dsg.claims)
         else:
-            _daily(dsg.retention)
+            _daily(dsg.retention, dsg.claims, args.first_run_after)
     finally:
         dsg.close()
         cis.close()
@@ -133,7 +148,7 @@ def _fixed(day: date) -> Callable[[], date]:
     return lambda: day
 
 
-def _list(due: list[Due]) -> None:
+def _list(due: list[Due], claims: ExpiredClaims) -> None:
     print(f"{'customer':36}  {'purpose':13}  {'action':18}  {'due':10}  held until")
     for item in due:
         held = item.held_until.isoformat() if item.held_until else "-"
@@ -142,9 +157,10 @@ def _list(due: list[Due]) -> None:
     counts = Counter(item.action.value for item in due)
     print(f"{len(due)} due: " + (", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
                                  or "nothing") + " (dry run: nothing changed)")
+    print(f"{claims.count()} idempotency claims older than {claims.hours:g} h would be dropped")
 
 
-def _apply(retention: Retention) -> Counter[str]:
+def _apply(retention: Retention, claims: ExpiredClaims) -> Counter[str]:
     started = time.monotonic()
     due = list(retention.due())
     counts: Counter[str] = Counter()
@@ -155,18 +171,21 @@ def _apply(retention: Retention) -> Counter[str]:
     seconds = time.monotonic() - started
     done = ", ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "nothing was due"
     print(f"retention applied: {done}; {len(due)} due, {seconds:.1f} s")
+    dropped = claims.drop()
+    print(f"idempotency claims older than {claims.hours:g} h: {dropped} dropped")
+    counts["idempotency claims dropped"] = dropped
     return counts
 
 
-def _daily(retention: Retention) -> None:
+def _daily(retention: Retention, claims: ExpiredClaims, first_run_after: float) -> None:
     stopping = threading.Event()
     # A run under way when stopped is ended by the watchdog: each customer's erasure is
     # its own transaction, and the next run carries on with what is still due.
     on_stop_signal(stopping.set)
-    wait = FIRST_DAILY_RUN_AFTER_SECONDS
+    wait = first_run_after
     while not stopping.wait(wait):
         try:
-            counts = _apply(retention)
+            counts = _apply(retention, claims)
             log.info("retention run", **{k.replace(" ", "_"): v for k, v in counts.items()})
             wait = _DAY_SECONDS
         except (psycopg.Error, OSError) as error:  # a server away: try again in an hour

@@ -180,6 +180,9 @@ def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> No
     children = stack.descendants()
     projecting = [p.cmdline()[-2:] for p in children if "project" in p.cmdline()]
     assert projecting == [["project", "run"]]
+    # The DSG retention policy, applied once a day (CIS_RETENTION_DAILY, on by default).
+    retaining = [p.cmdline()[-3:] for p in children if "retention" in p.cmdline()]
+    assert retaining == [["dsg", "retention", "--daily"]]
 
     # Stop as Ctrl-C does: nothing of ours keeps running.
     # 6 processes of ours, plus the 3 embedded servers when no URLs are given.

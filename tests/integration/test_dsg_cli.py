@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 
 from adapters.settings import ResolvedSettings, Settings
@@ -94,3 +97,71 @@ def test_retention_lists_a_quiet_lead_in_a_dry_run_and_erases_it_when_applied(
     caught_up(own, app, "journeys")
     rerun = _cis(own.as_env(), "dsg", "retention", "--dry-run", "--today", later)
     assert str(lead) not in rerun.stdout
+
+
+def _claims(own: ResolvedSettings, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(own.database_url, autocommit=True) as conn:
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_retention_drops_the_idempotency_claims_older_than_their_hours(
+        store: tuple[ResolvedSettings, CustomerIntelligence]) -> None:
+    """The stored answers of commands are kept CIS_IDEMPOTENCY_KEY_HOURS (24), then the
+    daily run drops them: the table does not grow without bound, and no request's
+    fingerprint outlives a day."""
+    own, _ = store
+    _claims(own, "DELETE FROM idempotency_keys WHERE caller = 'claims-test'")
+    for key, age, status, lease in (("old answered", "25 hours", 201, "-1 hour"),
+                                    ("old abandoned", "25 hours", None, "-24 hours"),
+                                    ("old but running", "25 hours", None, "10 seconds"),
+                                    ("fresh", "1 hour", 201, "-1 hour")):
+        _claims(own, "INSERT INTO idempotency_keys (caller, key, request_hash, status, body, "
+                "claim, lease_until, created_at) VALUES ('claims-test', %s, '\\x00', %s, "
+                "'{}', gen_random_uuid(), now() + %s::interval, now() - %s::interval)",
+                key, status, lease, age)
+    keys = "SELECT key FROM idempotency_keys WHERE caller = 'claims-test' ORDER BY key"
+
+    listed = _cis(own.as_env(), "dsg", "retention", "--dry-run")
+
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    assert "2 idempotency claims older than 24 h would be dropped" in listed.stdout
+    assert len(_claims(own, keys)) == 4
+
+    applied = _cis(own.as_env(), "dsg", "retention", "--apply")
+
+    assert applied.returncode == 0, applied.stderr[-2000:]
+    assert "idempotency claims older than 24 h: 2 dropped" in applied.stdout
+    assert _claims(own, keys) == [("fresh",), ("old but running",)]
+    shorter = _cis({**own.as_env(), "CIS_IDEMPOTENCY_KEY_HOURS": "0.5"}, "dsg", "retention",
+                   "--apply")
+    assert "idempotency claims older than 0.5 h: 1 dropped" in shorter.stdout
+    assert _claims(own, keys) == [("old but running",)]
+
+
+def test_the_daily_run_applies_at_once_when_told_and_stops_on_a_signal(
+        store: tuple[ResolvedSettings, CustomerIntelligence]) -> None:
+    """What `cis up` runs: the first run after a delay (a minute there), then daily."""
+    own, app = store
+    lead = app.register_customer(**registration()).id
+    for model in ("journeys", "dashboards"):
+        caught_up(own, app, model)
+    later = (datetime.now(UTC) + timedelta(days=2 * 366)).date().isoformat()
+    daily = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "dsg", "retention", "--daily",
+         "--first-run-after", "0.5", "--today", later],
+        env={**os.environ, **own.as_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.get_customer(lead).erased and time.monotonic() < deadline:
+            assert daily.poll() is None, daily.communicate()[1][-2000:]
+            time.sleep(0.2)
+        assert app.get_customer(lead).erased
+        assert daily.poll() is None  # waiting for the next day
+    finally:
+        daily.send_signal(signal.SIGTERM)
+        out, err = daily.communicate(timeout=30)
+    assert daily.returncode == 0, err[-2000:]
+    assert "retention applied:" in out
+    assert [(a.actor, a.action) for a in app.accesses(lead)[0]] == [("retention", "erasure")]
