@@ -128,6 +128,21 @@ async def test_an_erasure_without_a_proper_reason_is_refused_and_erases_nothing(
     assert not app.get_customer(customer).erased
 
 
+@pytest.mark.parametrize("body", [None, b"", b"null"])
+async def test_an_erasure_without_a_body_says_the_reason_is_required(
+        command_api: Any, bearer: Any, app: CustomerIntelligence, body: bytes | None) -> None:
+    customer = _customer(app)
+    sent = {} if body is None else {"content": body, "headers": {
+        **bearer(Role.DPO), "Content-Type": "application/json"}}
+    refused = await command_api.post(_erase(customer), **({"headers": bearer(Role.DPO)}
+                                                          | sent))
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    error = refused.json()["errors"][0]
+    assert error["field"] == "reason" and '{"reason": "..."}' in error["message"]
+    assert not app.get_customer(customer).erased
+
+
 async def test_an_unknown_customer_is_404(command_api: Any, bearer: Any) -> None:
     response = await command_api.post(_erase(uuid4()), json=WHY, headers=bearer(Role.DPO))
     assert response.status_code == 404, response.text
