@@ -2,7 +2,8 @@
 
 A customer with a full history (contact and address changed, touchpoint and test drive
 with notes, a sale up to delivery, a lead score, cached dashboards, a profile read) is
-erased. Then the raw bytes of every store are searched for each personal value they
+erased by the DPO over the command API (the delivered sale keeps name and street for
+the books, sealed under a hold key). Then the raw bytes of every store are searched for each personal value they
 were ever given (as text, upper and lower case, hex as `pg_dump` prints bytea, base64
 at every alignment): a `pg_dump` of the whole database, every Redis key and value,
 every message of every JetStream stream, the logs (captured, and the servers' log
@@ -317,9 +318,16 @@ async def proof(settings: Settings, bearer: Any,
                 seen["before"] = await _dashboards(client, manager)
                 seen["backup"] = _pg_dump(url)  # a backup, taken before the erasure
 
-                # The erasure, and everything it reaches.
-                await asyncio.to_thread(stack.app.erase_customer, customer, meta=META,
-                                        reason="DSG request (proof)")
+                # The erasure as the DPO asks for it (the delivered sale keeps the books'
+                # fields, sealed under a hold key), and everything it reaches.
+                async with AsyncTestClient(app=create_command_app(stack.settings)) as commands:
+                    erasure = await commands.post(
+                        f"/api/v1/dsg/customers/{customer}/erasure",
+                        json={"reason": "DSG request (proof)"},
+                        headers={**bearer(Role.DPO, "proof-dpo"),
+                                 "Idempotency-Key": uuid.uuid4().hex})
+                assert erasure.status_code == 200, erasure.text
+                seen["erasure"] = erasure.json()
                 await stack.settled()
                 seen["erased profile"] = (await client.get(f"/api/v1/customers/{customer}",
                                                            headers=manager)).json()
@@ -364,6 +372,18 @@ async def test_the_profile_was_shown_in_clear_and_reads_null_after_erasure(
         assert (profile["name"], profile["email"], profile["phone"], profile["erased"]) == (
             None, None, None, True)
         assert (profile["canton"], profile["stage"]) == ("BE", "delivered")
+
+
+async def test_the_erasure_kept_the_books_fields_under_a_hold_and_said_so(
+    proof: dict[str, Any]
+) -> None:
+    """So the stores searched hold the held name and street too, sealed under the hold
+    key: kept, yet in clear nowhere."""
+    hold = proof["erasure"]["hold"]
+    assert hold is not None and {"name", "street"} <= set(hold["fields"])
+    assert proof["erasure"]["data_key"] == "destroyed"
+    for profile in (proof["erased profile"], proof["rebuilt profile"]):
+        assert profile["legal_hold"]["held_until"] == hold["held_until"]
 
 
 async def test_a_backup_taken_before_the_erasure_holds_no_personal_value(
