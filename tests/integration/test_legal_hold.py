@@ -115,6 +115,13 @@ def test_an_erased_buyer_keeps_exactly_the_held_fields_until_retention_ends_the_
     touchpoint = app.history("customers", customer, reveal=True, where=HistoryFilter(
         types=frozenset({"TouchpointRecorded"}))).items[0]
     assert touchpoint.data["note"] == REDACTED
+    # The audit trail says what is held, why and until when, to every audit role.
+    erasure = app.history("customers", customer, reveal=False, where=HistoryFilter(
+        types=frozenset({"PersonalDataErased"}))).items[0]
+    assert {k: erasure.data[k] for k in ("held_name", "held_street", "held_until",
+                                         "hold_basis")} == {
+        "held_name": "[masked]", "held_street": "[masked]",
+        "held_until": held_until.isoformat(), "hold_basis": "OR Art. 958f"}
     # Retention lists nothing for it before the hold ends, then ends it. It decides on
     # the journeys read model, which must have seen the erasure (under a full test run
     # the session's projectors lag the log by more than this test takes).
