@@ -131,6 +131,8 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 def _erase_restored(args: argparse.Namespace, settings: Settings) -> int:
     with postgres_of(settings) as url:
         destroyed = erase_restored_keys(url)
-    print(f"destroyed {destroyed:,} data keys of customers the log says were erased")
+    print(f"destroyed {destroyed.erased:,} data keys of customers the log says were erased, "
+          f"{destroyed.holds_ended:,} hold key{'' if destroyed.holds_ended == 1 else 's'} "
+          "of holds it says have ended")
     return 0
 

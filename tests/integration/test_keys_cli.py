@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from uuid import UUID
 
 import psycopg
@@ -123,7 +124,8 @@ def test_keys_restored_from_a_backup_older_than_an_erasure_are_destroyed_again(
         done = _cis(own.as_env(), "keys", "erase-restored")
 
         assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == "destroyed 1 data keys of customers the log says were erased"
+        assert done.stdout.strip() == ("destroyed 1 data keys of customers the log says were "
+                                       "erased, 0 hold keys of holds it says have ended")
         deadline = time.monotonic() + 5  # a running process drops the key it had cached
         while _name_registered(restarted, erased) != "[redacted]":
             assert time.monotonic() < deadline, "a running process kept the restored key"
@@ -131,6 +133,45 @@ def test_keys_restored_from_a_backup_older_than_an_erasure_are_destroyed_again(
         assert _name_registered(restarted, kept) == "Anna Muster"
         assert _cis(own.as_env(), "keys", "erase-restored").stdout.startswith("destroyed 0 ")
         restarted.close()
+    finally:
+        app.close()
+
+
+def test_a_hold_key_restored_after_its_hold_ended_is_destroyed_again(
+    settings: Settings,
+) -> None:
+    """A key backup from before a legal hold ended still holds the hold key: restored,
+    the buyer's name and street would be readable again, past the books' 10 years."""
+    own = own_store(settings, master_key=NEW)
+    assert own.database_url
+    app = build_application(own, pool_size=1)  # type: ignore[arg-type]
+    try:
+        buyer = app.register_customer(**registration(street="Haltegasse 7")).id
+        held_until = date.today() + timedelta(days=30)
+        app.erase_with_hold(buyer, meta=META, reason="request", held_until=held_until)
+        with psycopg.connect(own.database_url) as conn:  # the key table's backup, taken now
+            backup = conn.execute("SELECT * FROM cis_data_keys").fetchall()
+        app.end_legal_hold(buyer, today=held_until + timedelta(days=1), meta=META,
+                           reason="the hold ran out")
+        with psycopg.connect(own.database_url) as conn:  # lost, and restored from the backup
+            conn.execute("DELETE FROM cis_data_keys")
+            with conn.cursor().copy("COPY cis_data_keys FROM STDIN") as copy:
+                for row in backup:
+                    copy.write_row(row)
+        restarted = build_application(own, pool_size=1)  # type: ignore[arg-type]
+        erased = restarted.repository.get(buyer, version=app.get_customer(buyer).version - 1)
+        assert str(erased.name.shown()) == "Anna Muster"  # type: ignore[attr-defined]
+
+        done = _cis(own.as_env(), "keys", "erase-restored")
+
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == ("destroyed 0 data keys of customers the log says were "
+                                       "erased, 1 hold key of holds it says have ended")
+        restarted.close()
+        after = build_application(own, pool_size=1)  # type: ignore[arg-type]
+        erased = after.repository.get(buyer, version=app.get_customer(buyer).version - 1)
+        assert erased.name.shown() == "[redacted]"  # type: ignore[attr-defined]
+        after.close()
     finally:
         app.close()
 
