@@ -224,3 +224,37 @@ def test_the_access_report_of_a_buyer_erased_under_hold_shows_the_held_fields_on
     assert all(t.note in (None, REDACTED) for t in report.touchpoints)
     assert report.retention.held_until == erased.hold.held_until
     assert set(report.retention.held_fields) >= {"name", "street"}
+
+
+def test_retention_erases_a_quiet_buyer_keeping_the_books_fields_until_their_end(
+        settings: Settings, app: CustomerIntelligence, dsg: DsgServices, clock: Clock) -> None:
+    """The daily run's path for a buyer: 36 months quiet, everything but the held fields
+    goes; they stay until the contract's business year ends plus 10 years."""
+    customer = _buyer(app)
+    signed = app.get_customer(customer).modified_on
+    for model in ("journeys", "dashboards"):
+        caught_up(settings, app, model)
+    clock.today = (signed + timedelta(days=37 * 31)).date()
+
+    due = [d for d in dsg.retention.due() if d.customer_id == customer]
+
+    held_until = hold_ends(signed, retention_policy(settings))
+    assert [(d.action, d.purpose.value, d.held_until) for d in due] == [
+        (Action.ERASE_KEEPING_HELD, "customer_care", held_until)]
+    assert dsg.retention.apply(due[0], correlation_id="retention-test").done
+    erased = app.get_customer(customer)
+    assert (str(erased.name.value), erased.street.value if erased.street else None) == (
+        NAME, STREET)
+    assert erased.email.value is None and erased.held_until == held_until
+    access = app.accesses(customer)[0][-1]
+    assert (access.actor, access.action) == (RETENTION_ACTOR, "erasure")
+    assert f"held until {held_until.isoformat()}" in (access.reason or "")
+
+    caught_up(settings, app, "journeys")
+    clock.today = held_until
+    assert customer not in {d.customer_id for d in dsg.retention.due()}
+    clock.today = held_until + timedelta(days=1)
+    ending = [d for d in dsg.retention.due() if d.customer_id == customer]
+    assert [d.action for d in ending] == [Action.END_HOLD]
+    assert dsg.retention.apply(ending[0], correlation_id="retention-test").done
+    assert app.get_customer(customer).name.value is None
