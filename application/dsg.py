@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from application.blind_index import words
 from application.services import CustomerIntelligence
 from domain import events as e
-from domain.customer import BOOKS_LEGAL_BASIS
+from domain.customer import BOOKS_LEGAL_BASIS, Customer
 from domain.errors import InvalidValue
 from domain.meta import EventMeta
 from domain.retention import HELD_FIELDS, RetentionFacts, RetentionPolicy, hold_for_erasure_request
@@ -151,6 +152,12 @@ class Erasures:
         if saved is not None:
             return self._refreshed(replace(saved, already_erased=True))
         customer = self._cis.get_customer(customer_id)  # NotFound for an unknown id
+        # A person's words, unlike retention's rule: kept in clear on the access trail
+        # and with the answer, so they may not name whom they erase.
+        quoted = None if role == "retention" else _quoted_in(reason, customer)
+        if quoted is not None:
+            raise InvalidValue("reason", f"quotes the customer's {quoted}, which would be kept "
+                               "in clear after the erasure: give a case number or a date")
         held_until = None
         if not customer.erased:
             signed = self._latest_contract(customer_id)
@@ -204,3 +211,21 @@ def _hold_report(held_until: date | None, subject: UUID | None) -> HoldReport | 
     return HoldReport(fields=list(HELD_FIELDS), held_until=held_until,
                       legal_basis=BOOKS_LEGAL_BASIS, key=str(subject))
 
+
+
+def _quoted_in(reason: str, customer: Customer) -> str | None:
+    """Which of the customer's personal values `reason` quotes, if any: each as a run of
+    whole words (case and accents aside), a phone number by its last nine digits."""
+    said = f" {' '.join(words(reason))} "
+    contact = customer.company.contact if customer.company else None
+    for field, personal in (("name", customer.name), ("e-mail address", customer.email),
+                            ("street", customer.street), ("company contact", contact)):
+        value = None if personal is None else personal.value
+        sought = " ".join(words(str(value))) if value is not None else ""
+        if sought and f" {sought} " in said:
+            return field
+    phone = None if customer.phone is None else customer.phone.value
+    digits = "".join(c for c in str(phone or "") if c.isdigit())[-9:]
+    if len(digits) == 9 and digits in "".join(c for c in reason if c.isdigit()):
+        return "phone number"
+    return None

@@ -12,7 +12,7 @@ from redis import Redis
 
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
-from domain.values import ModelCode, Money
+from domain.values import ModelCode, Money, Phone
 from entrypoints.http.auth import Role
 from tests.factories import META, registration
 
@@ -126,6 +126,26 @@ async def test_an_erasure_without_a_proper_reason_is_refused_and_erases_nothing(
     assert refused.json()["errors"][0]["field"] == "reason" or status == 400
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert not app.get_customer(customer).erased
+
+
+@pytest.mark.parametrize("reason", [
+    "request of Anna Muster, 2026-11-30", "asked by ANNA MÜSTER", "anna.muster@example.ch wrote",
+    "called from 079 123 45 67", "letter to Bahnhofstrasse 1"])
+async def test_a_reason_quoting_the_customer_is_refused_as_it_outlives_the_erasure(
+        command_api: Any, bearer: Any, app: CustomerIntelligence, reason: str) -> None:
+    """The reason is kept in clear on the access trail and with the answer, after the
+    erasure too: it may not name the person it erases."""
+    customer = app.register_customer(**registration(
+        street="Bahnhofstrasse 1", phone=Phone.parse("+41 79 123 45 67"))).id
+    refused = await command_api.post(_erase(customer), json={"reason": reason},
+                                     headers=bearer(Role.DPO))
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["errors"][0]
+    assert error["field"] == "reason" and "case number" in error["message"]
+    assert not app.get_customer(customer).erased and app.accesses(customer)[0] == []
+    fine = await command_api.post(_erase(customer), json={"reason": "case 2026-117, art. 32"},
+                                  headers=bearer(Role.DPO))
+    assert fine.status_code == 200, fine.text
 
 
 @pytest.mark.parametrize("body", [None, b"", b"null"])
