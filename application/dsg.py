@@ -23,7 +23,8 @@ from domain.meta import EventMeta
 from domain.retention import HELD_FIELDS, RetentionFacts, RetentionPolicy, hold_for_erasure_request
 
 __all__ = ["CacheReport", "ConsumerReport", "ErasureCopies", "ErasureFacts", "ErasureReport",
-           "Erasures", "HoldReport", "NotificationReport", "ReadModelReport", "SalesSeen"]
+           "Erasures", "HoldReport", "NotificationReport", "ReadModelReport", "SalesSeen",
+           "refuse_reason_quoting"]
 
 _CONTRACT_TOPICS = (e.SaleOpened, e.SaleContractSigned)
 # What the read models do with an erasure, by read model: only `customers` shows
@@ -154,10 +155,8 @@ class Erasures:
         customer = self._cis.get_customer(customer_id)  # NotFound for an unknown id
         # A person's words, unlike retention's rule: kept in clear on the access trail
         # and with the answer, so they may not name whom they erase.
-        quoted = None if role == "retention" else _quoted_in(reason, customer)
-        if quoted is not None:
-            raise InvalidValue("reason", f"quotes the customer's {quoted}, which would be kept "
-                               "in clear after the erasure: give a case number or a date")
+        if role != "retention":
+            refuse_reason_quoting(reason, customer)
         held_until = None
         if not customer.erased:
             signed = self._latest_contract(customer_id)
@@ -213,7 +212,16 @@ def _hold_report(held_until: date | None, subject: UUID | None) -> HoldReport | 
 
 
 
-def _quoted_in(reason: str, customer: Customer) -> str | None:
+def refuse_reason_quoting(reason: str, customer: Customer) -> None:
+    """InvalidValue("reason") when a person's reason for a DSG action quotes the customer:
+    it is kept in clear on the access trail, where no erasure reaches it."""
+    quoted = _quoted_personal_value(reason, customer)
+    if quoted is not None:
+        raise InvalidValue("reason", f"quotes the customer's {quoted}, which would be kept "
+                           "in clear after an erasure: give a case number or a date")
+
+
+def _quoted_personal_value(reason: str, customer: Customer) -> str | None:
     """Which of the customer's personal values `reason` quotes, if any: each as a run of
     whole words (case and accents aside), a phone number by its last nine digits."""
     said = f" {' '.join(words(reason))} "

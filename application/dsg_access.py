@@ -36,6 +36,7 @@ from application.access_report import (
     SentNotification,
 )
 from application.audit import PagedLog
+from application.dsg import refuse_reason_quoting
 from application.scoring import describe_active_model
 from application.services import CustomerIntelligence
 from domain import events as e
@@ -104,6 +105,8 @@ class AccessReports:
         """The report on the customer; NotFound for an unknown id, InvalidValue("reason")
         without a reason. Recorded on the access trail first."""
         customer = self.cis.get_customer(customer_id)
+        if reason:
+            refuse_reason_quoting(reason, customer)
         self.cis.record_access(customer_id, subject_kind="customers", action=ACTION, role=role,
                                reason=reason, meta=meta)
         now = self.clock()

@@ -136,3 +136,16 @@ async def test_an_unknown_customer_is_a_404(query_api: Any, bearer: Any) -> None
 
 async def test_without_a_token_it_is_401(query_api: Any) -> None:
     assert (await query_api.get(_url(uuid.uuid4()))).status_code == 401
+
+
+async def test_a_reason_quoting_the_customer_is_refused_as_it_outlives_an_erasure(
+        query_api: Any, bearer: Any, app: CustomerIntelligence) -> None:
+    customer = _customer(app)
+
+    answer = await query_api.get(_url(customer), params={"reason": "Anna Muster asked"},
+                                 headers=bearer(Role.DPO, "dora"))
+
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["errors"][0]
+    assert error["field"] == "reason" and "case number" in error["message"]
+    assert app.accesses(customer)[0] == []
