@@ -113,3 +113,17 @@ def test_only_customers_with_profiling_consent_are_scorable() -> None:
 def test_the_prior_has_a_weight_and_a_mean_for_every_feature() -> None:
     assert set(PRIOR.weights) == set(PRIOR.means) == set(FEATURE_NAMES)
     assert 0.05 < 1 / (1 + math.exp(-PRIOR.base)) < 0.2  # an average new lead: about 12 %
+
+
+def test_days_since_the_last_activity_count_whole_days() -> None:
+    # A lead read a minute or three hours after their last event is the same lead: the
+    # score does not drift (nor reorder equal leads in a call list or a fit's hold-out)
+    # with the seconds between events.
+    _, events = _customer_with_a_test_drive(rating=4)
+    facts, last = _facts(events), events[-1].timestamp
+    at = {delay: facts.features(last + delay, Reference())["days_since_activity"]
+          for delay in (timedelta(milliseconds=7), timedelta(minutes=1), timedelta(hours=3),
+                        timedelta(days=1, hours=1), timedelta(days=2, hours=23))}
+    assert list(at.values()) == [0.0, 0.0, 0.0, 1.0, 2.0]
+    assert PRIOR.score(facts.features(last + timedelta(minutes=1), Reference())) == \
+        PRIOR.score(facts.features(last + timedelta(hours=3), Reference()))
