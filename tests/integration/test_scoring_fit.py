@@ -3,6 +3,9 @@ as an event, refuses a worse one unless forced, and refuses too little data."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -90,3 +93,24 @@ def test_too_little_data_is_refused_clearly_and_nothing_is_recorded(settings: Se
         assert ScoringLog(cis).active_model()[1] is None
     finally:
         cis.close()
+
+
+def test_cis_score_fit_on_cis_demo_data_reports_its_fit_and_activates_it(
+    settings: Settings
+) -> None:
+    # What the README tells an operator to run, as they would: `cis demo` with its
+    # defaults, then `cis score fit`.
+    env = {**os.environ, **own_store(settings).as_env()}
+
+    def cis(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    assert cis("demo").returncode == 0
+    fitted = cis("score", "fit", "--by", "manager-mia")
+
+    assert fitted.returncode == 0, fitted.stdout + fitted.stderr
+    report = fitted.stdout
+    assert "model fit-1: " in report and "hold-out AUC" in report, report
+    assert "calibration (predicted→observed, by fifths)" in report
+    assert "activated: at least as good as the active model on the hold-out" in report
