@@ -127,3 +127,17 @@ def test_days_since_the_last_activity_count_whole_days() -> None:
     assert list(at.values()) == [0.0, 0.0, 0.0, 1.0, 2.0]
     assert PRIOR.score(facts.features(last + timedelta(minutes=1), Reference())) == \
         PRIOR.score(facts.features(last + timedelta(hours=3), Reference()))
+
+
+def test_the_daily_refresh_runs_at_half_past_three_swiss_time_across_clock_changes() -> None:
+    from entrypoints.score_cli import until_next_refresh
+
+    # 29 March 2026: clocks go from 02:00 to 03:00; 03:30 CEST is 01:30 UTC.
+    assert until_next_refresh(datetime(2026, 3, 28, 23, 0, tzinfo=UTC)) == timedelta(hours=2,
+                                                                                     minutes=30)
+    # 25 October 2026: from 03:00 back to 02:00; 03:30 CET is 02:30 UTC.
+    assert until_next_refresh(datetime(2026, 10, 24, 23, 0, tzinfo=UTC)) == timedelta(hours=3,
+                                                                                      minutes=30)
+    # Just after today's: tomorrow's (in winter, 03:30 CET is 02:30 UTC).
+    assert until_next_refresh(datetime(2026, 12, 1, 2, 31, tzinfo=UTC)) == timedelta(
+        hours=23, minutes=59)
