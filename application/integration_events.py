@@ -191,6 +191,10 @@ class ScoringModelFitted(_ScoringModel, frozen=True, kw_only=True, tag="scoring_
     activated: bool
 
 
+class ScoresRefreshed(_ScoringModel, frozen=True, kw_only=True, tag="scores_refreshed"):
+    """Every lead score is to be recomputed as of this event (`cis score refresh`)."""
+
+
 IntegrationEvent = (
     CustomerRegistered | ContactChanged | AddressChanged | PreferencesChanged
     | VehicleInterestRecorded | TouchpointRecorded | TestDriveBooked | TestDriveCompleted
@@ -198,7 +202,7 @@ IntegrationEvent = (
     | SalespersonAssigned | PersonalDataErased | LegalHoldEnded | SaleOpened | SaleQuoted
     | SaleReserved | SaleContractSigned | SaleDelivered | SaleCancelled | ModelListed
     | ModelChanged | ModelWithdrawn | IncentiveDeclared | IncentiveChanged | IncentiveEnded
-    | ScoringModelFitted
+    | ScoringModelFitted | ScoresRefreshed
 )
 DECODER = msgspec.json.Decoder(IntegrationEvent)
 _AGGREGATE: dict[type[_Base], str] = {_Customer: "customer", _Sale: "sale", _Model: "vehicle_model",

@@ -8,7 +8,7 @@ from application import integration_events as i
 from application.integration_events import event_id
 from domain import events as e
 from domain.audit_trail import ACCESS_EVENT_TYPES
-from domain.scoring_model import ModelFitted
+from domain.scoring_model import ModelFitted, ScoresRefreshed
 
 __all__ = ["to_integration_event"]
 
@@ -33,6 +33,8 @@ def to_integration_event(event: Any, position: int) -> i.IntegrationEvent | None
         # The model's version and whether it scores now; weights stay in the log.
         return i.ScoringModelFitted(**common, model_id=event.originator_id,
                                     version=event.version, activated=event.activated)
+    if type(event) is ScoresRefreshed:
+        return i.ScoresRefreshed(**common, model_id=event.originator_id)
     return _reference(event, common)
 
 

@@ -8,9 +8,10 @@ all get the same answer. The log is read with personal fields left sealed: scori
 needs none of them.
 
 A score's *moment* is the time of the last event it depends on (the customer's, their
-sales', a catalogue or incentive change, or an activated model): time-dependent features
-(days since the last activity, touchpoints in the last 30 days) are taken then, so a
-stored score can be recomputed exactly, whenever that is asked.
+sales', a catalogue or incentive change, an activated model, or the `ScoresRefreshed`
+that `cis score refresh` writes every night, so that time passing is in the log too):
+time-dependent features (days since the last activity, touchpoints in the last 30 days)
+are taken then, so a stored score can be recomputed exactly, whenever that is asked.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
@@ -30,11 +32,12 @@ from application.audit import PagedLog
 from domain import events as e
 from domain.lead_features import FEATURES, LeadFacts, Reference
 from domain.lead_model import LeadModel, LeadScore
-from domain.scoring_model import ModelFitted, ScoringModel
+from domain.meta import EventMeta
+from domain.scoring_model import ModelFitted, ScoresRefreshed, ScoringModel
 from domain.scoring_prior import PRIOR
 
 __all__ = ["REFERENCE_EVENT_TYPES", "ScoreAt", "ScoringLog", "active_model_of",
-           "describe_active_model", "describe_model", "topic_of"]
+           "describe_active_model", "describe_model", "refresh_scores", "topic_of"]
 
 _PAGE = 1_000
 REFERENCE_EVENT_TYPES: frozenset[type[Any]] = frozenset({
@@ -46,7 +49,7 @@ def topic_of(cls: type[Any]) -> str:
     return get_topic(cls)
 
 
-_SHARED_TOPICS = [topic_of(t) for t in (*REFERENCE_EVENT_TYPES, ModelFitted)]
+_SHARED_TOPICS = [topic_of(t) for t in (*REFERENCE_EVENT_TYPES, ModelFitted, ScoresRefreshed)]
 _OPENED_TOPIC = [topic_of(e.SaleOpened)]
 
 
@@ -78,6 +81,8 @@ class _Fold:
                 return  # a refused fit changes no score
             self.model = LeadModel(event.version, event.intercept, dict(event.weights),
                                    dict(event.means))
+        elif kind is ScoresRefreshed:
+            pass  # changes nothing but the moment: time has passed
         elif event.originator_id in own:
             self.facts.add(event)
         else:
@@ -166,6 +171,19 @@ class ScoringLog:
             if len(page) < _PAGE:
                 return
             after = page[-1].id
+
+
+def refresh_scores(app: Any, *, by: str) -> tuple[int, datetime]:
+    """Record that every score is to be recomputed now; the scoring consumer does it.
+    Returns the event's log position and moment."""
+    meta = EventMeta(actor=by, correlation_id=f"score-refresh-{uuid4()}")
+    try:
+        line: ScoringModel = app.repository.get(ScoringModel.id_for())
+    except AggregateNotFoundError:
+        line = ScoringModel.start(meta=meta)
+    line.refresh_scores(meta=meta)
+    recorded = app.save(line)[-1]
+    return int(recorded.notification.id), recorded.domain_event.timestamp
 
 
 def describe_active_model(app: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ NOT_CONVERTED: frozenset[Stage] = frozenset({Stage.LOST, Stage.DORMANT})
 RECENT = timedelta(days=30)
 # Budget against list price is capped here: a budget twice the price says no more.
 _BUDGET_CAP = 2.0
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ FEATURES: tuple[Feature, ...] = (
             "comparing models is what buyers do before choosing one"),
     *_TOUCHPOINT_FEATURES,
     Feature("days_since_activity", "days since last activity",
-            "days from the customer's (or their sales') last event to the moment",
+            "whole days from the customer's (or their sales') last event to the moment",
             "leads go cold: after 90 quiet days a customer is dormant"),
     Feature("budget_ratio", "budget against list price",
             "the budget (maximum, else minimum) over the list price of the cheapest model "
@@ -168,7 +169,9 @@ class LeadFacts:
             "interests": len(self.models),
             "distinct_models": len(set(self.models)),
             **{f"touchpoints_30d_{k.value}": recent.count(k.value) for k in TouchpointKind},
-            "days_since_activity": max(0.0, (moment - last).total_seconds() / 86_400),
+            # Whole days: seconds between events say nothing about a lead, and would
+            # only break ties between equal leads (in a call list, a fit's hold-out).
+            "days_since_activity": max(0, (moment - last) // _DAY),
             "budget_ratio": self._budget_ratio(reference),
             "is_business": 1.0 if self.business else 0.0,
             "incentive_available": 1.0 if reference.incentives.get(self.canton or "", 0) > 0

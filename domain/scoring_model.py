@@ -4,7 +4,9 @@ be reproduced with the model that made it.
 One aggregate holds the whole line of models (its id is fixed); each `Fitted` event
 records the weights, the feature means, the hold-out metrics, the data window and who
 ran the fit, and whether it was activated (a fit worse than the active model is recorded
-but not activated unless forced). Nothing here is personal: it describes the model.
+but not activated unless forced); each `ScoresRefreshed` says that every score is to be
+recomputed as of then (`cis score refresh`). Nothing here is personal: it describes the
+model.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from eventsourcing.domain import Aggregate, event
 from domain.lead_model import LeadModel
 from domain.meta import EventMeta
 
-__all__ = ["MODEL_EVENT_TYPES", "ModelFitted", "ScoringModel", "ScoringModelCreated"]
+__all__ = ["MODEL_EVENT_TYPES", "ModelFitted", "ScoresRefreshed", "ScoringModel",
+           "ScoringModelCreated"]
 
 _ID = uuid5(NAMESPACE_URL, "https://cis.example/scoring-model")
 
@@ -62,8 +65,21 @@ class ScoringModel(Aggregate):
         if activated:
             self.active = LeadModel(version, intercept, dict(weights), dict(means))
 
+    def refresh_scores(self, *, meta: EventMeta) -> None:
+        """Every score is to be recomputed as of this event's moment. Time alone changes
+        some features (days since the last activity, touchpoints in the last 30 days,
+        going dormant) with no event of the customer's; this puts the moment in the log,
+        so a score computed at it can still be reproduced."""
+        self._scores_refreshed(meta=meta)
+
+    @event("ScoresRefreshed")
+    def _scores_refreshed(self, *, meta: EventMeta) -> None:
+        pass
+
 
 _model: Any = ScoringModel
 ScoringModelCreated: type[Any] = ScoringModel.Created
 ModelFitted: type[Any] = _model.Fitted
-MODEL_EVENT_TYPES: frozenset[type[Any]] = frozenset({ScoringModelCreated, ModelFitted})
+ScoresRefreshed: type[Any] = _model.ScoresRefreshed
+MODEL_EVENT_TYPES: frozenset[type[Any]] = frozenset({ScoringModelCreated, ModelFitted,
+                                                     ScoresRefreshed})

@@ -1,6 +1,7 @@
-"""`cis score fit | explain`: fit the lead-scoring model from the log, explain a score.
+"""`cis score fit | explain | refresh`: fit the lead-scoring model from the log, explain a
+score, bring every score up to now.
 
-Both read the configured Postgres (else the data dir's embedded one, like `cis demo`).
+All read the configured Postgres (else the data dir's embedded one, like `cis demo`).
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import argparse
 import getpass
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from adapters.settings import Settings
 
@@ -22,7 +25,12 @@ if TYPE_CHECKING:  # imported when run: every `cis` command would pay for scikit
     from application.scoring_fit import FitReport
     from application.services import CustomerIntelligence
 
-__all__ = ["explanation", "register"]
+__all__ = ["REFRESH_AT", "explanation", "register", "until_next_refresh"]
+
+# When `--daily` refreshes: at night, Swiss time, when nobody reads a call list (03:30
+# exists once every day: clocks change between 02:00 and 03:00).
+REFRESH_AT = (ZoneInfo("Europe/Zurich"), 3, 30)
+_RETRY = timedelta(hours=1)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,6 +51,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                          help="the score the customer had at T (ISO-8601 with offset); "
                               "default: now")
     explain.set_defaults(run=_explain)
+    refresh = sub.add_parser("refresh", help="rescore every scored customer as of now (time "
+                                             "alone changes the days since the last "
+                                             "activity, recent touchpoints, dormancy)")
+    refresh.add_argument("--by", help="who asks for it (default: the login name)")
+    refresh.add_argument("--daily", action="store_true",
+                         help="keep running and refresh every night at 03:30 Swiss time "
+                              "(how `cis up` runs it)")
+    refresh.set_defaults(run=_refresh)
 
 
 def _moment(text: str) -> datetime:
@@ -120,3 +136,48 @@ def explanation(at: ScoreAt) -> dict[str, Any]:
             "model_version": score.model_version, "base": score.base, "logit": score.logit,
             "contributions": [{"feature": c.feature, "label": c.label, "value": c.value,
                                "contribution": c.contribution} for c in score.contributions]}
+
+
+def _refresh(args: argparse.Namespace, settings: Settings) -> int:
+    by = args.by or getpass.getuser()
+    if not args.daily:
+        print(_refresh_once(settings, by))
+        return 0
+    import psycopg
+    import structlog
+
+    from adapters.shutdown import on_stop_signal
+
+    log = structlog.get_logger()
+    stopping = threading.Event()
+    on_stop_signal(stopping.set)
+    wait = until_next_refresh(datetime.now(REFRESH_AT[0]))
+    while not stopping.wait(wait.total_seconds()):
+        try:
+            log.info("scores refreshed", answer=_refresh_once(settings, by))
+            wait = until_next_refresh(datetime.now(REFRESH_AT[0]))
+        except (psycopg.Error, OSError) as error:  # a server away: again in an hour
+            log.error("score refresh failed", error=type(error).__name__)
+            wait = _RETRY
+    return 0
+
+
+def until_next_refresh(now: datetime) -> timedelta:
+    """How long from `now` (aware) to the next 03:30 Swiss time."""
+    zone, hour, minute = REFRESH_AT
+    local = now.astimezone(zone)
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= local:
+        at += timedelta(days=1)  # the same wall-clock time tomorrow
+    # In UTC: between two Swiss times on either side of a clock change, the wall clocks'
+    # difference is an hour off.
+    return at.astimezone(UTC) - now.astimezone(UTC)
+
+
+def _refresh_once(settings: Settings, by: str) -> str:
+    from application.scoring import refresh_scores
+
+    with _application(settings) as app:
+        position, moment = refresh_scores(app, by=by)
+    return (f"scores refreshed as of {moment.isoformat()} (log position {position}): the "
+            "scoring consumer rescores every customer with a score")

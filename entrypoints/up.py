@@ -44,6 +44,8 @@ WORKERS: tuple[tuple[str, ...], ...] = (
 # Retention once a day (the first run a minute after start); CIS_RETENTION_DAILY=false
 # leaves it out.
 DAILY_RETENTION = ("dsg", "retention", "--daily")
+# Lead scores brought up to date every night: time alone changes some of their features.
+DAILY_SCORE_REFRESH = ("score", "refresh", "--daily", "--by", "cis-up")
 # Workers serving /metrics on CIS_METRICS_PORT (the APIs serve it on their own port).
 SERVE_METRICS = ("project", "relay", "consume")
 
@@ -56,7 +58,8 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         migrate(resolved)
         if demo:
             _load_demo_once(resolved)
-        workers = (*WORKERS, DAILY_RETENTION) if resolved.retention_daily else WORKERS
+        workers = (*WORKERS, DAILY_SCORE_REFRESH,
+                   *((DAILY_RETENTION,) if resolved.retention_daily else ()))
         # A /metrics port of its own for each worker, kept across its restarts.
         ports = {args: free_port(resolved.host) for args in workers if args[0] in SERVE_METRICS}
         children = [Supervised(" ".join(args), _spawner(args, resolved, ports.get(args)))

@@ -5,10 +5,11 @@ itself is computed from the application log up to that event's position (through
 `application.scoring.ScoringLog`, personal fields left sealed). That keeps one fold of
 the features for live scoring, `cis score explain --as-of` and `cis score fit`, so a
 stored score can always be reproduced from the log, and costs one indexed read of the
-customer's events per event. A catalogue or incentive change, or an activated model,
-rescores every scored customer. Each event's scores and its inbox row are written in
-one transaction; `cis.scores.updated` is published after it (again on a redelivery: the
-scores are a pure function of the log, and `Nats-Msg-Id` drops the repeat).
+customer's events per event. A catalogue or incentive change, an activated model, or a
+refresh (`cis score refresh`: time has passed) rescores every scored customer. Each
+event's scores and its inbox row are written in one transaction; `cis.scores.updated`
+is published after it (again on a redelivery: the scores are a pure function of the log,
+and `Nats-Msg-Id` drops the repeat).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = ["CONSUMER", "LiveScoring", "run_scoring"]
 log = structlog.get_logger()
 CONSUMER = "scoring"
 _RESCORE_ALL = (i.ModelListed, i.ModelChanged, i.ModelWithdrawn, i.IncentiveDeclared,
-                i.IncentiveChanged, i.IncentiveEnded)
+                i.IncentiveChanged, i.IncentiveEnded, i.ScoresRefreshed)
 _SALE_EVENTS = (i.SaleQuoted, i.SaleReserved, i.SaleContractSigned, i.SaleDelivered,
                 i.SaleCancelled)
 

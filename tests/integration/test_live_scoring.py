@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 import time
@@ -298,3 +299,34 @@ def _explain(own: Settings, customer: str, as_of: datetime) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
 
+
+
+async def test_a_refresh_rescores_everyone_as_of_its_moment_reproducibly(http: Clients) -> None:
+    # Days since the last activity, touchpoints in the last 30 days and going dormant
+    # change with time alone, not with an event of the customer's: `cis score refresh`
+    # (daily under `cis up`) rescores everyone as of its own moment, in the log.
+    customer = await http.customer(consent=True)
+    written = await http.post(f"/customers/{customer}/interests", {"model": "EV-LIVE"})
+    before, _ = await _scored_at(http.own, customer, written["position"])
+
+    moment, position = _refresh(http.own)
+
+    after, _ = await _scored_at(http.own, customer, position)
+    assert after["position"] == position > before["position"]
+    response = await http.query.get(f"/api/v1/scores/{customer}", headers=http.sara)
+    assert datetime.fromisoformat(response.json()["moment"]) == moment
+    # A score as of the refresh is reproduced from the log like any other.
+    explained = _explain(http.own, customer, datetime.now(UTC))
+    assert (explained["position"], explained["score"], explained["contributions"]) == (
+        position, after["score"], after["contributions"])
+
+
+def _refresh(own: Settings) -> tuple[datetime, int]:
+    """`cis score refresh`: the moment and log position it answers with."""
+    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "score", "refresh",
+                           "--by", "mia"], env=_env(own), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    found = re.search(r"as of (\S+) \(log position (\d+)\)", done.stdout)
+    assert found, done.stdout
+    return datetime.fromisoformat(found[1]), int(found[2])

@@ -68,6 +68,7 @@ def test_the_layout_is_the_production_like_one() -> None:
         assert commands.count(worker) == 2, f"{worker}: one process and its standby"
     assert commands.count(("migrate",)) == 1
     assert commands.count(("dsg", "retention", "--daily")) == 1
+    assert commands.count(("score", "refresh", "--daily", "--by", "cis-compose")) == 1
     images = {s.get("image", "").split(":")[0] for s in _services().values()}
     assert {"postgres", "nats", "redis", "caddy", "prom/prometheus",
             "grafana/grafana"} <= images
@@ -118,8 +119,8 @@ def test_prometheus_scrapes_every_cis_process_and_only_those() -> None:
                for group in job["static_configs"] for target in group["targets"]}
     expected = set()
     for name, service in _ours().items():
-        if service["command"][0] in ("migrate", "dsg"):
-            continue  # a one-shot, and the daily retention run: nothing to scrape
+        if service["command"][0] in ("migrate", "dsg", "score"):
+            continue  # a one-shot, the daily retention run and score refresh: nothing to scrape
         if service["command"][0] == "api":
             port = service["environment"].get("CIS_QUERY_PORT", "8000") \
                 if service["command"][1] == "query" else "8000"

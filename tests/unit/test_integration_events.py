@@ -110,3 +110,18 @@ def test_a_fitted_scoring_model_is_published_by_version_only() -> None:
     decoded = DECODER.decode(msgspec.json.encode(published))
     assert (decoded.version, decoded.activated) == ("fit-1", True)  # type: ignore[union-attr]
     assert b"test-salesperson" not in msgspec.json.encode(published)  # who fitted: the log's
+
+
+def test_a_score_refresh_is_published_with_nothing_but_its_moment() -> None:
+    from domain.scoring_model import ScoringModel
+
+    line = ScoringModel.start(meta=META)
+    line.refresh_scores(meta=META)
+    _, refreshed = line.collect_events()
+
+    published = to_integration_event(refreshed, 7)
+    assert published is not None
+    assert subject_of(published) == "cis.events.scoring_model.scores_refreshed"
+    decoded = DECODER.decode(msgspec.json.encode(published))
+    assert (decoded.position, decoded.occurred_at) == (7, refreshed.timestamp)
+    assert b"test-salesperson" not in msgspec.json.encode(published)  # who asked: the log's

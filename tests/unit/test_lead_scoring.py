@@ -113,3 +113,31 @@ def test_only_customers_with_profiling_consent_are_scorable() -> None:
 def test_the_prior_has_a_weight_and_a_mean_for_every_feature() -> None:
     assert set(PRIOR.weights) == set(PRIOR.means) == set(FEATURE_NAMES)
     assert 0.05 < 1 / (1 + math.exp(-PRIOR.base)) < 0.2  # an average new lead: about 12 %
+
+
+def test_days_since_the_last_activity_count_whole_days() -> None:
+    # A lead read a minute or three hours after their last event is the same lead: the
+    # score does not drift (nor reorder equal leads in a call list or a fit's hold-out)
+    # with the seconds between events.
+    _, events = _customer_with_a_test_drive(rating=4)
+    facts, last = _facts(events), events[-1].timestamp
+    at = {delay: facts.features(last + delay, Reference())["days_since_activity"]
+          for delay in (timedelta(milliseconds=7), timedelta(minutes=1), timedelta(hours=3),
+                        timedelta(days=1, hours=1), timedelta(days=2, hours=23))}
+    assert list(at.values()) == [0.0, 0.0, 0.0, 1.0, 2.0]
+    assert PRIOR.score(facts.features(last + timedelta(minutes=1), Reference())) == \
+        PRIOR.score(facts.features(last + timedelta(hours=3), Reference()))
+
+
+def test_the_daily_refresh_runs_at_half_past_three_swiss_time_across_clock_changes() -> None:
+    from entrypoints.score_cli import until_next_refresh
+
+    # 29 March 2026: clocks go from 02:00 to 03:00; 03:30 CEST is 01:30 UTC.
+    assert until_next_refresh(datetime(2026, 3, 28, 23, 0, tzinfo=UTC)) == timedelta(hours=2,
+                                                                                     minutes=30)
+    # 25 October 2026: from 03:00 back to 02:00; 03:30 CET is 02:30 UTC.
+    assert until_next_refresh(datetime(2026, 10, 24, 23, 0, tzinfo=UTC)) == timedelta(hours=3,
+                                                                                      minutes=30)
+    # Just after today's: tomorrow's (in winter, 03:30 CET is 02:30 UTC).
+    assert until_next_refresh(datetime(2026, 12, 1, 2, 31, tzinfo=UTC)) == timedelta(
+        hours=23, minutes=59)
