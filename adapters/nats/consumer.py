@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
 import nats.errors
@@ -20,7 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 
 from adapters.backoff import Backoff
-from adapters.nats.streams import EVENTS_STREAM, MAX_DELIVER, consumer_config
+from adapters.nats.streams import ACK_WAIT_SECONDS, EVENTS_STREAM, MAX_DELIVER, consumer_config
 from application.integration_events import DECODER, IntegrationEvent
 from projections.following import COALESCE_WINDOW
 
@@ -33,10 +34,12 @@ Handler = Callable[[IntegrationEvent], Awaitable[None]]
 
 
 async def run_consumer(
-    js: JetStreamContext, durable: str, handle: Handler, stopping: asyncio.Event
+    js: JetStreamContext, durable: str, handle: Handler, stopping: asyncio.Event,
+    *, ack_wait: float = ACK_WAIT_SECONDS,
 ) -> None:
     subscription = await js.pull_subscribe(
-        "cis.events.>", durable=durable, stream=EVENTS_STREAM, config=consumer_config(durable)
+        "cis.events.>", durable=durable, stream=EVENTS_STREAM,
+        config=consumer_config(durable, ack_wait),
     )
     log.info("consumer started", consumer=durable)
     backoff = Backoff(first=1.0, cap=30.0)
@@ -49,8 +52,11 @@ async def run_consumer(
             await _wait_out(stopping, durable, error, backoff)
             continue
         try:
-            for message in messages:
-                await _process(js, durable, handle, message)
+            unfinished = deque(messages)
+            async with _kept_alive(unfinished, every=ack_wait / 3):
+                while unfinished:
+                    await _process(js, durable, handle, unfinished[0])
+                    unfinished.popleft()
         except (nats.errors.Error, TimeoutError) as error:
             # An ack, nak or dead letter did not get through: JetStream delivers the
             # message again after ack_wait, and the inbox drops what was done already.
@@ -71,6 +77,29 @@ async def _gathered(subscription: JetStreamContext.PullSubscription) -> list[Msg
             messages += await subscription.fetch(batch=min(waiting, BATCH - 1),
                                                  timeout=COALESCE_WINDOW)
     return messages
+
+
+@contextlib.asynccontextmanager
+async def _kept_alive(unfinished: deque[Msg], every: float) -> AsyncIterator[None]:
+    """Tells JetStream, while the batch is handled, that its unfinished messages are in
+    progress. A handler may take longer than ack_wait (a model activation or the nightly
+    refresh rescores every customer in one message); without this, that message and the
+    ones behind it in the batch would be delivered again while it still runs, and the
+    rescoring would start over, again and again."""
+    async def touch() -> None:
+        while True:
+            await asyncio.sleep(every)
+            for message in list(unfinished):
+                with contextlib.suppress(nats.errors.Error):  # then it is simply redelivered
+                    await message.in_progress()
+
+    toucher = asyncio.create_task(touch())
+    try:
+        yield
+    finally:
+        toucher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await toucher
 
 
 async def _wait_out(stopping: asyncio.Event, durable: str, error: BaseException,

@@ -16,6 +16,7 @@ from nats.js.api import (
 from nats.js.errors import NotFoundError
 
 __all__ = [
+    "ACK_WAIT_SECONDS",
     "DLQ_STREAM",
     "EVENTS_STREAM",
     "MAX_DELIVER",
@@ -28,6 +29,7 @@ EVENTS_STREAM = "CIS_EVENTS"
 SCORES_STREAM = "CIS_SCORES"
 DLQ_STREAM = "CIS_DLQ"
 MAX_DELIVER = 5
+ACK_WAIT_SECONDS = 30.0  # a message not acked (nor said to be in progress) by then comes again
 DEDUP_WINDOW_SECONDS = 120.0
 
 _STREAMS = (
@@ -59,13 +61,13 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
             await js.update_stream(config)
 
 
-def consumer_config(durable: str) -> ConsumerConfig:
+def consumer_config(durable: str, ack_wait: float = ACK_WAIT_SECONDS) -> ConsumerConfig:
     """A durable pull consumer with explicit ack and bounded redelivery."""
     return ConsumerConfig(
         durable_name=durable,
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=30.0,
+        ack_wait=ack_wait,
         max_deliver=MAX_DELIVER,
         filter_subject="cis.events.>",
     )

@@ -73,3 +73,42 @@ async def test_a_message_that_keeps_failing_is_parked_and_the_others_go_on(
         await consumer
         await js.delete_consumer("CIS_EVENTS", durable)
         await nc.close()
+
+
+async def test_a_message_handled_for_longer_than_ack_wait_is_not_delivered_again(
+    settings: Settings
+) -> None:
+    """A model activation rescores every customer in one message, which can take longer
+    than ack_wait: neither it nor the message behind it in the batch may come again, to
+    this process or to the other one sharing the consumer (scoring runs two, not elected)."""
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    durable = f"slow_{uuid.uuid4().hex[:8]}"
+    slow, behind = uuid.uuid4(), uuid.uuid4()
+    handled: list[uuid.UUID] = []
+
+    async def handle(event: IntegrationEvent) -> None:
+        if isinstance(event, CustomerRegistered) and event.customer_id in (slow, behind):
+            if event.customer_id == slow:
+                await asyncio.sleep(4.0)  # over three times ack_wait
+            handled.append(event.customer_id)
+
+    for customer in (slow, behind):
+        event = _registered(customer)
+        await js.publish(subject_of(event), msgspec.json.encode(event))
+    stopping = asyncio.Event()
+    consumers = [asyncio.create_task(run_consumer(js, durable, handle, stopping, ack_wait=1.2))
+                 for _ in range(2)]
+    try:
+        for _ in range(300):
+            if len(handled) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(2.5)  # time for a redelivery to arrive, were there one
+        assert sorted(handled) == sorted([slow, behind])
+    finally:
+        stopping.set()
+        await asyncio.gather(*consumers)
+        await js.delete_consumer("CIS_EVENTS", durable)
+        await nc.close()
