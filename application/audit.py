@@ -22,6 +22,7 @@ from eventsourcing.persistence import Mapper, Notification
 from application.aggregate_store import RERUNS_ON_CONCURRENT_WRITE, AggregateStore
 from application.audit_view import event_data, public_state
 from application.errors import Conflict, NotFound
+from application.reasons import refuse_reason_quoting
 from application.written import Written
 from domain.audit_trail import AccessRecorded, AccessTrail
 from domain.catalogue import CantonIncentive, VehicleModel
@@ -184,6 +185,8 @@ class AuditUseCases(AggregateStore):
         Refused (InvalidValue "reason") without a reason when the role needs one."""
         if role in REASON_REQUIRED_FOR and (reason is None or not reason.strip()):
             raise InvalidValue("reason", f"is required for role {role}")
+        if reason:
+            self._refuse_reason_quoting(subject_id, subject_kind, reason)
         for attempt in range(1, RERUNS_ON_CONCURRENT_WRITE + 2):
             trail = self._trail_of(subject_id, meta)
             trail.record(role=role, action=action, subject_kind=subject_kind, reason=reason,
@@ -194,6 +197,15 @@ class AuditUseCases(AggregateStore):
                 if attempt > RERUNS_ON_CONCURRENT_WRITE:
                     raise
         raise AssertionError("unreachable")
+
+    def _refuse_reason_quoting(self, subject_id: UUID, subject_kind: str, reason: str) -> None:
+        """The reason is kept on the trail in clear: it may not quote the customer the
+        subject is (or whose sale it is)."""
+        if subject_kind == "sales":
+            subject_id = self._get(subject_id, Sale).customer_id
+        elif subject_kind != "customers":
+            return
+        refuse_reason_quoting(reason, self._get(subject_id, Customer))
 
     def _trail_of(self, subject_id: UUID, meta: EventMeta) -> AccessTrail:
         """The subject's trail, opened by this access when it is the first."""

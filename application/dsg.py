@@ -14,17 +14,16 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from application.blind_index import words
+from application.reasons import refuse_reason_quoting
 from application.services import CustomerIntelligence
 from domain import events as e
-from domain.customer import BOOKS_LEGAL_BASIS, Customer
+from domain.customer import BOOKS_LEGAL_BASIS
 from domain.errors import InvalidValue
 from domain.meta import EventMeta
 from domain.retention import HELD_FIELDS, RetentionFacts, RetentionPolicy, hold_for_erasure_request
 
 __all__ = ["CacheReport", "ConsumerReport", "ErasureCopies", "ErasureFacts", "ErasureReport",
-           "Erasures", "HoldReport", "NotificationReport", "ReadModelReport", "SalesSeen",
-           "refuse_reason_quoting"]
+           "Erasures", "HoldReport", "NotificationReport", "ReadModelReport", "SalesSeen"]
 
 _CONTRACT_TOPICS = (e.SaleOpened, e.SaleContractSigned)
 # What the read models do with an erasure, by read model: only `customers` shows
@@ -209,31 +208,3 @@ def _hold_report(held_until: date | None, subject: UUID | None) -> HoldReport | 
         return None
     return HoldReport(fields=list(HELD_FIELDS), held_until=held_until,
                       legal_basis=BOOKS_LEGAL_BASIS, key=str(subject))
-
-
-
-def refuse_reason_quoting(reason: str, customer: Customer) -> None:
-    """InvalidValue("reason") when a person's reason for a DSG action quotes the customer:
-    it is kept in clear on the access trail, where no erasure reaches it."""
-    quoted = _quoted_personal_value(reason, customer)
-    if quoted is not None:
-        raise InvalidValue("reason", f"quotes the customer's {quoted}, which would be kept "
-                           "in clear after an erasure: give a case number or a date")
-
-
-def _quoted_personal_value(reason: str, customer: Customer) -> str | None:
-    """Which of the customer's personal values `reason` quotes, if any: each as a run of
-    whole words (case and accents aside), a phone number by its last nine digits."""
-    said = f" {' '.join(words(reason))} "
-    contact = customer.company.contact if customer.company else None
-    for field, personal in (("name", customer.name), ("e-mail address", customer.email),
-                            ("street", customer.street), ("company contact", contact)):
-        value = None if personal is None else personal.value
-        sought = " ".join(words(str(value))) if value is not None else ""
-        if sought and f" {sought} " in said:
-            return field
-    phone = None if customer.phone is None else customer.phone.value
-    digits = "".join(c for c in str(phone or "") if c.isdigit())[-9:]
-    if len(digits) == 9 and digits in "".join(c for c in reason if c.isdigit()):
-        return "phone number"
-    return None

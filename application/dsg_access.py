@@ -36,7 +36,7 @@ from application.access_report import (
     SentNotification,
 )
 from application.audit import PagedLog
-from application.dsg import refuse_reason_quoting
+from application.reasons import refuse_reason_quoting
 from application.scoring import describe_active_model
 from application.services import CustomerIntelligence
 from domain import events as e

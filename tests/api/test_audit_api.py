@@ -8,9 +8,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.services import CustomerIntelligence
-from domain.values import Phone
+from domain.values import ModelCode, Money, Phone
 from entrypoints.http.auth import Role
-from tests.factories import registration
+from tests.factories import META, registration
 
 READERS = [Role.AUDITOR, Role.DPO, Role.ADMIN]
 OTHERS = [Role.SALESPERSON, Role.SALES_MANAGER]
@@ -128,3 +128,24 @@ async def test_an_erasure_over_http_needs_a_reason_and_leaves_it_on_the_access_t
                                   headers=bearer(Role.AUDITOR))).json()
     assert [(a["actor"], a["role"], a["action"], a["reason"]) for a in answer["items"]] == [
         ("dora", "dpo", "erasure", "request of 30.11.")]
+
+
+@pytest.mark.parametrize("kind", ["customers", "sales"])
+async def test_a_reason_quoting_the_customer_is_refused_and_not_recorded(
+        query_api: Any, bearer: Any, app: CustomerIntelligence, kind: str) -> None:
+    """The reason stays on the access trail in clear, where no erasure reaches it."""
+    customer = UUID(_customer(app))
+    subject = customer
+    if kind == "sales":
+        code = ModelCode.parse(f"EV-A{uuid4().hex[:6].upper()}")
+        app.put_model(code=code, name="Audit EV", list_price=Money.chf(40_000), meta=META)
+        subject = app.open_sale(customer_id=customer, model=code, meta=META).id
+    for role in (Role.DPO, Role.AUDITOR):
+        response = await query_api.get(
+            f"/api/v1/audit/{kind}/{subject}/events?reason=call%20from%20Anna%20Muster",
+            headers=bearer(role))
+        assert response.status_code in (400, 422), response.text
+        assert "quotes the customer's name" in response.text
+    trail = (await query_api.get(f"/api/v1/audit/access?subject={subject}",
+                                 headers=bearer(Role.ADMIN))).json()
+    assert trail["items"] == []
