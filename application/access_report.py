@@ -254,7 +254,9 @@ class ScoreReport(msgspec.Struct, frozen=True, kw_only=True):
     contributions: list[ScoreContribution]
     computed_at: datetime | None
     history: list[ScoredAt]
-    logic: ScoringLogic
+    logic: ScoringLogic  # the model active now
+    # The logic of each other model that made the score or one in its history.
+    earlier_models: list[ScoringLogic] = msgspec.field(default_factory=list)
 
 
 class SentNotification(msgspec.Struct, frozen=True, kw_only=True):

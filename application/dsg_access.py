@@ -37,7 +37,7 @@ from application.access_report import (
 )
 from application.audit import PagedLog
 from application.reasons import refuse_reason_quoting
-from application.scoring import describe_active_model
+from application.scoring import describe_active_model, describe_models
 from application.services import CustomerIntelligence
 from domain import events as e
 from domain.customer import Customer
@@ -169,6 +169,12 @@ class AccessReports:
 
     def _score(self, customer_id: UUID) -> ScoreReport:
         stored = self.scores.score_of(customer_id)
+        history = list(self.scores.history_of(customer_id))
+        logic = _scoring_logic(describe_active_model(self.cis))
+        versions = {scored.model_version for scored in history}
+        if stored is not None:
+            versions.add(stored.model_version)
+        versions.discard(logic.version)
         return ScoreReport(
             score=None if stored is None else stored.score,
             probability=None if stored is None else stored.probability,
@@ -176,8 +182,9 @@ class AccessReports:
             base=None if stored is None else stored.base,
             contributions=[] if stored is None else stored.contributions,
             computed_at=None if stored is None else stored.computed_at,
-            history=list(self.scores.history_of(customer_id)),
-            logic=_scoring_logic(describe_active_model(self.cis)))
+            history=history, logic=logic,
+            earlier_models=[_scoring_logic(model)
+                            for model in describe_models(self.cis, versions)])
 
     def _trail(self, subject_id: UUID) -> Iterator[Access]:
         after = 0

@@ -37,7 +37,8 @@ from domain.scoring_model import ModelFitted, ScoresRefreshed, ScoringModel
 from domain.scoring_prior import PRIOR
 
 __all__ = ["REFERENCE_EVENT_TYPES", "ScoreAt", "ScoringLog", "active_model_of",
-           "describe_active_model", "describe_model", "refresh_scores", "topic_of"]
+           "describe_active_model", "describe_model", "describe_models", "refresh_scores",
+           "topic_of"]
 
 _PAGE = 1_000
 REFERENCE_EVENT_TYPES: frozenset[type[Any]] = frozenset({
@@ -141,6 +142,15 @@ class ScoringLog:
         """The active model's logic in plain terms (see `describe_model`)."""
         return describe_model(*self.active_model(position))
 
+    def describe_versions(self, versions: set[str]) -> list[dict[str, Any]]:
+        """The logic of each named model version (see `describe_models`)."""
+        described = [describe_model(PRIOR, None)] if PRIOR.version in versions else []
+        for event, _ in self._select(None, None, (
+                "originator_id = %s", [ScoringModel.id_for()])):
+            if type(event) is ModelFitted and event.activated and event.version in versions:
+                described.append(describe_model(_model_of(event), event))
+        return described
+
     def _events(self, own: set[UUID], position: int | None) -> Iterator[tuple[Any, int]]:
         """The customer's and their sales' events (read by id), merged in log order with
         the shared ones (catalogue, incentives, models) up to `position`."""
@@ -192,13 +202,23 @@ def describe_active_model(app: Any) -> dict[str, Any]:
     return ScoringLog(app).describe()
 
 
+def describe_models(app: Any, versions: set[str]) -> list[dict[str, Any]]:
+    """The logic of each named model version, as `describe_model` gives it, oldest first:
+    the DSG export explains every score it lists by the model that made it, not only by
+    the model active now."""
+    return ScoringLog(app).describe_versions(versions)
+
+
+def _model_of(fitted: Any) -> LeadModel:
+    """The model a `ModelFitted` event recorded."""
+    return LeadModel(fitted.version, fitted.intercept, dict(fitted.weights), dict(fitted.means))
+
+
 def active_model_of(model_events: Iterable[Any]) -> tuple[LeadModel, Any | None]:
     model, fitted = PRIOR, None
     for event in model_events:
         if type(event) is ModelFitted and event.activated:
-            model = LeadModel(event.version, event.intercept, dict(event.weights),
-                              dict(event.means))
-            fitted = event
+            model, fitted = _model_of(event), event
     return model, fitted
 
 

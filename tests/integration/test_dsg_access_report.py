@@ -167,3 +167,52 @@ async def test_the_report_explains_the_stored_score_with_the_active_models_logic
     assert [f.name for f in score.logic.features] == [f.name for f in FEATURES]
     html = render_html(report, Language.DE)
     assert "Probefahrt gemacht" in html and "Beitrag (Log-Odds)" in html
+
+
+async def test_each_score_is_explained_by_the_model_that_made_it(settings: Settings) -> None:
+    """A score stored under one model and listed after another was activated: the report
+    gives the logic of both, the active one and the one behind the stored scores."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from psycopg_pool import AsyncConnectionPool
+
+    from adapters.postgres.scores import ScoreStore, ScoreUpdate
+    from application.scoring import ScoringLog
+    from domain.lead_model import LeadModel
+    from domain.scoring_model import ScoringModel
+    from domain.scoring_prior import PRIOR
+    from entrypoints.bootstrap import build_application
+    from tests.databases import own_store
+
+    own = await asyncio.to_thread(own_store, settings)
+    app = build_application(own, pool_size=1)
+    try:
+        customer = app.register_customer(**registration()).id
+        app.grant_consent(customer, purpose=ConsentPurpose.PROFILING, meta=META)
+        at = await asyncio.to_thread(ScoringLog(app).score_at, customer,
+                                     app.recorder.max_notification_id())
+        assert at is not None and at.score is not None
+        assert at.score.model_version == PRIOR.version
+        assert own.database_url is not None
+        async with AsyncConnectionPool(own.database_url, min_size=1, max_size=1) as pool:
+            await ScoreStore(pool).save_once("scoring", uuid.uuid4(), [ScoreUpdate(
+                customer, at.position, at.moment, at.salesperson, at.score)])
+        line = ScoringModel.start(meta=META)
+        now = datetime.now(UTC)
+        line.record_fit(model=LeadModel("fit-later", PRIOR.intercept - 1, dict(PRIOR.weights),
+                                        dict(PRIOR.means)),
+                        metrics={}, window_from=now, window_to=now, activated=True,
+                        forced=False, meta=META)
+        app.save(line)
+
+        score = _reports(own, app).export(customer, reason="request 4", meta=META).score
+        assert score.model_version == PRIOR.version
+        assert score.logic.version == "fit-later"
+        assert [(m.version, m.prior) for m in score.earlier_models] == [(PRIOR.version, True)]
+        assert score.earlier_models[0].base == PRIOR.base
+        html = render_html(_reports(own, app).export(customer, reason="request 5", meta=META),
+                           Language.EN)
+        assert f"Earlier model that computed earlier scores: {PRIOR.version}" in html
+    finally:
+        app.close()

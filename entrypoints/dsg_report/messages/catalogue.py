@@ -34,6 +34,7 @@ class Texts(TypedDict):
     score_value: str
     score_none: str
     score_logic: str
+    score_logic_earlier: str
     score_logic_text: str
     notifications: str
     notifications_none: str

@@ -40,6 +40,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Score",
     "score_none": "Für Sie wurde kein Score berechnet.",
     "score_logic": "Wie der Score berechnet wird",
+    "score_logic_earlier": "Früheres Modell, mit dem frühere Scores berechnet wurden:",
     "score_logic_text": (
         'Der Score ist die Schätzung eines logistischen Regressionsmodells, von 0 bis '
         '100, wie wahrscheinlich Sie in den nächsten Monaten einen Vertrag unterzeichnen.'

@@ -39,6 +39,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Score",
     "score_none": "No score has been computed for you.",
     "score_logic": "How the score is computed",
+    "score_logic_earlier": "Earlier model that computed earlier scores:",
     "score_logic_text": (
         "The score is a logistic regression model's estimate, from 0 to 100, of how "
         'likely you are to sign a contract within the next months. It is computed only if'

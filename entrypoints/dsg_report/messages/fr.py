@@ -40,6 +40,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Score",
     "score_none": "Aucun score n'a été calculé pour vous.",
     "score_logic": "Comment le score est calculé",
+    "score_logic_earlier": "Modèle antérieur, qui a calculé des scores précédents :",
     "score_logic_text": (
         "Le score est l'estimation, de 0 à 100, par un modèle de régression logistique, "
         "de la probabilité que vous signiez un contrat dans les prochains mois. Il n'est "

@@ -40,6 +40,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Punteggio",
     "score_none": "Per Lei non è stato calcolato alcun punteggio.",
     "score_logic": "Come viene calcolato il punteggio",
+    "score_logic_earlier": "Modello precedente, con cui sono stati calcolati punteggi precedenti:",
     "score_logic_text": (
         'Il punteggio è la stima, da 0 a 100, di un modello di regressione logistica '
         'della probabilità che Lei firmi un contratto nei prossimi mesi. Viene calcolato '

@@ -41,6 +41,7 @@ CATALOGUE: Final[Catalogue] = {"texts": {
     "score_value": "Valitaziun",
     "score_none": "Per Vus n'è vegnida calculada nagina valitaziun.",
     "score_logic": "Co che la valitaziun vegn calculada",
+    "score_logic_earlier": "Model pli vegl che ha calculà valitaziuns precedentas:",
     "score_logic_text": (
         "Il score è la stimaziun, da 0 fin 100, d'in model da regressiun logistica, quant"
         ' probabel che Vus suttascrivais in contract ils proxims mais. El vegn calculà '
