@@ -190,12 +190,13 @@ class Dispatcher:
         return True
 
     async def _retry_later(self, due: Due, now: datetime, reason: str) -> None:
-        if now - due.row.due_at > self._give_up_after:
-            await self._give_up(due, f"{reason}; SMTP unavailable since the message was due")
+        failing_since = due.row.failing_since or now
+        if now - failing_since > self._give_up_after:
+            await self._give_up(due, f"{reason}; SMTP unavailable for a day of retries")
             return
         delay = self._smtp_backoff.next_delay()
         self._blocked_until = now + timedelta(seconds=delay)
-        await due.retry_at(self._blocked_until, reason)
+        await due.retry_at(self._blocked_until, reason, now=now)
         log.warning("smtp unavailable; retrying", outbox_id=str(due.row.id), error=reason,
                     retry_in_seconds=delay)
 

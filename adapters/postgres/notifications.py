@@ -64,6 +64,9 @@ CREATE_NOTIFICATION_TABLES = [
         finished_at timestamptz
     )
     """,
+    # Since when SMTP has kept it back: its day of retries counts from there, not from
+    # its due time (a backlog met by an outage is retried, not given up at once).
+    "ALTER TABLE notify.outbox ADD COLUMN IF NOT EXISTS failing_since timestamptz",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON notify.outbox (next_attempt_at) "
     "WHERE status = 'pending'",
     "CREATE INDEX IF NOT EXISTS outbox_customer ON notify.outbox (customer_id)",
@@ -102,6 +105,7 @@ class SendingRow:
     due_at: datetime
     attempts: int
     contracted: bool
+    failing_since: datetime | None = None  # the first attempt SMTP did not take
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +124,11 @@ class Due:
     async def failed(self, reason: str) -> None:
         await self._finish("failed", reason)
 
-    async def retry_at(self, when: datetime, reason: str) -> None:
+    async def retry_at(self, when: datetime, reason: str, *, now: datetime) -> None:
         await self.conn.execute(
             "UPDATE notify.outbox SET attempts = attempts + 1, next_attempt_at = %s, "
-            "reason = %s WHERE id = %s", (when, reason, self.row.id))
+            "reason = %s, failing_since = coalesce(failing_since, %s) WHERE id = %s",
+            (when, reason, now, self.row.id))
         count_notification(self.row.template.value, "retried")
 
     async def _finish(self, status: str, reason: str | None, *, language: str | None = None,
@@ -163,7 +168,8 @@ class NotificationStore:
             await cursor.execute(
                 """
                 SELECT o.id, o.event_id, o.customer_id, o.template, o.test_drive_id, o.details,
-                       o.due_at, o.attempts, coalesce(a.contracted, false) AS contracted
+                       o.due_at, o.attempts, coalesce(a.contracted, false) AS contracted,
+                       o.failing_since
                 FROM notify.outbox o LEFT JOIN notify.audience a USING (customer_id)
                 WHERE o.status = 'pending' AND o.next_attempt_at <= %s
                 ORDER BY o.next_attempt_at LIMIT 1 FOR UPDATE OF o SKIP LOCKED
@@ -237,8 +243,9 @@ async def outbox_figures(database_url: str, now: datetime) -> OutboxFigures:
             "SELECT template, sum(attempts) - count(*) FILTER (WHERE status IN "
             "('sent', 'skipped')) FROM notify.outbox GROUP BY template")).fetchall()
         dead, oldest = await (await conn.execute(
-            "SELECT count(*) FILTER (WHERE status = 'failed'), min(next_attempt_at) FILTER "
-            "(WHERE status = 'pending' AND template = %s AND next_attempt_at <= %s) "
+            # How late by its due time: a retry moves next_attempt_at, not the lateness.
+            "SELECT count(*) FILTER (WHERE status = 'failed'), min(due_at) FILTER "
+            "(WHERE status = 'pending' AND template = %s AND due_at <= %s) "
             "FROM notify.outbox", (Template.TEST_DRIVE_REMINDER.value, now))).fetchone() or (
             0, None)
     return OutboxFigures(

@@ -24,6 +24,7 @@ from adapters.embedded.smtp import mail_dir, start_smtp_sink
 from adapters.nats.streams import DLQ_STREAM
 from adapters.postgres.notifications import (
     NotificationStore,
+    outbox_figures,
     purge_customer,
     sent_notifications,
 )
@@ -304,6 +305,9 @@ async def test_a_permanent_refusal_is_dead_lettered_with_its_code_and_the_rest_g
             assert len(parked) == 1
             assert parked[0].headers and parked[0].headers["Cis-Reason"] == "SMTP 550"
             assert b"refused.example" not in parked[0].data
+            assert harness.settings.database_url
+            figures = await outbox_figures(harness.settings.database_url, datetime.now(UTC))
+            assert figures.dead_lettered == 1  # /metrics: cis_notifications_dead_lettered
     finally:
         server.stop()
 
@@ -323,3 +327,81 @@ async def test_a_row_written_by_another_process_wakes_the_sender_through_notify(
                                {"model": "VOLTA", "final_price": 4_000_000})
             assert await other.record(uuid.uuid4(), Plan(messages=(message,)))
         await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=5)
+
+
+async def _row_of(harness: Harness, customer: uuid.UUID, template: Template
+                  ) -> tuple[str, int] | None:
+    """(status, attempts) of the customer's row of `template`."""
+    async with await psycopg.AsyncConnection.connect(harness.settings.database_url) as conn:
+        cursor = await conn.execute(
+            "SELECT status, attempts FROM notify.outbox WHERE customer_id = %s "
+            "AND template = %s", (customer, template.value))
+        found = await cursor.fetchone()
+        return None if found is None else (found[0], found[1])
+
+
+async def test_a_reminder_held_up_by_an_outage_shows_how_late_it_is_and_is_not_given_up(
+    settings: Settings, tmp_path: Path
+) -> None:
+    server, url = start_smtp_sink(tmp_path)
+    port = int(url.rsplit(":", 1)[1])
+    clock = SettableClock()
+    async with running_notifications(settings, url, mail_dir(tmp_path), clock=clock) as harness:
+        app = harness.app
+        customer, address = register(app)
+        at = in_days(3)
+        app.book_test_drive(customer, model=list_model(app), scheduled_at=at, meta=META)
+        await harness.publish()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1)
+        server.stop()  # SMTP down from before the reminder is due
+        clock.set(at - DAY + timedelta(hours=1))  # it came due an hour ago
+        harness.worker.dispatcher.wake()
+
+        async def tried() -> bool:
+            row = await _row_of(harness, customer, Template.TEST_DRIVE_REMINDER)
+            return row is not None and row[1] >= 1
+        await wait_for(tried)
+        assert harness.settings.database_url
+        # An hour late, whatever the retries did to its next attempt (alert on this).
+        figures = await outbox_figures(harness.settings.database_url, clock())
+        assert 3500 <= figures.oldest_due_reminder_seconds <= 3700
+        assert figures.dead_lettered == 0
+        assert (await _row_of(harness, customer, Template.TEST_DRIVE_REMINDER) or ("",))[0] \
+            == "pending"
+        server, _ = start_smtp_sink(tmp_path, port=port)
+        try:
+            await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 2, timeout=20)
+            figures = await outbox_figures(harness.settings.database_url, clock())
+            assert figures.oldest_due_reminder_seconds == 0.0
+        finally:
+            server.stop()
+
+
+async def test_a_mail_long_overdue_is_retried_through_an_outage_not_dead_lettered_at_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A backlog (the consumer was down for days) meets an SMTP outage: the day of
+    retries counts from the first failed attempt, not from when the mail was due."""
+    server, url = start_smtp_sink(tmp_path)
+    port = int(url.rsplit(":", 1)[1])
+    async with running_notifications(settings, url, mail_dir(tmp_path)) as harness:
+        customer, address = register(harness.app)
+        server.stop()
+        assert harness.settings.database_url
+        async with AsyncConnectionPool(harness.settings.database_url, min_size=1,
+                                       open=False) as pool:
+            message = Outgoing(Template.CONTRACT, customer, datetime.now(UTC) - 2 * DAY,
+                               {"model": "VOLTA", "final_price": 4_000_000})
+            assert await NotificationStore(pool).record(uuid.uuid4(), Plan(messages=(message,)))
+
+        async def tried() -> bool:
+            row = await _row_of(harness, customer, Template.CONTRACT)
+            return row is not None and row[1] >= 1
+        await wait_for(tried)
+        await asyncio.sleep(0.5)
+        assert (await _row_of(harness, customer, Template.CONTRACT) or ("",))[0] == "pending"
+        server, _ = start_smtp_sink(tmp_path, port=port)
+        try:
+            await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=20)
+        finally:
+            server.stop()
