@@ -51,7 +51,7 @@ async def statuses(harness: Harness, customer: uuid.UUID) -> dict[str, str]:
     return dict(await harness.outbox(customer))
 
 
-async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_or_completion(
+async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_no_show_or_completion(
     settings: Settings, smtp_sink: tuple[str, Path]
 ) -> None:
     clock = SettableClock()
@@ -61,15 +61,18 @@ async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_or_comple
         kept, kept_address = register(app)
         cancelled, cancelled_address = register(app)
         completed, completed_address = register(app)
+        missed, missed_address = register(app)
         soon, soon_address = register(app)
         at = in_days(3)
         app.book_test_drive(kept, model=model, scheduled_at=at, meta=META)
         drive = app.book_test_drive(cancelled, model=model, scheduled_at=at, meta=META).id
         done = app.book_test_drive(completed, model=model, scheduled_at=at, meta=META).id
+        no_show = app.book_test_drive(missed, model=model, scheduled_at=at, meta=META).id
         # Less than a day ahead: a confirmation, no reminder.
         app.book_test_drive(soon, model=model, scheduled_at=in_days(0.5), meta=META)
         await harness.publish()
-        for address in (kept_address, cancelled_address, completed_address, soon_address):
+        for address in (kept_address, cancelled_address, completed_address, missed_address,
+                        soon_address):
             await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1)
         await harness.settled(soon)
         assert (await statuses(harness, soon)) == {"test_drive_confirmation": "sent"}
@@ -77,9 +80,11 @@ async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_or_comple
         # Cancelled and completed (entered early) before the reminder is due.
         app.cancel_test_drive(cancelled, drive, meta=META)
         app.complete_test_drive(completed, done, rating=5, notes=None, meta=META)
+        app.mark_test_drive_missed(missed, no_show, meta=META)  # entered early, by mistake
         await harness.publish()
         await wait_for(lambda: _reminder_status(harness, cancelled, "cancelled"))
         await wait_for(lambda: _reminder_status(harness, completed, "cancelled"))
+        await wait_for(lambda: _reminder_status(harness, missed, "cancelled"))
 
         # A second before it is due: nothing. At the due time: the reminder.
         clock.set(at - DAY - timedelta(seconds=1))
@@ -93,7 +98,7 @@ async def test_a_reminder_goes_a_day_before_and_not_after_cancellation_or_comple
         clock.set(at - timedelta(hours=1))
         harness.worker.dispatcher.wake()
         await asyncio.sleep(0.3)
-        for address in (cancelled_address, completed_address, soon_address):
+        for address in (cancelled_address, completed_address, missed_address, soon_address):
             assert len(mails_to(harness.mail_dir, address)) == 1
 
 
@@ -405,3 +410,31 @@ async def test_a_mail_long_overdue_is_retried_through_an_outage_not_dead_lettere
             await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=20)
         finally:
             server.stop()
+
+
+async def test_the_campaign_skips_customers_with_a_contract_and_of_other_cantons(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    async with running_notifications(settings, *smtp_sink) as harness:
+        app = harness.app
+        model = list_model(app)
+        prospect, prospect_address = register(app, marketing=True)
+        buyer, buyer_address = register(app, marketing=True)
+        elsewhere, elsewhere_address = register(app, canton="BE", postal_code="3011",
+                                                marketing=True)
+        sale = app.open_sale(customer_id=buyer, model=model, meta=META).id
+        app.quote_sale(sale, price=Money(4_800_000), discount=Money(0), incentives=Money(0),
+                       meta=META)
+        app.sign_contract(sale, final_price=Money(4_800_000), meta=META)
+        await harness.consumed(await harness.publish())
+        await wait_for(lambda: len(mails_to(harness.mail_dir, buyer_address)) == 2)
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(300_000),
+                          description="Keine Motorfahrzeugsteuer", meta=META)
+        await harness.consumed(await harness.publish())
+        await wait_for(lambda: len(mails_to(harness.mail_dir, prospect_address)) == 1)
+        await harness.settled(prospect)
+        assert "Kanton" in mails_to(harness.mail_dir, prospect_address)[0]["Subject"]
+        subjects = [m["Subject"] for m in mails_to(harness.mail_dir, buyer_address)]
+        assert len(subjects) == 2 and not any("Kanton" in s for s in subjects)  # quote, contract
+        assert mails_to(harness.mail_dir, elsewhere_address) == []
+        assert (await statuses(harness, elsewhere)) == {}
