@@ -438,3 +438,26 @@ async def test_the_campaign_skips_customers_with_a_contract_and_of_other_cantons
         assert len(subjects) == 2 and not any("Kanton" in s for s in subjects)  # quote, contract
         assert mails_to(harness.mail_dir, elsewhere_address) == []
         assert (await statuses(harness, elsewhere)) == {}
+
+
+async def test_the_sender_wakes_by_itself_at_the_next_due_time(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    """A timer, not a poll: a row due in 1.5 s goes out then, with no wake-up and no
+    NOTIFY at its due time (the sender otherwise sleeps for minutes)."""
+    async with running_notifications(settings, *smtp_sink) as harness:
+        customer, address = register(harness.app)
+        await harness.publish()
+        await asyncio.sleep(0.5)  # nothing due: the sender sleeps
+        assert harness.settings.database_url
+        due_at = datetime.now(UTC) + timedelta(seconds=1.5)
+        async with AsyncConnectionPool(harness.settings.database_url, min_size=1,
+                                       open=False) as pool:
+            message = Outgoing(Template.CONTRACT, customer, due_at,
+                               {"model": "VOLTA", "final_price": 4_000_000})
+            assert await NotificationStore(pool).record(uuid.uuid4(), Plan(messages=(message,)))
+        await asyncio.sleep(1.0)
+        assert mails_to(harness.mail_dir, address) == [], "not before it is due"
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=5)
+        late = datetime.now(UTC) - due_at
+        assert late < timedelta(seconds=1.5), late
