@@ -25,7 +25,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.metrics.series import count_notification
 from adapters.postgres.inbox import first_delivery
-from application.notifications import Outgoing, Plan, Template, outbox_id
+from application.notifications import AudienceChange, Outgoing, Plan, Template, outbox_id
 
 __all__ = [
     "CREATE_NOTIFICATION_TABLES",
@@ -81,6 +81,14 @@ CREATE_NOTIFICATION_TABLES = [
     )
     """,
     "CREATE INDEX IF NOT EXISTS audience_canton ON notify.audience (canton) WHERE marketing",
+    # The signed sales still standing: a cancelled one no longer counts as a contract.
+    """
+    CREATE TABLE IF NOT EXISTS notify.contracts (
+        sale_id uuid PRIMARY KEY,
+        customer_id uuid NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS contracts_customer ON notify.contracts (customer_id)",
 ]
 
 _INSERT = """
@@ -192,8 +200,11 @@ async def _apply(conn: AsyncConnection[Any], event_id: UUID, change: Plan) -> No
         await conn.execute(_CANCEL.format("customer_id = %s"), ("erased", change.erased))
         await conn.execute("DELETE FROM notify.audience WHERE customer_id = %s",
                            (change.erased,))
+        await conn.execute("DELETE FROM notify.contracts WHERE customer_id = %s",
+                           (change.erased,))
     if change.audience is not None:
         a = change.audience
+        await _contracts(conn, a)
         await conn.execute(
             """
             INSERT INTO notify.audience AS t (customer_id, canton, marketing, contracted)
@@ -215,6 +226,20 @@ async def _apply(conn: AsyncConnection[Any], event_id: UUID, change: Plan) -> No
                 _row(event_id, Outgoing(c.template, customer, c.due_at, c.details))
                 for customer in audience])
     await conn.execute("SELECT pg_notify(%s, '')", (NOTIFY_CHANNEL,))
+
+
+async def _contracts(conn: AsyncConnection[Any], a: AudienceChange) -> None:
+    if a.signed_sale is not None:
+        await conn.execute("INSERT INTO notify.contracts (sale_id, customer_id) VALUES (%s, %s) "
+                           "ON CONFLICT DO NOTHING", (a.signed_sale, a.customer_id))
+    if a.cancelled_sale is not None:
+        ended = await conn.execute("DELETE FROM notify.contracts WHERE sale_id = %s",
+                                   (a.cancelled_sale,))
+        if ended.rowcount:  # it was signed: a contract only if another signed sale stands
+            await conn.execute(
+                "UPDATE notify.audience SET contracted = EXISTS (SELECT 1 FROM notify.contracts "
+                "WHERE customer_id = %s) WHERE customer_id = %s",
+                (a.customer_id, a.customer_id))
 
 
 def _row(event_id: UUID, message: Outgoing) -> tuple[Any, ...]:
@@ -264,6 +289,7 @@ def purge_customer(cursor: Cursor[Any], customer_id: UUID) -> int:
     cursor.execute(_CANCEL.format("customer_id = %s"), ("erased", customer_id))
     cancelled = cursor.rowcount
     cursor.execute("DELETE FROM notify.audience WHERE customer_id = %s", (customer_id,))
+    cursor.execute("DELETE FROM notify.contracts WHERE customer_id = %s", (customer_id,))
     return cancelled
 
 

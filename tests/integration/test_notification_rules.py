@@ -32,6 +32,7 @@ from adapters.settings import Settings
 from application.integration_events import subject_of
 from application.notifications import Outgoing, Plan, Template
 from domain.customer_facts import ConsentPurpose
+from domain.sale import CancelReason
 from domain.values import Canton, Email, Money
 from entrypoints.http.notification_metrics import NotificationMetrics
 from entrypoints.mail_cli import list_mail
@@ -461,3 +462,24 @@ async def test_the_sender_wakes_by_itself_at_the_next_due_time(
         await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1, timeout=5)
         late = datetime.now(UTC) - due_at
         assert late < timedelta(seconds=1.5), late
+
+
+async def test_a_cancelled_contract_puts_the_customer_back_in_the_campaign(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    async with running_notifications(settings, *smtp_sink) as harness:
+        app = harness.app
+        model = list_model(app)
+        buyer, buyer_address = register(app, marketing=True)
+        sale = app.open_sale(customer_id=buyer, model=model, meta=META).id
+        app.quote_sale(sale, price=Money(4_800_000), discount=Money(0), incentives=Money(0),
+                       meta=META)
+        app.sign_contract(sale, final_price=Money(4_800_000), meta=META)
+        app.cancel_sale(sale, reason=CancelReason.CUSTOMER_WITHDREW, meta=META)
+        await harness.consumed(await harness.publish())
+        await wait_for(lambda: len(mails_to(harness.mail_dir, buyer_address)) == 2)
+        app.put_incentive(canton=Canton.parse("ZH"), amount=Money(300_000),
+                          description="Keine Motorfahrzeugsteuer", meta=META)
+        await harness.consumed(await harness.publish())
+        await wait_for(lambda: len(mails_to(harness.mail_dir, buyer_address)) == 3)
+        assert "Kanton" in mails_to(harness.mail_dir, buyer_address)[-1]["Subject"]
