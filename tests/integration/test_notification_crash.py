@@ -86,6 +86,11 @@ async def test_sigkill_mid_batch_then_restart_sends_each_mail_once_but_the_one_i
         twice = [m for _, a in people for m in mails_to(mail_dir(tmp_path), a)
                  if len(mails_to(mail_dir(tmp_path), a)) == 2]
         assert in_flight.name.endswith(_file_id(twice[0]["Message-ID"]) + ".eml")
+        # The real process's log lines (crash and restart) name rows, never a person.
+        logged = (tmp_path / "consumer.log").read_text()
+        assert "notification sent" in logged
+        for personal in ("Anna Muster", *(address for _, address in people)):
+            assert personal not in logged
     finally:
         if fast is not None:
             fast.stop()
