@@ -29,7 +29,7 @@ import structlog
 
 from adapters.backoff import Backoff
 from adapters.mail.composing import compose, domain_of
-from adapters.mail.rendering import Renderer
+from adapters.mail.rendering import ZURICH, Renderer
 from adapters.postgres.notifications import NOTIFY_CHANNEL, Due, NotificationStore, SendingRow
 from adapters.smtp.sending import SmtpRefused, SmtpSender, SmtpUnavailable
 from application.errors import NotFound
@@ -167,7 +167,7 @@ class Dispatcher:
             log.info("notification skipped", outbox_id=str(row.id),
                      template=row.template.value, reason=reason)
             return False
-        values = await asyncio.to_thread(self._values, row, recipient)
+        values = await asyncio.to_thread(self._values, row, recipient, now)
         rendered = self._renderer.render(row.template, recipient.language, values)
         ident = message_id(row.id, self._domain)
         email = compose(rendered, sender=self._mail_from, to_name=recipient.name,
@@ -212,8 +212,13 @@ class Dispatcher:
         except NotFound:
             return None
 
-    def _values(self, row: SendingRow, recipient: Recipient) -> dict[str, Any]:
+    def _values(self, row: SendingRow, recipient: Recipient, now: datetime) -> dict[str, Any]:
         values = {**row.details, "name": recipient.name}
+        if row.template is Template.TEST_DRIVE_REMINDER:
+            # On time it is the day before; held up (an outage) until the day itself, the
+            # mail must say "today", not "tomorrow".
+            drive_day = datetime.fromisoformat(str(values["scheduled_at"])).astimezone(ZURICH)
+            values["today"] = drive_day.date() == now.astimezone(ZURICH).date()
         if "model" in values:
             values["model"] = self._model_name(str(values["model"]))
         if row.template is Template.INCENTIVE:

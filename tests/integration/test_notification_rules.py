@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import msgspec
 import nats
@@ -483,3 +484,27 @@ async def test_a_cancelled_contract_puts_the_customer_back_in_the_campaign(
         await harness.consumed(await harness.publish())
         await wait_for(lambda: len(mails_to(harness.mail_dir, buyer_address)) == 3)
         assert "Kanton" in mails_to(harness.mail_dir, buyer_address)[-1]["Subject"]
+
+
+async def test_a_reminder_sent_late_on_the_drives_own_day_says_today_not_tomorrow(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    """Held up (SMTP or the consumer down) until the morning of the drive, the reminder
+    must not tell the customer the drive is tomorrow."""
+    zurich = ZoneInfo("Europe/Zurich")
+    clock = SettableClock()
+    async with running_notifications(settings, *smtp_sink, clock=clock) as harness:
+        app = harness.app
+        customer, address = register(app)
+        day = (datetime.now(zurich) + timedelta(days=3)).date()
+        at = datetime.combine(day, time(14, 0), zurich)
+        app.book_test_drive(customer, model=list_model(app), scheduled_at=at, meta=META)
+        await harness.publish()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 1)
+        clock.set(at - timedelta(hours=3))  # 11:00 on the day itself
+        harness.worker.dispatcher.wake()
+        await wait_for(lambda: len(mails_to(harness.mail_dir, address)) == 2)
+        reminder = mails_to(harness.mail_dir, address)[1]
+        assert "heute um 14:00 Uhr" in reminder["Subject"], reminder["Subject"]
+        body = reminder.get_body(("plain",))
+        assert body is not None and "morgen" not in body.get_content()

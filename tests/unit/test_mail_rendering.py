@@ -91,3 +91,17 @@ def test_the_wording_reads_right_to_a_native_reader(
     subject, text = _text(template, language)
     assert in_subject in subject
     assert in_text in text
+
+
+@pytest.mark.parametrize(("language", "tomorrow", "today"), [
+    (Language.DE, "morgen", "heute"), (Language.FR, "demain", "aujourd’hui"),
+    (Language.IT, "domani", "oggi"), (Language.RM, "damaun", "oz"),
+    (Language.EN, "tomorrow", "today")])
+def test_a_reminder_says_tomorrow_on_time_and_today_when_late(
+    language: Language, tomorrow: str, today: str
+) -> None:
+    on_time = RENDERER.render(Template.TEST_DRIVE_REMINDER, language, VALUES)
+    late = RENDERER.render(Template.TEST_DRIVE_REMINDER, language, {**VALUES, "today": True})
+    assert f" {tomorrow} " in on_time.subject and f" {tomorrow}," in on_time.text
+    assert f" {today} " in late.subject and f" {today}," in late.text
+    assert tomorrow not in late.subject + late.text
