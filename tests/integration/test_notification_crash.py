@@ -109,3 +109,15 @@ async def _all_sent(database_url: str) -> bool:
             "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FROM notify.outbox")
         sent, total = await cursor.fetchone() or (0, 0)
         return bool(total == CUSTOMERS and sent == CUSTOMERS)
+
+
+def test_a_wrong_smtp_url_stops_the_consumer_with_a_message_not_a_traceback(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = {**os.environ, **dataclasses.replace(settings, smtp_url="http://mail.example.ch",
+                                               data_dir=tmp_path).as_env()}
+    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "consume", "notifications"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "CIS_SMTP_URL must start with smtp:// or smtps://" in done.stderr
+    assert "Traceback" not in done.stderr
