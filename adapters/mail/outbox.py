@@ -26,6 +26,7 @@ from uuid import UUID
 import psycopg
 import psycopg_pool
 import structlog
+from eventsourcing.persistence import PersistenceError
 
 from adapters.backoff import Backoff
 from adapters.mail.composing import compose, domain_of
@@ -46,7 +47,9 @@ log = structlog.get_logger()
 
 Clock = Callable[[], datetime]
 DeadLetter = Callable[[SendingRow, str], Awaitable[None]]
-_DB_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout)
+# Postgres away, as our pool or the event store's recorder (eventsourcing) says it:
+# waited out, the row stays pending.
+_DB_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout, PersistenceError)
 _SAFETY_WAKE = 300.0  # seconds: wake now and then even so, should a wake-up go amiss
 
 
@@ -158,7 +161,13 @@ class Dispatcher:
 
     async def _send(self, due: Due) -> bool:
         row, now = due.row, self.clock()
-        recipient = await asyncio.to_thread(self._recipient, row.customer_id)
+        try:
+            recipient = await asyncio.to_thread(self._recipient, row.customer_id)
+        except _DB_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - e.g. a damaged event: this row only
+            await self._give_up(due, f"cannot open the customer: {type(error).__name__}")
+            return False
         reason = "unknown customer" if recipient is None else refusal(
             row.template, recipient, now=now, test_drive_id=row.test_drive_id,
             contracted=row.contracted)
@@ -167,12 +176,20 @@ class Dispatcher:
             log.info("notification skipped", outbox_id=str(row.id),
                      template=row.template.value, reason=reason)
             return False
-        values = await asyncio.to_thread(self._values, row, recipient, now)
-        rendered = self._renderer.render(row.template, recipient.language, values)
         ident = message_id(row.id, self._domain)
-        email = compose(rendered, sender=self._mail_from, to_name=recipient.name,
-                        to_email=recipient.email, message_id=ident,
-                        language=recipient.language.value, sent_at=now)
+        try:
+            values = await asyncio.to_thread(self._values, row, recipient, now)
+            rendered = self._renderer.render(row.template, recipient.language, values)
+            email = compose(rendered, sender=self._mail_from, to_name=recipient.name,
+                            to_email=recipient.email, message_id=ident,
+                            language=recipient.language.value, sent_at=now)
+        except _DB_ERRORS:
+            raise  # Postgres away: the sweep waits it out and the row stays pending
+        except Exception as error:  # noqa: BLE001 - one broken row must not stop the sender
+            # It would fail the same way every time: parked with the error's name (its
+            # text may quote a value), and the rows behind it still go.
+            await self._give_up(due, f"cannot compose: {type(error).__name__}")
+            return False
         try:
             await self._sender.send(email)
         except SmtpUnavailable as error:

@@ -508,3 +508,33 @@ async def test_a_reminder_sent_late_on_the_drives_own_day_says_today_not_tomorro
         assert "heute um 14:00 Uhr" in reminder["Subject"], reminder["Subject"]
         body = reminder.get_body(("plain",))
         assert body is not None and "morgen" not in body.get_content()
+
+
+async def test_a_row_that_cannot_be_composed_is_dead_lettered_and_the_sender_goes_on(
+    settings: Settings, smtp_sink: tuple[str, Path]
+) -> None:
+    """One broken row (here its details lack the price its template shows) must not stop
+    the sender: parked with the reason, and the mail behind it still goes."""
+    async with running_notifications(settings, *smtp_sink) as harness:
+        broken, _ = register(harness.app)
+        fine, fine_address = register(harness.app)
+        await harness.publish()
+        assert harness.settings.database_url
+        now = datetime.now(UTC)
+        async with AsyncConnectionPool(harness.settings.database_url, min_size=1,
+                                       open=False) as pool:
+            store = NotificationStore(pool)
+            assert await store.record(uuid.uuid4(), Plan(messages=(
+                Outgoing(Template.CONTRACT, broken, now - timedelta(seconds=1),
+                         {"model": "VOLTA"}),)))
+            assert await store.record(uuid.uuid4(), Plan(messages=(
+                Outgoing(Template.CONTRACT, fine, now, {"model": "VOLTA",
+                                                         "final_price": 4_000_000}),)))
+        await wait_for(lambda: len(mails_to(harness.mail_dir, fine_address)) == 1)
+        await harness.settled(broken)
+        assert (await statuses(harness, broken)) == {"contract_signed": "failed"}
+        async with await psycopg.AsyncConnection.connect(harness.settings.database_url) as conn:
+            cursor = await conn.execute(
+                "SELECT reason FROM notify.outbox WHERE customer_id = %s", (broken,))
+            (reason,) = await cursor.fetchone() or ("",)
+        assert reason.startswith("cannot compose: ")  # the error's name, no person
