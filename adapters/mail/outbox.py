@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import nats.errors
 import psycopg
 import psycopg_pool
 import structlog
@@ -50,6 +51,7 @@ DeadLetter = Callable[[SendingRow, str], Awaitable[None]]
 # Postgres away, as our pool or the event store's recorder (eventsourcing) says it:
 # waited out, the row stays pending.
 _DB_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout, PersistenceError)
+_NATS_ERRORS = (nats.errors.Error, TimeoutError)
 _SAFETY_WAKE = 300.0  # seconds: wake now and then even so, should a wake-up go amiss
 
 
@@ -134,6 +136,12 @@ class Dispatcher:
                 timeout = self._db_backoff.next_delay()
                 log.warning("notification sender cannot reach Postgres; retrying",
                             error=type(error).__name__, retry_in_seconds=timeout)
+            except _NATS_ERRORS as error:
+                # A dead letter could not be parked: its row's transaction rolled back, so
+                # it is still pending and is parked once NATS answers again.
+                timeout = self._db_backoff.next_delay()
+                log.warning("notification sender cannot reach NATS for a dead letter; "
+                            "retrying", error=type(error).__name__, retry_in_seconds=timeout)
             await _first_of(self._wake, stopping, timeout)
 
     async def send_due(self, stopping: asyncio.Event | None = None) -> int:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import os
+import signal
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -21,6 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from prometheus_client import CollectorRegistry, generate_latest
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.embedded.nats import start_nats
 from adapters.embedded.smtp import mail_dir, start_smtp_sink
 from adapters.nats.streams import DLQ_STREAM
 from adapters.postgres.notifications import (
@@ -538,3 +542,43 @@ async def test_a_row_that_cannot_be_composed_is_dead_lettered_and_the_sender_goe
                 "SELECT reason FROM notify.outbox WHERE customer_id = %s", (broken,))
             (reason,) = await cursor.fetchone() or ("",)
         assert reason.startswith("cannot compose: ")  # the error's name, no person
+
+
+async def test_a_dead_letter_that_cannot_reach_nats_is_retried_and_the_sender_goes_on(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """NATS stalled just as a refused mail is parked: the sender waits it out (the row
+    stays pending, so it is parked once NATS answers) instead of stopping for good."""
+    nats_server, nats_url = start_nats(tmp_path / "nats")
+    smtp, smtp_url = start_smtp_sink(tmp_path, refuse_domain="refused.example")
+    try:
+        own = dataclasses.replace(settings, nats_url=nats_url)
+        async with running_notifications(own, smtp_url, mail_dir(tmp_path)) as harness:
+            bounced, _ = register(harness.app)
+            harness.app.change_contact(bounced, email=Email.parse("gone@refused.example"),
+                                       phone=None, meta=META)
+            fine, fine_address = register(harness.app)
+            await harness.consumed(await harness.publish())  # the consumer is subscribed
+            assert harness.settings.database_url
+            async with AsyncConnectionPool(harness.settings.database_url, min_size=1,
+                                           open=False) as pool:
+                store = NotificationStore(pool)
+                os.kill(nats_server.process.pid, signal.SIGSTOP)
+                try:
+                    assert await store.record(uuid.uuid4(), Plan(messages=(Outgoing(
+                        Template.CONTRACT, bounced, datetime.now(UTC),
+                        {"model": "VOLTA", "final_price": 4_000_000}),)))
+                    await asyncio.sleep(6)  # the dead letter's publish times out (5 s)
+                finally:
+                    os.kill(nats_server.process.pid, signal.SIGCONT)
+                assert await store.record(uuid.uuid4(), Plan(messages=(Outgoing(
+                    Template.CONTRACT, fine, datetime.now(UTC),
+                    {"model": "VOLTA", "final_price": 4_000_000}),)))
+            await wait_for(lambda: len(mails_to(harness.mail_dir, fine_address)) == 1,
+                           timeout=40)
+            await harness.settled(bounced, timeout=40)
+            assert (await statuses(harness, bounced)) == {"contract_signed": "failed"}
+    finally:
+        os.kill(nats_server.process.pid, signal.SIGCONT)
+        nats_server.stop()
+        smtp.stop()
