@@ -83,6 +83,9 @@ def _text(template: Template, language: Language) -> tuple[str, str]:
      "N’emblidai betg Voss permiss da manischar. Sche Vus na pudais betg vegnir,"),
     (Template.TEST_DRIVE_CONFIRMATION, Language.RM, "confermà",
      "per venderdi, ils 4 da december 2026, a las 10:15."),
+    # Looking forward to a visit is "sa legrar sin" ("da" is being glad about a thing).
+    (Template.TEST_DRIVE_CONFIRMATION, Language.RM, "confermà",
+     "Nus ans legrain sin Vossa visita."),
     (Template.INCENTIVE, Language.RM, "Novitad: il chantun", "sustegna la cumpra"),
 ])
 def test_the_wording_reads_right_to_a_native_reader(
