@@ -77,6 +77,10 @@ class AudienceChange:
     canton: str | None = None
     marketing: bool | None = None
     contracted: bool | None = None
+    # A contract signed, or a sale cancelled (which ends its contract, if it had one):
+    # "has a contract" is then whether any signed sale of the customer still stands.
+    signed_sale: UUID | None = None
+    cancelled_sale: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,8 @@ def plan(event: i.IntegrationEvent, *, sale: SaleFacts | None = None,
                 event.customer_id, marketing=isinstance(event, i.ConsentGranted)))
         case i.SaleQuoted() | i.SaleContractSigned() | i.SaleDelivered() if sale is not None:
             return _about_sale(event, sale)
+        case i.SaleCancelled() if sale is not None:
+            return Plan(audience=AudienceChange(sale.customer_id, cancelled_sale=event.sale_id))
         case i.IncentiveDeclared() | i.IncentiveChanged() if canton is not None:
             return Plan(campaign=Campaign(canton, event.occurred_at, {
                 "canton": canton, "amount": event.amount, "description": event.description}))
@@ -174,7 +180,8 @@ def _about_sale(event: i.SaleQuoted | i.SaleContractSigned | i.SaleDelivered,
         case i.SaleContractSigned():
             template = Template.CONTRACT
             details.update(final_price=event.final_price)
-            audience = AudienceChange(sale.customer_id, contracted=True)
+            audience = AudienceChange(sale.customer_id, contracted=True,
+                                      signed_sale=event.sale_id)
         case i.SaleDelivered():
             template = Template.DELIVERY
             details.update(delivered_on=event.delivered_on)

@@ -211,6 +211,13 @@ def _on_running_servers(args: argparse.Namespace, settings: ResolvedSettings) ->
                 print("cis: set CIS_SMTP_URL (smtp:// or smtps://), or use `cis up`, which "
                       "starts a local SMTP sink", file=sys.stderr)
                 return 2
+            from adapters.smtp.connection import parse_smtp_url
+
+            try:
+                parse_smtp_url(settings.smtp_url)
+            except ValueError as wrong:
+                print(f"cis: {wrong}", file=sys.stderr)
+                return 2
             from entrypoints import worker_metrics
             from entrypoints.workers.notifications import main as run_notifications
 

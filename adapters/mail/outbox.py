@@ -23,13 +23,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import nats.errors
 import psycopg
 import psycopg_pool
 import structlog
+from eventsourcing.persistence import PersistenceError
 
 from adapters.backoff import Backoff
 from adapters.mail.composing import compose, domain_of
-from adapters.mail.rendering import Renderer
+from adapters.mail.rendering import ZURICH, Renderer
 from adapters.postgres.notifications import NOTIFY_CHANNEL, Due, NotificationStore, SendingRow
 from adapters.smtp.sending import SmtpRefused, SmtpSender, SmtpUnavailable
 from application.errors import NotFound
@@ -46,7 +48,10 @@ log = structlog.get_logger()
 
 Clock = Callable[[], datetime]
 DeadLetter = Callable[[SendingRow, str], Awaitable[None]]
-_DB_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout)
+# Postgres away, as our pool or the event store's recorder (eventsourcing) says it:
+# waited out, the row stays pending.
+_DB_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout, PersistenceError)
+_NATS_ERRORS = (nats.errors.Error, TimeoutError)
 _SAFETY_WAKE = 300.0  # seconds: wake now and then even so, should a wake-up go amiss
 
 
@@ -131,6 +136,12 @@ class Dispatcher:
                 timeout = self._db_backoff.next_delay()
                 log.warning("notification sender cannot reach Postgres; retrying",
                             error=type(error).__name__, retry_in_seconds=timeout)
+            except _NATS_ERRORS as error:
+                # A dead letter could not be parked: its row's transaction rolled back, so
+                # it is still pending and is parked once NATS answers again.
+                timeout = self._db_backoff.next_delay()
+                log.warning("notification sender cannot reach NATS for a dead letter; "
+                            "retrying", error=type(error).__name__, retry_in_seconds=timeout)
             await _first_of(self._wake, stopping, timeout)
 
     async def send_due(self, stopping: asyncio.Event | None = None) -> int:
@@ -158,7 +169,13 @@ class Dispatcher:
 
     async def _send(self, due: Due) -> bool:
         row, now = due.row, self.clock()
-        recipient = await asyncio.to_thread(self._recipient, row.customer_id)
+        try:
+            recipient = await asyncio.to_thread(self._recipient, row.customer_id)
+        except _DB_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - e.g. a damaged event: this row only
+            await self._give_up(due, f"cannot open the customer: {type(error).__name__}")
+            return False
         reason = "unknown customer" if recipient is None else refusal(
             row.template, recipient, now=now, test_drive_id=row.test_drive_id,
             contracted=row.contracted)
@@ -167,12 +184,20 @@ class Dispatcher:
             log.info("notification skipped", outbox_id=str(row.id),
                      template=row.template.value, reason=reason)
             return False
-        values = await asyncio.to_thread(self._values, row, recipient)
-        rendered = self._renderer.render(row.template, recipient.language, values)
         ident = message_id(row.id, self._domain)
-        email = compose(rendered, sender=self._mail_from, to_name=recipient.name,
-                        to_email=recipient.email, message_id=ident,
-                        language=recipient.language.value, sent_at=now)
+        try:
+            values = await asyncio.to_thread(self._values, row, recipient, now)
+            rendered = self._renderer.render(row.template, recipient.language, values)
+            email = compose(rendered, sender=self._mail_from, to_name=recipient.name,
+                            to_email=recipient.email, message_id=ident,
+                            language=recipient.language.value, sent_at=now)
+        except _DB_ERRORS:
+            raise  # Postgres away: the sweep waits it out and the row stays pending
+        except Exception as error:  # noqa: BLE001 - one broken row must not stop the sender
+            # It would fail the same way every time: parked with the error's name (its
+            # text may quote a value), and the rows behind it still go.
+            await self._give_up(due, f"cannot compose: {type(error).__name__}")
+            return False
         try:
             await self._sender.send(email)
         except SmtpUnavailable as error:
@@ -190,12 +215,13 @@ class Dispatcher:
         return True
 
     async def _retry_later(self, due: Due, now: datetime, reason: str) -> None:
-        if now - due.row.due_at > self._give_up_after:
-            await self._give_up(due, f"{reason}; SMTP unavailable since the message was due")
+        failing_since = due.row.failing_since or now
+        if now - failing_since > self._give_up_after:
+            await self._give_up(due, f"{reason}; SMTP unavailable for a day of retries")
             return
         delay = self._smtp_backoff.next_delay()
         self._blocked_until = now + timedelta(seconds=delay)
-        await due.retry_at(self._blocked_until, reason)
+        await due.retry_at(self._blocked_until, reason, now=now)
         log.warning("smtp unavailable; retrying", outbox_id=str(due.row.id), error=reason,
                     retry_in_seconds=delay)
 
@@ -211,8 +237,13 @@ class Dispatcher:
         except NotFound:
             return None
 
-    def _values(self, row: SendingRow, recipient: Recipient) -> dict[str, Any]:
+    def _values(self, row: SendingRow, recipient: Recipient, now: datetime) -> dict[str, Any]:
         values = {**row.details, "name": recipient.name}
+        if row.template is Template.TEST_DRIVE_REMINDER:
+            # On time it is the day before; held up (an outage) until the day itself, the
+            # mail must say "today", not "tomorrow".
+            drive_day = datetime.fromisoformat(str(values["scheduled_at"])).astimezone(ZURICH)
+            values["today"] = drive_day.date() == now.astimezone(ZURICH).date()
         if "model" in values:
             values["model"] = self._model_name(str(values["model"]))
         if row.template is Template.INCENTIVE:

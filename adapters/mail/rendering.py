@@ -32,6 +32,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 ZURICH = ZoneInfo("Europe/Zurich")
 # CLDR's Romansh pattern puts no space after "CHF"; the others' are as Swiss write them.
 _CURRENCY_PATTERN: dict[Language, str | None] = {Language.RM: "¤ #,##0.00"}
+# CLDR's fr_CH and it_CH put a comma after the weekday ("vendredi, 4 décembre"), which
+# reads wrong in a sentence ("le vendredi 4 décembre à 10:15"): their general pattern.
+_DATE_PATTERN: dict[Language, str] = {Language.FR: "EEEE d MMMM y", Language.IT: "EEEE d MMMM y"}
 
 
 def locale_of(language: Language) -> str:
@@ -85,7 +88,8 @@ def _day(context: Context, moment: datetime | date | str) -> str:
         moment = datetime.fromisoformat(moment) if "T" in moment else date.fromisoformat(moment)
     if isinstance(moment, datetime):
         moment = moment.astimezone(ZURICH).date()
-    return format_date(moment, "full", locale=context["locale"])
+    pattern = _DATE_PATTERN.get(Language(context["lang"]), "full")
+    return format_date(moment, pattern, locale=context["locale"])
 
 
 @pass_context

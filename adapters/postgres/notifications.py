@@ -25,7 +25,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.metrics.series import count_notification
 from adapters.postgres.inbox import first_delivery
-from application.notifications import Outgoing, Plan, Template, outbox_id
+from application.notifications import AudienceChange, Outgoing, Plan, Template, outbox_id
 
 __all__ = [
     "CREATE_NOTIFICATION_TABLES",
@@ -64,6 +64,9 @@ CREATE_NOTIFICATION_TABLES = [
         finished_at timestamptz
     )
     """,
+    # Since when SMTP has kept it back: its day of retries counts from there, not from
+    # its due time (a backlog met by an outage is retried, not given up at once).
+    "ALTER TABLE notify.outbox ADD COLUMN IF NOT EXISTS failing_since timestamptz",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON notify.outbox (next_attempt_at) "
     "WHERE status = 'pending'",
     "CREATE INDEX IF NOT EXISTS outbox_customer ON notify.outbox (customer_id)",
@@ -78,6 +81,14 @@ CREATE_NOTIFICATION_TABLES = [
     )
     """,
     "CREATE INDEX IF NOT EXISTS audience_canton ON notify.audience (canton) WHERE marketing",
+    # The signed sales still standing: a cancelled one no longer counts as a contract.
+    """
+    CREATE TABLE IF NOT EXISTS notify.contracts (
+        sale_id uuid PRIMARY KEY,
+        customer_id uuid NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS contracts_customer ON notify.contracts (customer_id)",
 ]
 
 _INSERT = """
@@ -102,6 +113,7 @@ class SendingRow:
     due_at: datetime
     attempts: int
     contracted: bool
+    failing_since: datetime | None = None  # the first attempt SMTP did not take
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +132,11 @@ class Due:
     async def failed(self, reason: str) -> None:
         await self._finish("failed", reason)
 
-    async def retry_at(self, when: datetime, reason: str) -> None:
+    async def retry_at(self, when: datetime, reason: str, *, now: datetime) -> None:
         await self.conn.execute(
             "UPDATE notify.outbox SET attempts = attempts + 1, next_attempt_at = %s, "
-            "reason = %s WHERE id = %s", (when, reason, self.row.id))
+            "reason = %s, failing_since = coalesce(failing_since, %s) WHERE id = %s",
+            (when, reason, now, self.row.id))
         count_notification(self.row.template.value, "retried")
 
     async def _finish(self, status: str, reason: str | None, *, language: str | None = None,
@@ -163,7 +176,8 @@ class NotificationStore:
             await cursor.execute(
                 """
                 SELECT o.id, o.event_id, o.customer_id, o.template, o.test_drive_id, o.details,
-                       o.due_at, o.attempts, coalesce(a.contracted, false) AS contracted
+                       o.due_at, o.attempts, coalesce(a.contracted, false) AS contracted,
+                       o.failing_since
                 FROM notify.outbox o LEFT JOIN notify.audience a USING (customer_id)
                 WHERE o.status = 'pending' AND o.next_attempt_at <= %s
                 ORDER BY o.next_attempt_at LIMIT 1 FOR UPDATE OF o SKIP LOCKED
@@ -186,8 +200,11 @@ async def _apply(conn: AsyncConnection[Any], event_id: UUID, change: Plan) -> No
         await conn.execute(_CANCEL.format("customer_id = %s"), ("erased", change.erased))
         await conn.execute("DELETE FROM notify.audience WHERE customer_id = %s",
                            (change.erased,))
+        await conn.execute("DELETE FROM notify.contracts WHERE customer_id = %s",
+                           (change.erased,))
     if change.audience is not None:
         a = change.audience
+        await _contracts(conn, a)
         await conn.execute(
             """
             INSERT INTO notify.audience AS t (customer_id, canton, marketing, contracted)
@@ -209,6 +226,20 @@ async def _apply(conn: AsyncConnection[Any], event_id: UUID, change: Plan) -> No
                 _row(event_id, Outgoing(c.template, customer, c.due_at, c.details))
                 for customer in audience])
     await conn.execute("SELECT pg_notify(%s, '')", (NOTIFY_CHANNEL,))
+
+
+async def _contracts(conn: AsyncConnection[Any], a: AudienceChange) -> None:
+    if a.signed_sale is not None:
+        await conn.execute("INSERT INTO notify.contracts (sale_id, customer_id) VALUES (%s, %s) "
+                           "ON CONFLICT DO NOTHING", (a.signed_sale, a.customer_id))
+    if a.cancelled_sale is not None:
+        ended = await conn.execute("DELETE FROM notify.contracts WHERE sale_id = %s",
+                                   (a.cancelled_sale,))
+        if ended.rowcount:  # it was signed: a contract only if another signed sale stands
+            await conn.execute(
+                "UPDATE notify.audience SET contracted = EXISTS (SELECT 1 FROM notify.contracts "
+                "WHERE customer_id = %s) WHERE customer_id = %s",
+                (a.customer_id, a.customer_id))
 
 
 def _row(event_id: UUID, message: Outgoing) -> tuple[Any, ...]:
@@ -237,8 +268,9 @@ async def outbox_figures(database_url: str, now: datetime) -> OutboxFigures:
             "SELECT template, sum(attempts) - count(*) FILTER (WHERE status IN "
             "('sent', 'skipped')) FROM notify.outbox GROUP BY template")).fetchall()
         dead, oldest = await (await conn.execute(
-            "SELECT count(*) FILTER (WHERE status = 'failed'), min(next_attempt_at) FILTER "
-            "(WHERE status = 'pending' AND template = %s AND next_attempt_at <= %s) "
+            # How late by its due time: a retry moves next_attempt_at, not the lateness.
+            "SELECT count(*) FILTER (WHERE status = 'failed'), min(due_at) FILTER "
+            "(WHERE status = 'pending' AND template = %s AND due_at <= %s) "
             "FROM notify.outbox", (Template.TEST_DRIVE_REMINDER.value, now))).fetchone() or (
             0, None)
     return OutboxFigures(
@@ -257,6 +289,7 @@ def purge_customer(cursor: Cursor[Any], customer_id: UUID) -> int:
     cursor.execute(_CANCEL.format("customer_id = %s"), ("erased", customer_id))
     cancelled = cursor.rowcount
     cursor.execute("DELETE FROM notify.audience WHERE customer_id = %s", (customer_id,))
+    cursor.execute("DELETE FROM notify.contracts WHERE customer_id = %s", (customer_id,))
     return cancelled
 
 

@@ -1,7 +1,8 @@
 """Hand a message to the SMTP server (aiosmtplib) and say how it went.
 
-Connection failures, timeouts and 4xx answers are transient (`SmtpUnavailable`: try
-again later); a 5xx answer is permanent (`SmtpRefused`). Neither carries the server's
+Connection failures, timeouts, 4xx answers and a refused login (our credentials, for
+the operator to fix) are transient (`SmtpUnavailable`: try again later); any other 5xx
+answer is permanent (`SmtpRefused`). Neither carries the server's
 text, which may quote the recipient's address: only the code.
 """
 
@@ -43,6 +44,12 @@ class SmtpSender:
                 # The kept connection was closed by the server meanwhile: once more anew.
                 await self.close()
                 await (await self._connected()).send_message(message)
+        except aiosmtplib.SMTPAuthenticationError as login:
+            # Our credentials, not the recipient: the operator fixes CIS_SMTP_URL and
+            # the mail goes then, instead of each one being dead-lettered meanwhile.
+            await self.close()
+            raise SmtpUnavailable(f"SMTP {login.code}: login refused, check the user and "
+                                  "password of CIS_SMTP_URL") from None
         except aiosmtplib.SMTPRecipientsRefused as refused:
             await self._reset()
             codes = sorted({error.code for error in refused.recipients})

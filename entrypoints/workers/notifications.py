@@ -35,7 +35,7 @@ from entrypoints.workers.lifecycle import until_signalled
 __all__ = ["CONSUMER", "NotificationWorker", "main", "run_notifications"]
 
 log = structlog.get_logger()
-_ABOUT_A_SALE = (i.SaleQuoted, i.SaleContractSigned, i.SaleDelivered)
+_ABOUT_A_SALE = (i.SaleQuoted, i.SaleContractSigned, i.SaleDelivered, i.SaleCancelled)
 
 
 class NotificationWorker:

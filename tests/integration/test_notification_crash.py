@@ -86,6 +86,11 @@ async def test_sigkill_mid_batch_then_restart_sends_each_mail_once_but_the_one_i
         twice = [m for _, a in people for m in mails_to(mail_dir(tmp_path), a)
                  if len(mails_to(mail_dir(tmp_path), a)) == 2]
         assert in_flight.name.endswith(_file_id(twice[0]["Message-ID"]) + ".eml")
+        # The real process's log lines (crash and restart) name rows, never a person.
+        logged = (tmp_path / "consumer.log").read_text()
+        assert "notification sent" in logged
+        for personal in ("Anna Muster", *(address for _, address in people)):
+            assert personal not in logged
     finally:
         if fast is not None:
             fast.stop()
@@ -104,3 +109,15 @@ async def _all_sent(database_url: str) -> bool:
             "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FROM notify.outbox")
         sent, total = await cursor.fetchone() or (0, 0)
         return bool(total == CUSTOMERS and sent == CUSTOMERS)
+
+
+def test_a_wrong_smtp_url_stops_the_consumer_with_a_message_not_a_traceback(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = {**os.environ, **dataclasses.replace(settings, smtp_url="http://mail.example.ch",
+                                               data_dir=tmp_path).as_env()}
+    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "consume", "notifications"],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "CIS_SMTP_URL must start with smtp:// or smtps://" in done.stderr
+    assert "Traceback" not in done.stderr

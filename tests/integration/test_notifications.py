@@ -14,6 +14,8 @@ from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_month_names
+
 from adapters.settings import Settings
 from application.notifications import Template
 from application.services import CustomerIntelligence
@@ -94,19 +96,23 @@ async def test_each_trigger_sends_one_mail_in_each_language(
         await harness.publish()
         for _, _, _, address in people:  # confirmation and incentive: no contract yet
             await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 2)
+        delivered_on = date.today() + timedelta(days=10)
         for _, _, customer, _ in people:  # a sale each, through to delivery
             sale = app.open_sale(customer_id=customer, model=model, meta=META).id
             app.quote_sale(sale, price=Money(4_800_000), discount=Money(190_000),
                            incentives=Money(200_000), meta=META)
             app.sign_contract(sale, final_price=Money(4_750_000), meta=META)
             app.deliver_sale(sale, vin=VIN.parse("WVWZZZ1KZ6W000001"),
-                             delivered_on=date.today() + timedelta(days=10), meta=META)
+                             delivered_on=delivered_on, meta=META)
         await harness.publish()
         # The reminder is due a day before the drive: move the clock there.
         clock.set(at - timedelta(hours=24))
         harness.worker.dispatcher.wake()
         for language, name, customer, address in people:
             await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 6)
+            # The sink keeps a mail before it answers 250, so the last may be in the
+            # mailbox a moment before its row is marked sent (with its Message-ID).
+            await harness.settled(customer)
             mails = mails_to(harness.mail_dir, address)
             templates = await harness.templates_of(customer)
             by_template = {templates[m["Message-ID"]]: m for m in mails}
@@ -124,3 +130,23 @@ async def test_each_trigger_sends_one_mail_in_each_language(
                 assert at.strftime("%H:%M") not in text  # never UTC
             text, html = text_and_html(by_template[Template.QUOTE])
             assert PRICE[language] in text and PRICE[language] in unescape(html)
+            for amount in (chf(language, 1, 900), chf(language, 2, 0)):  # discount, incentive
+                assert amount in text and amount in unescape(html)
+            text, html = text_and_html(by_template[Template.CONTRACT])
+            assert chf(language, 47, 500) in text and chf(language, 47, 500) in unescape(html)
+            text, html = text_and_html(by_template[Template.INCENTIVE])
+            assert chf(language, 2, 0) in text
+            text, html = text_and_html(by_template[Template.DELIVERY])
+            month = get_month_names("wide", "format", locale=f"{language.value}_CH")
+            for part in (str(delivered_on.day), month[delivered_on.month],
+                         str(delivered_on.year)):
+                assert part in text and part in unescape(html)
+
+
+def chf(language: Language, thousands: int, rest: int) -> str:
+    """An amount of CHF as Babel writes it for the language's Swiss locale."""
+    if language is Language.FR:
+        return f"{thousands}'{rest:03d},00\xa0CHF"
+    if language is Language.RM:
+        return f"CHF {thousands}\u202f{rest:03d},00"
+    return f"CHF\xa0{thousands}'{rest:03d}.00"

@@ -50,3 +50,61 @@ def test_an_email_has_a_text_and_an_html_part_and_the_given_message_id() -> None
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.iter_parts()] == [
         "text/plain", "text/html"]
+
+
+def _text(template: Template, language: Language) -> tuple[str, str]:
+    values = {**VALUES, "name": "Anna Muster", "scheduled_at": "2026-12-04T09:15:00+00:00",
+              "incentives": 200_000, "amount": 200_000}
+    rendered = RENDERER.render(template, language, values)
+    return rendered.subject, rendered.text
+
+
+@pytest.mark.parametrize(("template", "language", "in_subject", "in_text"), [
+    # German: the date is an apposition, closed by a comma; deducted *from* the price.
+    (Template.TEST_DRIVE_CONFIRMATION, Language.DE, "bestätigt",
+     "am Freitag, 4. Dezember 2026, um 10:15 Uhr."),
+    (Template.DELIVERY, Language.DE, "Ihr Volta wurde Ihnen übergeben",
+     "Am Montag, 1. Februar 2027, haben wir Ihnen Ihren Volta übergeben."),
+    (Template.QUOTE, Language.DE, "Offerte", "er ist nicht vom Preis abgezogen"),
+    # French and Italian running text: no comma after the weekday.
+    (Template.TEST_DRIVE_CONFIRMATION, Language.FR, "confirmé",
+     "le vendredi 4 décembre 2026 à 10:15."),
+    # "Remise" alone reads as a discount in a sale's mail; a car's name has no fixed
+    # gender, so nothing agrees with it.
+    (Template.DELIVERY, Language.FR, "Remise de votre Volta", "Date de remise: lundi 1 février"),
+    (Template.CONTRACT, Language.FR, "signé", "Félicitations pour l’achat de votre Volta!"),
+    (Template.TEST_DRIVE_CONFIRMATION, Language.IT, "confermata",
+     "per venerdì 4 dicembre 2026 alle ore 10:15."),
+    (Template.CONTRACT, Language.IT, "è stato firmato", "Il contratto d’acquisto è stato firmato."),
+    (Template.DELIVERY, Language.IT, "consegnata",
+     "Le abbiamo consegnato la Sua Volta lunedì 1 febbraio 2027."),
+    # Romansh (Rumantsch Grischun): elision before a vowel; a plain "if you cannot come".
+    (Template.TEST_DRIVE_REMINDER, Language.RM, "Regurdientscha",
+     "N’emblidai betg Voss permiss da manischar. Sche Vus na pudais betg vegnir,"),
+    (Template.TEST_DRIVE_CONFIRMATION, Language.RM, "confermà",
+     "per venderdi, ils 4 da december 2026, a las 10:15."),
+    # Looking forward to a visit is "sa legrar sin" ("da" is being glad about a thing).
+    (Template.TEST_DRIVE_CONFIRMATION, Language.RM, "confermà",
+     "Nus ans legrain sin Vossa visita."),
+    (Template.INCENTIVE, Language.RM, "Novitad: il chantun", "sustegna la cumpra"),
+])
+def test_the_wording_reads_right_to_a_native_reader(
+    template: Template, language: Language, in_subject: str, in_text: str
+) -> None:
+    subject, text = _text(template, language)
+    assert in_subject in subject
+    assert in_text in text
+
+
+@pytest.mark.parametrize(("language", "tomorrow", "today"), [
+    (Language.DE, "morgen", "heute"), (Language.FR, "demain", "aujourd’hui"),
+    (Language.IT, "domani", "oggi"), (Language.RM, "damaun", "oz"),
+    (Language.EN, "tomorrow", "today")])
+def test_a_reminder_says_tomorrow_on_time_and_today_when_late(
+    language: Language, tomorrow: str, today: str
+) -> None:
+    on_time = RENDERER.render(Template.TEST_DRIVE_REMINDER, language, VALUES)
+    late = RENDERER.render(Template.TEST_DRIVE_REMINDER, language, {**VALUES, "today": True})
+    assert f" {tomorrow} " in on_time.subject and f" {tomorrow}," in on_time.text
+    assert f" {today} " in late.subject and f" {today}," in late.text
+    assert tomorrow not in late.subject + late.text

@@ -107,3 +107,16 @@ def test_the_message_id_is_the_same_for_the_same_event_template_and_customer() -
     assert row == outbox_id(COMMON["event_id"], Template.QUOTE, CUSTOMER)  # type: ignore[arg-type]
     assert row != outbox_id(uuid.uuid4(), Template.QUOTE, CUSTOMER)
     assert message_id(row, "cis.example") == f"<{row}@cis.example>"
+
+
+def test_a_cancelled_sale_ends_its_contract_for_the_marketing_audience() -> None:
+    sale = SaleFacts(customer_id=CUSTOMER, model="EV-ONE", list_price=5_000_000)
+    sale_id = uuid.uuid4()
+    signed = plan(i.SaleContractSigned(**COMMON, sale_id=sale_id, final_price=1), sale=sale)
+    assert signed.audience is not None and signed.audience.signed_sale == sale_id
+    cancelled = plan(i.SaleCancelled(**COMMON, sale_id=sale_id, reason="customer_withdrew"),
+                     sale=sale)
+    assert cancelled.audience is not None
+    assert (cancelled.audience.customer_id, cancelled.audience.cancelled_sale) == (CUSTOMER,
+                                                                                   sale_id)
+    assert not cancelled.messages
