@@ -37,12 +37,11 @@ async def run_consumer(
     js: JetStreamContext, durable: str, handle: Handler, stopping: asyncio.Event,
     *, ack_wait: float = ACK_WAIT_SECONDS,
 ) -> None:
-    subscription = await js.pull_subscribe(
-        "cis.events.>", durable=durable, stream=EVENTS_STREAM,
-        config=consumer_config(durable, ack_wait),
-    )
-    log.info("consumer started", consumer=durable)
     backoff = Backoff(first=1.0, cap=30.0)
+    subscription = await _subscribed(js, durable, ack_wait, stopping, backoff)
+    if subscription is None:
+        return  # asked to stop before NATS could be reached
+    log.info("consumer started", consumer=durable)
     while not stopping.is_set():
         try:
             messages = await _gathered(subscription)
@@ -63,6 +62,25 @@ async def run_consumer(
             await _wait_out(stopping, durable, error, backoff)
             continue
         backoff.reset()
+
+
+async def _subscribed(js: JetStreamContext, durable: str, ack_wait: float,
+                      stopping: asyncio.Event, backoff: Backoff
+                      ) -> JetStreamContext.PullSubscription | None:
+    """The pull subscription, once JetStream answers: at start-up it may not yet (a
+    cluster electing its leaders, a server restarting), and exiting for that would spend
+    the supervisor's restart budget on a wait."""
+    while not stopping.is_set():
+        try:
+            subscription = await js.pull_subscribe(
+                "cis.events.>", durable=durable, stream=EVENTS_STREAM,
+                config=consumer_config(durable, ack_wait))
+        except (nats.errors.Error, TimeoutError) as error:
+            await _wait_out(stopping, durable, error, backoff)
+        else:
+            backoff.reset()
+            return subscription
+    return None
 
 
 async def _gathered(subscription: JetStreamContext.PullSubscription) -> list[Msg]:

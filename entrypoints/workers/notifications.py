@@ -54,12 +54,25 @@ class NotificationWorker:
             listen_to=settings.database_url)
 
     async def run(self, stopping: asyncio.Event, durable: str = CONSUMER) -> None:
-        sender = asyncio.create_task(self.dispatcher.run(stopping))
+        """Consume and send until `stopping`. Should either task end before that, the
+        other is stopped too and the process fails, for the supervisor to restart it: a
+        consumer filling the outbox with nobody sending would look healthy and send
+        nothing."""
+        sender = asyncio.create_task(self.dispatcher.run(stopping), name="sender")
+        consumer = asyncio.create_task(run_consumer(self._js, durable, self.handle, stopping),
+                                       name="consumer")
         try:
-            await run_consumer(self._js, durable, self.handle, stopping)
+            done, _ = await asyncio.wait({sender, consumer},
+                                         return_when=asyncio.FIRST_COMPLETED)
         finally:
+            unasked = not stopping.is_set()
             stopping.set()
-            await sender
+            await asyncio.gather(sender, consumer, return_exceptions=True)
+        if unasked:
+            ended = done.pop()
+            log.error("notification task ended; stopping the process", task=ended.get_name())
+            raise RuntimeError(f"the notification {ended.get_name()} ended unasked"
+                               ) from ended.exception()
 
     async def handle(self, event: i.IntegrationEvent) -> None:
         sale = canton = None

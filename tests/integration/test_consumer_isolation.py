@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
 import nats
+import nats.errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from adapters.embedded.nats import _binary
+from adapters.embedded.process import ServerProcess, free_port, wait_for_port
 from adapters.nats.consumer import run_consumer
-from adapters.nats.streams import DLQ_STREAM, MAX_DELIVER
+from adapters.nats.streams import DLQ_STREAM, MAX_DELIVER, ensure_streams
 from adapters.settings import Settings
 from application.integration_events import CustomerRegistered, IntegrationEvent, subject_of
 
@@ -112,3 +116,54 @@ async def test_a_message_handled_for_longer_than_ack_wait_is_not_delivered_again
         await asyncio.gather(*consumers)
         await js.delete_consumer("CIS_EVENTS", durable)
         await nc.close()
+
+
+async def test_a_consumer_started_before_jetstream_answers_waits_for_it(
+        tmp_path: Path) -> None:
+    """NATS is up but JetStream is not (a cluster electing its leaders, a restart): the
+    consumer waits it out in its process instead of exiting, then consumes."""
+    host, port = "127.0.0.1", free_port("127.0.0.1")
+    plain = ServerProcess("nats", [_binary(), "-a", host, "-p", str(port)],
+                          tmp_path / "plain.log")
+    wait_for_port(host, port, 30.0, plain.process)
+    nc = await nats.connect(f"nats://{host}:{port}", max_reconnect_attempts=-1,
+                            reconnect_time_wait=0.2)
+    js = nc.jetstream()
+    handled: list[uuid.UUID] = []
+
+    async def handle(event: IntegrationEvent) -> None:
+        if isinstance(event, CustomerRegistered):
+            handled.append(event.customer_id)
+
+    stopping = asyncio.Event()
+    consumer = asyncio.create_task(run_consumer(js, "early", handle, stopping))
+    try:
+        await asyncio.sleep(2.0)
+        assert not consumer.done(), consumer
+        plain.stop()
+        (tmp_path / "js").mkdir()
+        with_js = ServerProcess("nats", [_binary(), "-a", host, "-p", str(port), "-js",
+                                         "-sd", str(tmp_path / "js")], tmp_path / "js.log")
+        try:
+            wait_for_port(host, port, 30.0, with_js.process)
+            for _ in range(100):  # the client reconnects within a second or so
+                try:
+                    await ensure_streams(js)
+                    break
+                except nats.errors.Error:
+                    await asyncio.sleep(0.1)
+            customer = uuid.uuid4()
+            event = _registered(customer)
+            await js.publish(subject_of(event), msgspec.json.encode(event))
+            for _ in range(400):
+                if handled:
+                    break
+                await asyncio.sleep(0.05)
+            assert handled == [customer]
+        finally:
+            stopping.set()
+            await asyncio.wait_for(consumer, 15)
+            await nc.close()
+            with_js.stop()
+    finally:
+        plain.stop()

@@ -121,3 +121,35 @@ def test_a_wrong_smtp_url_stops_the_consumer_with_a_message_not_a_traceback(
     assert done.returncode == 2, done.stderr[-2000:]
     assert "CIS_SMTP_URL must start with smtp:// or smtps://" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_a_sender_that_ends_stops_the_process_instead_of_leaving_it_consuming(
+        settings: Settings) -> None:
+    """Consuming with nobody sending would fill the outbox and look healthy: the process
+    fails instead, for the supervisor to restart it."""
+    import uuid
+
+    import pytest
+    from psycopg_pool import AsyncConnectionPool
+
+    from entrypoints.workers.notifications import NotificationWorker
+
+    own = await asyncio.to_thread(own_store, settings, smtp_url="smtp://127.0.0.1:9")
+    app = build_application(own, pool_size=1)
+    assert own.nats_url and own.database_url
+    nc = await nats.connect(own.nats_url)
+    durable = f"notify_{uuid.uuid4().hex[:8]}"
+    try:
+        async with AsyncConnectionPool(own.database_url, min_size=1, max_size=2) as pool:
+            worker = NotificationWorker(own, app, pool, nc.jetstream())  # type: ignore[arg-type]
+
+            async def broken(stopping: asyncio.Event) -> None:
+                raise OSError("the sender's failure nobody foresaw")
+
+            worker.dispatcher.run = broken  # type: ignore[method-assign]
+            with pytest.raises(RuntimeError, match="sender ended unasked"):
+                await asyncio.wait_for(worker.run(asyncio.Event(), durable), 30)
+    finally:
+        await nc.jetstream().delete_consumer(EVENTS_STREAM, durable)
+        await nc.close()
+        app.close()
