@@ -67,6 +67,9 @@ class Settings:
     idempotency_key_hours: float = 24.0
     smtp_url: str | None = None  # notifications' SMTP server; `cis up` embeds a sink without
     mail_from: str = "CIS <no-reply@cis.localhost>"  # sender of notifications
+    # Where customers' replies go (Reply-To, marketing's List-Unsubscribe); None: the
+    # controller's address, so a reply to a no-reply sender still reaches somebody.
+    mail_reply_to: str | None = None
     blind_index_key: str = ""  # hex of the 32-byte key of the search's blind index
     # A worker's /metrics port (projector, relay, consumers); None: no metrics server.
     # One per process, so never handed on by `as_env` (`cis up` gives each its own).
@@ -120,6 +123,7 @@ class Settings:
             idempotency_key_hours=_positive_hours(env, "CIS_IDEMPOTENCY_KEY_HOURS", 24.0),
             smtp_url=env.get("CIS_SMTP_URL") or None,
             mail_from=env.get("CIS_MAIL_FROM") or "CIS <no-reply@cis.localhost>",
+            mail_reply_to=env.get("CIS_MAIL_REPLY_TO") or None,
             blind_index_key=env.get("CIS_BLIND_INDEX_KEY")
             or _dev_secret(data_dir, "blind_index_key"),
             metrics_port=_port(env, "CIS_METRICS_PORT"),
@@ -172,6 +176,7 @@ class Settings:
             "CIS_RETENTION_DAILY": "true" if self.retention_daily else "false",
             "CIS_IDEMPOTENCY_KEY_HOURS": str(self.idempotency_key_hours),
             "CIS_MAIL_FROM": self.mail_from,
+            "CIS_MAIL_REPLY_TO": self.mail_reply_to or "",
             "CIS_BLIND_INDEX_KEY": self.blind_index_key,
             "CIS_READ_FALLBACK_TO_PRIMARY": "true" if self.read_fallback_to_primary else "false",
             "CIS_ENV": "production" if self.production else "development",

@@ -19,9 +19,15 @@ def domain_of(sender: str) -> str:
 
 
 def compose(rendered: Rendered, *, sender: str, to_name: str | None, to_email: str,
-            message_id: str, language: str, sent_at: datetime) -> EmailMessage:
+            message_id: str, language: str, sent_at: datetime, reply_to: str,
+            marketing: bool) -> EmailMessage:
+    """`reply_to`: an address that is read; a marketing mail also names it as the way
+    to unsubscribe (RFC 2369), as its footer says."""
     message = EmailMessage()
     message["From"] = sender
+    message["Reply-To"] = reply_to
+    if marketing:
+        message["List-Unsubscribe"] = f"<mailto:{reply_to}?subject=unsubscribe>"
     user, _, domain = to_email.rpartition("@")
     message["To"] = Address(display_name=to_name or "", username=user, domain=domain)
     message["Subject"] = rendered.subject

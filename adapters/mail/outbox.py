@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +36,7 @@ from adapters.mail.rendering import ZURICH, Renderer
 from adapters.postgres.notifications import NOTIFY_CHANNEL, Due, NotificationStore, SendingRow
 from adapters.smtp.sending import SmtpRefused, SmtpSender, SmtpUnavailable
 from application.errors import NotFound
-from application.notifications import Recipient, Template, message_id, refusal
+from application.notifications import MARKETING, Recipient, Template, message_id, refusal
 from application.services import CustomerIntelligence
 from domain.customer import Customer
 from domain.customer_facts import ConsentPurpose
@@ -75,11 +76,13 @@ def recipient_of(customer: Customer) -> Recipient:
 
 class Dispatcher:
     def __init__(self, store: NotificationStore, app: CustomerIntelligence, sender: SmtpSender,
-                 *, mail_from: str, dead_letter: DeadLetter, clock: Clock = system_clock,
+                 *, mail_from: str, reply_to: str, dead_letter: DeadLetter,
+                 clock: Clock = system_clock,
                  renderer: Renderer | None = None, listen_to: str | None = None,
                  give_up_after: timedelta = timedelta(days=1)) -> None:
         self._store, self._app, self._sender = store, app, sender
         self._mail_from, self._domain = mail_from, domain_of(mail_from)
+        self._reply_to = parseaddr(reply_to)[1] or reply_to
         self._dead_letter, self.clock = dead_letter, clock
         self._renderer = renderer or Renderer()
         self._give_up_after = give_up_after
@@ -190,7 +193,8 @@ class Dispatcher:
             rendered = self._renderer.render(row.template, recipient.language, values)
             email = compose(rendered, sender=self._mail_from, to_name=recipient.name,
                             to_email=recipient.email, message_id=ident,
-                            language=recipient.language.value, sent_at=now)
+                            language=recipient.language.value, sent_at=now,
+                            reply_to=self._reply_to, marketing=row.template in MARKETING)
         except _DB_ERRORS:
             raise  # Postgres away: the sweep waits it out and the row stays pending
         except Exception as error:  # noqa: BLE001 - one broken row must not stop the sender
@@ -238,7 +242,7 @@ class Dispatcher:
             return None
 
     def _values(self, row: SendingRow, recipient: Recipient, now: datetime) -> dict[str, Any]:
-        values = {**row.details, "name": recipient.name}
+        values = {**row.details, "name": recipient.name, "reply_to": self._reply_to}
         if row.template is Template.TEST_DRIVE_REMINDER:
             # On time it is the day before; held up (an outage) until the day itself, the
             # mail must say "today", not "tomorrow".

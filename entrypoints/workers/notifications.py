@@ -50,7 +50,9 @@ class NotificationWorker:
         self.store = NotificationStore(pool)
         self.dispatcher = Dispatcher(
             self.store, app, SmtpSender(parse_smtp_url(settings.smtp_url)),
-            mail_from=settings.mail_from, dead_letter=self._dead_letter, clock=clock,
+            mail_from=settings.mail_from,
+            reply_to=settings.mail_reply_to or settings.controller_email,
+            dead_letter=self._dead_letter, clock=clock,
             listen_to=settings.database_url)
 
     async def run(self, stopping: asyncio.Event, durable: str = CONSUMER) -> None:

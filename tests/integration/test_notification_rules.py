@@ -152,6 +152,13 @@ async def test_marketing_needs_consent_at_send_time_and_service_mail_does_not(
                           description="Rabatt auf die Motorfahrzeugsteuer", meta=META)
         await harness.publish()
         await wait_for(lambda: len(mails_to(harness.mail_dir, consenting_address)) == 2)
+        # The campaign says how to unsubscribe, to an address that is read (the
+        # controller's by default, not the no-reply sender); a service mail is no list.
+        reply_to = harness.settings.controller_email
+        by_list = {m["List-Unsubscribe"]: m for m in mails_to(harness.mail_dir,
+                                                              consenting_address)}
+        assert set(by_list) == {None, f"<mailto:{reply_to}?subject=unsubscribe>"}
+        assert all(m["Reply-To"] == reply_to for m in by_list.values())
         for address in (never_address, withdrawn_address):
             await wait_for(lambda a=address: len(mails_to(harness.mail_dir, a)) == 1)
             assert "Probefahrt" in mails_to(harness.mail_dir, address)[0]["Subject"]

@@ -15,7 +15,7 @@ VALUES = {"name": "Anna <script>Muster</script> & Co", "model": "Volta", "list_p
           "scheduled_at": "2026-07-04T08:15:00+00:00", "price": 4_800_000,
           "discount": 190_000, "incentives": 0, "final_price": 4_750_000,
           "delivered_on": "2027-02-01", "canton": "Zürich", "amount": 0,
-          "description": "Keine Steuer <b>2027</b>"}
+          "description": "Keine Steuer <b>2027</b>", "reply_to": "verkauf@cis.example"}
 RENDERER = Renderer()
 
 
@@ -44,8 +44,11 @@ def test_an_email_has_a_text_and_an_html_part_and_the_given_message_id() -> None
     rendered = RENDERER.render(Template.QUOTE, Language.IT, VALUES)
     message = compose(rendered, sender="CIS <no-reply@cis.example>", to_name="Anna",
                       to_email="anna@example.ch", message_id="<x@cis.example>",
-                      language="it", sent_at=datetime(2026, 12, 1, tzinfo=UTC))
+                      language="it", sent_at=datetime(2026, 12, 1, tzinfo=UTC),
+                      reply_to="verkauf@cis.example", marketing=False)
     assert message["Message-ID"] == "<x@cis.example>"
+    assert message["Reply-To"] == "verkauf@cis.example"  # a reply reaches somebody
+    assert message["List-Unsubscribe"] is None  # a service mail is no list
     assert message["Content-Language"] == "it"
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.iter_parts()] == [
@@ -108,3 +111,18 @@ def test_a_reminder_says_tomorrow_on_time_and_today_when_late(
     assert f" {tomorrow} " in on_time.subject and f" {tomorrow}," in on_time.text
     assert f" {today} " in late.subject and f" {today}," in late.text
     assert tomorrow not in late.subject + late.text
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_a_marketing_mail_says_how_to_unsubscribe_in_its_footer_and_header(
+        language: Language) -> None:
+    values = {**VALUES, "name": "Anna Muster", "amount": 200_000,
+              "reply_to": "verkauf@cis.example"}
+    rendered = RENDERER.render(Template.INCENTIVE, language, values)
+    assert "verkauf@cis.example" in rendered.text and "verkauf@cis.example" in rendered.html
+    message = compose(rendered, sender="CIS <no-reply@cis.example>", to_name="Anna",
+                      to_email="anna@example.ch", message_id="<y@cis.example>",
+                      language=language.value, sent_at=datetime(2026, 12, 1, tzinfo=UTC),
+                      reply_to="verkauf@cis.example", marketing=True)
+    assert message["List-Unsubscribe"] == "<mailto:verkauf@cis.example?subject=unsubscribe>"
+    assert message["Reply-To"] == "verkauf@cis.example"
