@@ -412,7 +412,12 @@ class Customer(Aggregate):
         self.phone = None
         self.street = held_street
         if self.company is not None:
-            self.company = Company(held_company_name or redacted, self.company.uid,
+            company_name = held_company_name or redacted
+            if hold_subject is not None and held_company_name is None:
+                # A v2 erasure under hold, written when every company name was stored in
+                # clear (`Registered` v2): the books keep it, as they did then.
+                company_name = self.company.name
+            self.company = Company(company_name, self.company.uid,
                                    None if self.company.contact is None else redacted)
         self.erased = True
         self.hold_subject = hold_subject

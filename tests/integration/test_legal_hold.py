@@ -6,6 +6,7 @@ moved by injecting `today`, never by sleeping.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from domain.retention import Action, hold_ends
 from domain.values import CompanyName, CompanyUID, Email, ModelCode, Money, PersonName, Phone
 from entrypoints.dsg_wiring import DsgServices, build_dsg, retention_policy
 from tests.factories import META, registration
+from tests.legacy import registered_v2
 from tests.readmodels import caught_up
 
 DPO = EventMeta(actor="dora", correlation_id="dsg-test")
@@ -266,3 +268,27 @@ def test_retention_erases_a_quiet_buyer_keeping_the_books_fields_until_their_end
     assert [d.action for d in ending] == [Action.END_HOLD]
     assert dsg.retention.apply(ending[0], correlation_id="retention-test").done
     assert app.get_customer(customer).name.value is None
+
+
+def test_an_erasure_under_hold_stored_before_the_company_name_was_held_keeps_it(
+        app: CustomerIntelligence) -> None:
+    # `Registered` v2 (the company name in clear) and a version-2 erasure under hold
+    # (name and street held, no company name: it was not personal then).
+    like = app.register_customer(**registration(company_name=COMPANY, company_uid=UID)).id
+    customer = uuid4()
+    app.recorder.insert_events([registered_v2(app, like, customer, "Altbestand Sanitär")])
+    hold = hold_subject_of(customer)
+    state = json.loads(app.mapper.transcoder.encode({
+        "meta": DPO, "timestamp": datetime(2026, 11, 1, 10, tzinfo=UTC), "hold_subject": hold,
+        "held_name": Personal(hold, PersonName.parse(NAME)), "held_street": None,
+        "held_until": "2036-12-31", "hold_basis": "OR Art. 958f", "class_version": 2}))
+    app.recorder.insert_events([StoredEvent(customer, 2,
+                                            "domain.customer:Customer.PersonalDataErased",
+                                            json.dumps(state).encode())])
+
+    erased = app.get_customer(customer)
+
+    assert erased.held and erased.name.value == PersonName.parse(NAME)
+    assert erased.company is not None  # kept for the books, as that version did
+    assert erased.company.name.value == CompanyName("Altbestand Sanitär")
+    assert erased.email.value is None
