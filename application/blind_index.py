@@ -23,9 +23,9 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from domain.values import Email, PersonName
+from domain.values import CompanyName, Email, PersonName
 
-__all__ = ["MIN_PREFIX", "BlindIndex", "SearchField", "Sought", "plain_terms", "words"]
+__all__ = ["MIN_PREFIX", "BlindIndex", "SearchField", "Sought", "words"]
 
 MIN_PREFIX = 2  # shorter beginnings would match most rows and tell nothing
 MAX_WORD = 32  # longer words are indexed (and searched) by their first 32 characters
@@ -37,21 +37,13 @@ _WHOLE_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class SearchField(StrEnum):
     NAME = "name"
     EMAIL = "email"
+    COMPANY = "company"
 
 
 class Sought(NamedTuple):
-    """One part of a search: a row matches it when it holds one of the `blind` terms,
-    or (for a word) when its company name has `plain` as a word or a word's beginning."""
+    """One part of a search: a row matches it when it holds one of the `blind` terms."""
 
     blind: frozenset[bytes]
-    plain: str | None
-
-
-def plain_terms(text: str) -> list[str]:
-    """The words and word beginnings of a text that is not personal (a company name,
-    public register data shown in clear): searched like the blind terms, without a key."""
-    return sorted({word[:end] for word in words(text)
-                   for end in range(min(MIN_PREFIX, len(word)), len(word) + 1)})
 
 
 def words(text: str) -> list[str]:
@@ -87,10 +79,13 @@ class BlindIndex:
         return cls(key)
 
     def terms_of(self, value: object) -> frozenset[bytes]:
-        """The terms to store for a personal value: a name's or an e-mail address's;
-        none for any other value (phone numbers, streets and notes are not searched)."""
+        """The terms to store for a personal value: a name's, an e-mail address's or a
+        company name's; none for any other value (phone numbers, streets and notes are
+        not searched)."""
         if isinstance(value, PersonName):
             return frozenset(self._prefixes(SearchField.NAME, words(str(value))))
+        if isinstance(value, CompanyName):
+            return frozenset(self._prefixes(SearchField.COMPANY, words(str(value))))
         if isinstance(value, Email):
             address = str(value)
             whole = self._term(SearchField.EMAIL, "@" + address.casefold())
@@ -106,9 +101,9 @@ class BlindIndex:
         for chunk in text.split():
             if _WHOLE_ADDRESS.match(chunk):
                 address = self._term(SearchField.EMAIL, "@" + chunk.casefold())
-                wanted.append(Sought(frozenset({address}), None))
+                wanted.append(Sought(frozenset({address})))
                 continue
-            wanted += [Sought(frozenset(self._term(field, word) for field in SearchField), word)
+            wanted += [Sought(frozenset(self._term(field, word) for field in SearchField))
                        for word in words(chunk) if len(word) >= MIN_PREFIX]
         return wanted
 

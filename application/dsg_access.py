@@ -236,7 +236,7 @@ def _profile(customer: Customer, events: list[Any], sales: dict[UUID, list[Any]]
         phone=shown(customer.phone), street=shown(customer.street),
         postal_code=str(customer.postal_code), canton=str(customer.canton),
         language=str(customer.language),
-        company_name=None if company is None else company.name,
+        company_name=None if company is None else company.name.shown(),
         company_uid=None if company is None else str(company.uid),
         company_contact=None if company is None else shown(company.contact),
         salesperson=customer.salesperson, stage=str(stage_of(everything, now)),

@@ -27,8 +27,10 @@ def _quoted_personal_value(reason: str, customer: Customer) -> str | None:
     whole words (case and accents aside), a phone number by its last nine digits."""
     said = f" {' '.join(words(reason))} "
     contact = customer.company.contact if customer.company else None
+    company = customer.company.name if customer.company else None
     for field, personal in (("name", customer.name), ("e-mail address", customer.email),
-                            ("street", customer.street), ("company contact", contact)):
+                            ("street", customer.street), ("company name", company),
+                            ("company contact", contact)):
         value = None if personal is None else personal.value
         sought = " ".join(words(str(value))) if value is not None else ""
         if sought and f" {sought} " in said:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -12,6 +12,7 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from application.blind_index import BlindIndex
 from application.keys import PersonalDataCipher, SubjectErased
 from application.transcodings import MsgspecJSONTranscoder, Sealed, register_value_transcodings
+from domain.customer_facts import Company
 from domain.personal import Personal
 
 __all__ = ["KeepingSealedMapper", "SealedValues"]
@@ -21,7 +22,8 @@ class KeepingSealedMapper(Mapper[UUID]):
     """The mapper of read models that store personal data: its transcoder reads each
     sealed field as `Sealed` (`KeptSealed`); a field an old event version held in clear
     (upcast into a `Personal`, as `Registered` v1's name and e-mail) is sealed here under
-    its subject's key, so no read model ever gets a value in clear."""
+    its subject's key, so no read model ever gets a value in clear; so is a company's
+    name that `Registered` v2 held in clear."""
 
     def __init__(self, transcoder: Transcoder, *, cipher: PersonalDataCipher,
                  index: BlindIndex, like: Mapper[UUID]) -> None:
@@ -34,6 +36,9 @@ class KeepingSealedMapper(Mapper[UUID]):
         for name, value in vars(event).items():
             if type(value) is Personal:
                 object.__setattr__(event, name, self._sealed(value))  # events are frozen
+            elif type(value) is Company and type(value.name) is Personal:
+                company = Company(cast(Any, self._sealed(value.name)), value.uid, value.contact)
+                object.__setattr__(event, name, company)
         return event
 
     def _sealed(self, value: Personal[Any]) -> Sealed:

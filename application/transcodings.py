@@ -21,6 +21,7 @@ from domain.meta import EventMeta
 from domain.personal import Personal
 from domain.values import (
     Canton,
+    CompanyName,
     CompanyUID,
     Email,
     ModelCode,
@@ -141,7 +142,7 @@ class BudgetAsDict(Transcoding):
 
 
 class CompanyAsDict(Transcoding):
-    """Name and UID in clear; the contact person, a `Personal`, is sealed."""
+    """The UID in clear; the name and the contact person, `Personal` values, sealed."""
 
     type = Company
     name = "company"
@@ -149,7 +150,11 @@ class CompanyAsDict(Transcoding):
     def encode(self, obj: Company) -> dict[str, Any]:
         return {"name": obj.name, "uid": obj.uid, "contact": obj.contact}
 
-    def decode(self, data: dict[str, Any]) -> Company:
+    def decode(self, data: dict[str, Any]) -> Company | dict[str, Any]:
+        if isinstance(data["name"], str):
+            # Stored with the name in clear (`Registered` v2, a customer's snapshot v1):
+            # only the event's or snapshot's upcast knows whose name it is.
+            return data
         return Company(data["name"], data["uid"], data["contact"])
 
 
@@ -253,6 +258,7 @@ def register_value_transcodings(transcoder: JSONTranscoder) -> None:
         (PersonName, "person_name"),
         (Phone, "phone"),
         (CompanyUID, "company_uid"),
+        (CompanyName, "company_name"),
         (ModelCode, "model_code"),
         (VIN, "vin"),
     ):

@@ -27,9 +27,10 @@ from domain.errors import CustomerErased, InvalidTransition, InvalidValue, Unkno
 from domain.ids import CustomerID
 from domain.meta import EventMeta
 from domain.personal import Personal
-from domain.text import checked_salesperson, checked_text, optional_text
+from domain.text import checked_salesperson, optional_text
 from domain.values import (
     Canton,
+    CompanyName,
     CompanyUID,
     Email,
     Language,
@@ -44,7 +45,6 @@ __all__ = ["BOOKS_LEGAL_BASIS", "Customer", "hold_subject_of"]
 
 MAX_NOTE_LENGTH = 2000
 MAX_STREET_LENGTH = 200
-MAX_COMPANY_NAME_LENGTH = 200
 # The booking window of a test drive: entered late by up to a month (a drive recorded
 # after the fact), planned up to two years ahead. Checked on booking only: a replayed
 # `TestDriveBooked` is a fact, however old.
@@ -63,7 +63,12 @@ def hold_subject_of(customer_id: UUID) -> UUID:
 
 
 class Customer(Aggregate):
-    """Registered once; every later change is an event on it."""
+    """Registered once; every later change is an event on it.
+
+    Version 2 (of its snapshots) sealed the company name: a snapshot taken before held
+    it in clear, and is upcast as `Registered` v2 is."""
+
+    class_version = 2
 
     # The legal hold, set by an erasure under hold; class defaults for customers
     # restored from snapshots taken before the hold existed.
@@ -73,9 +78,10 @@ class Customer(Aggregate):
 
     class Registered(Aggregate.Created):
         """Version 2 added kind, phone, street, company and salesperson, and sealed the
-        name and e-mail (version 1 stored them in clear)."""
+        name and e-mail (version 1 stored them in clear); version 3 sealed the company
+        name (version 2 stored it in clear)."""
 
-        class_version = 2
+        class_version = 3
         kind: CustomerKind
         name: Personal[PersonName]
         email: Personal[Email]
@@ -95,6 +101,16 @@ class Customer(Aggregate):
             state["email"] = Personal(subject, state["email"])
             state.update(kind=CustomerKind.PRIVATE, phone=None, street=None, company=None)
             state["salesperson"] = state["meta"].actor
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["company"] = _company_of_v2(state["company"], state["originator_id"])
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        # A snapshot's state has no id: its name is the customer's own (never an erased
+        # customer's, which gets no snapshot).
+        state["company"] = _company_of_v2(state["company"], state["name"].subject)
 
     @event(Registered)
     def __init__(
@@ -336,13 +352,15 @@ class Customer(Aggregate):
 
     class PersonalDataErased(Aggregate.Event):
         """Version 2 added the legal hold: the fields the books must keep (OR Art. 958f),
-        sealed under a key of their own (`hold_subject`), and until when."""
+        sealed under a key of their own (`hold_subject`), and until when; version 3 the
+        company name among them (sealed since `Registered` v3)."""
 
-        class_version = 2
+        class_version = 3
         meta: EventMeta
         hold_subject: UUID | None
         held_name: Personal[PersonName] | None
         held_street: Personal[str] | None
+        held_company_name: Personal[CompanyName] | None
         held_until: str | None  # ISO date, the hold's last day
         hold_basis: str | None
 
@@ -351,30 +369,41 @@ class Customer(Aggregate):
             state.update(hold_subject=None, held_name=None, held_street=None, held_until=None,
                          hold_basis=None)
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["held_company_name"] = None
+
     def erase_personal_data(self, *, meta: EventMeta, held_until: date | None = None) -> None:
         """Erase everything personal; with `held_until`, keep the fields the books need
-        (`HELD_FIELDS`: name and street are the personal ones) under a hold key until then."""
+        (`HELD_FIELDS`: name, street and company name are the personal ones) under a hold
+        key until then."""
         self._refuse_if_erased()
         if held_until is None:
             self._personal_data_erased(meta=meta, hold_subject=None, held_name=None,
-                                       held_street=None, held_until=None, hold_basis=None)
+                                       held_street=None, held_company_name=None,
+                                       held_until=None, hold_basis=None)
             return
         if isinstance(held_until, datetime) or not isinstance(held_until, date):
             raise InvalidValue("held_until", "must be a date without a time")
-        if self.name.value is None or (self.street is not None and self.street.value is None):
+        company_name = None if self.company is None else self.company.name
+        if any(field is not None and field.value is None
+               for field in (self.name, self.street, company_name)):
             raise InvalidTransition("the held fields cannot be read, so they cannot be kept "
                                     "under a hold")
         hold = hold_subject_of(self.id)
         street = None if self.street is None else self.street.value
         self._personal_data_erased(
             meta=meta, hold_subject=hold, held_name=Personal(hold, self.name.value),
-            held_street=_personal(hold, street), held_until=held_until.isoformat(),
-            hold_basis=BOOKS_LEGAL_BASIS)
+            held_street=_personal(hold, street),
+            held_company_name=None if company_name is None else Personal(hold,
+                                                                         company_name.value),
+            held_until=held_until.isoformat(), hold_basis=BOOKS_LEGAL_BASIS)
 
     @event(PersonalDataErased)
     def _personal_data_erased(
         self, *, meta: EventMeta, hold_subject: UUID | None,
         held_name: Personal[PersonName] | None, held_street: Personal[str] | None,
+        held_company_name: Personal[CompanyName] | None,
         held_until: str | None, hold_basis: str | None,
     ) -> None:
         redacted: Personal[Any] = Personal(self.id, None)
@@ -382,8 +411,14 @@ class Customer(Aggregate):
         self.email = redacted
         self.phone = None
         self.street = held_street
-        if self.company is not None and self.company.contact is not None:
-            self.company = Company(self.company.name, self.company.uid, redacted)
+        if self.company is not None:
+            company_name = held_company_name or redacted
+            if hold_subject is not None and held_company_name is None:
+                # A v2 erasure under hold, written when every company name was stored in
+                # clear (`Registered` v2): the books keep it, as they did then.
+                company_name = self.company.name
+            self.company = Company(company_name, self.company.uid,
+                                   None if self.company.contact is None else redacted)
         self.erased = True
         self.hold_subject = hold_subject
         self.held_until = None if held_until is None else date.fromisoformat(held_until)
@@ -409,6 +444,9 @@ class Customer(Aggregate):
     def _legal_hold_ended(self, *, hold_subject: UUID, meta: EventMeta) -> None:
         self.name = Personal(hold_subject, None)
         self.street = None
+        if self.company is not None:
+            self.company = Company(Personal(hold_subject, None), self.company.uid,
+                                   self.company.contact)
         self.held_until = None
 
     # -- rules -----------------------------------------------------------------
@@ -457,5 +495,15 @@ def _company(
         raise InvalidValue("company_name", "a business customer needs the company name")
     if uid is None:
         raise InvalidValue("company_uid", "a business customer needs the company UID")
-    checked = checked_text(name, field="company_name", max_length=MAX_COMPANY_NAME_LENGTH)
-    return Company(checked, uid, _personal(subject, contact))
+    return Company(Personal(subject, CompanyName.parse(name)), uid, _personal(subject, contact))
+
+
+def _company_of_v2(company: dict[str, Any] | None, subject: UUID) -> Company | None:
+    """The company of a `Registered` v2 event or a v1 snapshot, which held its name in
+    clear: the transcoder gives it as its stored fields (`{"name", "uid", "contact"}`),
+    made here a `Company` whose name is `subject`'s `Personal`. The value stays in clear
+    where it was stored: an erasure redacts it in the customer, but cannot shred it."""
+    if company is None:
+        return None
+    return Company(Personal(subject, CompanyName(company["name"])), company["uid"],
+                   company["contact"])

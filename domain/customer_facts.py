@@ -9,7 +9,7 @@ from uuid import UUID
 
 from domain.errors import InvalidValue
 from domain.personal import Personal
-from domain.values import CompanyUID, ModelCode, Money, PersonName
+from domain.values import CompanyName, CompanyUID, ModelCode, Money, PersonName
 
 __all__ = [
     "Budget",
@@ -74,16 +74,14 @@ class Budget:
 
 @dataclass(frozen=True, slots=True)
 class Company:
-    """A business customer's company. Its name and UID are public register data; the
-    contact person is personal."""
+    """A business customer's company. The UID is public register data; the name is
+    personal, like the contact person: a sole proprietorship's name holds its owner's
+    surname (OR Art. 945), and which companies are sole proprietorships cannot be told
+    reliably, so every company name is sealed with the customer's key."""
 
-    name: str
+    name: Personal[CompanyName]
     uid: CompanyUID
     contact: Personal[PersonName] | None = None
-
-    def __post_init__(self) -> None:
-        if not self.name.strip() or len(self.name) > 200:
-            raise InvalidValue("company.name", "must be 1 to 200 characters")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from domain.text import checked_text
 __all__ = [
     "CANTON_CODES",
     "Canton",
+    "CompanyName",
     "CompanyUID",
     "Email",
     "Language",
@@ -453,6 +454,30 @@ class PersonName:
     @classmethod
     def parse(cls, raw: str, *, field: str = "name") -> Self:
         return cls(checked_text(raw, field=field, max_length=_MAX_NAME_LENGTH))
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# --------------------------------------------------------------------------- #
+# CompanyName
+# --------------------------------------------------------------------------- #
+
+_MAX_COMPANY_NAME_LENGTH: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyName:
+    """A company's name as in the commercial register: free text of 1-200 characters on
+    one line. Personal data for a sole proprietorship, whose name must hold the
+    owner's surname (OR Art. 945), so it is always sealed; a type of its own so the
+    blind index knows to index it."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, field: str = "company_name") -> Self:
+        return cls(checked_text(raw, field=field, max_length=_MAX_COMPANY_NAME_LENGTH))
 
     def __str__(self) -> str:
         return self.value

@@ -1,12 +1,11 @@
 """Customers read model: profile, search and current stage, one row per customer.
 
-Personal columns (name, e-mail, phone) hold the events' ciphertext as it is, under the
-customer's data key: the query side opens them on read, and erasing the key shreds
-them here and in every backup of this table. Search goes through a blind index
-(`application/blind_index.py`): keyed terms of the name's and the e-mail's words, and
-the company name's words in clear (public register data, shown in clear anyway).
-`PersonalDataErased` sets the personal columns to NULL and empties their terms; canton,
-stage and dates stay for the dashboards.
+Personal columns (name, e-mail, phone, company name) hold the events' ciphertext as it
+is, under the customer's data key: the query side opens them on read, and erasing the
+key shreds them here and in every backup of this table. Search goes through a blind
+index (`application/blind_index.py`): keyed terms of the name's, the e-mail's and the
+company name's words. `PersonalDataErased` sets the personal columns to NULL and
+empties their terms; canton, stage and dates stay for the dashboards.
 `CustomerQueries` reads it (and each lead score with the customer's salesperson).
 """
 
@@ -21,7 +20,7 @@ from uuid import UUID
 import msgspec
 from psycopg import Cursor
 
-from application.blind_index import BlindIndex, plain_terms
+from application.blind_index import BlindIndex
 from application.sealed_values import SealedValues
 from application.services import APPLICATION_NAME
 from domain import events as e
@@ -43,7 +42,7 @@ _COLUMNS = (*_SHOWN, "name_terms", "email_terms", "company_terms")
 _FROM = ("rm_customers.customers_now c LEFT JOIN cis_legal_holds h "
          "ON h.customer_id = c.customer_id AND h.ended_at IS NULL")
 _SELECTED = ", ".join(f"c.{column}" for column in _SHOWN) + ", h.held_until, h.basis"
-_SEALED = ("name", "email", "phone")
+_SEALED = ("name", "email", "phone", "company_name")
 
 
 class CustomersReadModel(ReadModel):
@@ -51,11 +50,13 @@ class CustomersReadModel(ReadModel):
     partitioned_by_customer: ClassVar[bool] = True
     stores_personal_data: ClassVar[bool] = True
     tables: ClassVar[Sequence[str]] = [
-        # A table of the version that held personal columns in clear: dropped with the
-        # journey state and the position, so the projector fills it again from 0.
+        # A table of a version that held personal columns in clear (all of them, or
+        # the company name and its terms): dropped with the journey state and the
+        # position, so the projector fills it again from 0.
         f"""DO $$ BEGIN
             IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = '{{schema}}'
-                       AND table_name = 'customers' AND column_name = 'name'
+                       AND table_name = 'customers'
+                       AND column_name IN ('name', 'company_name')
                        AND data_type = 'text') THEN
                 DROP TABLE {{schema}}.customers CASCADE;
                 DROP TABLE IF EXISTS {{schema}}.journey_state, {{schema}}.sale_owner;
@@ -68,7 +69,7 @@ class CustomersReadModel(ReadModel):
             customer_id uuid PRIMARY KEY,
             kind text NOT NULL,
             name bytea, email bytea, phone bytea,
-            company_name text,
+            company_name bytea,
             postal_code text NOT NULL,
             canton text NOT NULL,
             language text NOT NULL,
@@ -82,7 +83,7 @@ class CustomersReadModel(ReadModel):
             position bigint NOT NULL,
             name_terms bytea[] NOT NULL,
             email_terms bytea[] NOT NULL,
-            company_terms text[] NOT NULL)""",
+            company_terms bytea[] NOT NULL)""",
         ("CREATE INDEX IF NOT EXISTS customers_by_registration ON {schema}.customers "
         "(registered_at DESC, customer_id DESC)"),
         ("CREATE INDEX IF NOT EXISTS customers_by_salesperson ON {schema}.customers "
@@ -136,8 +137,8 @@ def _changed(row: dict[str, Any] | None, event: Any) -> dict[str, Any] | None:
         case e.SalespersonAssigned:
             row.update(salesperson=event.salesperson)
         case e.PersonalDataErased:
-            row.update(name=None, email=None, phone=None, name_terms=[], email_terms=[],
-                       erased=True)
+            row.update(name=None, email=None, phone=None, company_name=None, name_terms=[],
+                       email_terms=[], company_terms=[], erased=True)
     return row
 
 
@@ -148,7 +149,7 @@ def _registered(event: Any) -> dict[str, Any]:
         "name": _ciphertext(event.name),
         "email": _ciphertext(event.email),
         "phone": _ciphertext(event.phone),
-        "company_name": event.company.name if event.company else None,
+        "company_name": _ciphertext(event.company.name) if event.company else None,
         "postal_code": str(event.postal_code),
         "canton": str(event.canton),
         "language": str(event.language),
@@ -162,7 +163,7 @@ def _registered(event: Any) -> dict[str, Any]:
         "position": 0,
         "name_terms": _terms(event.name),
         "email_terms": _terms(event.email),
-        "company_terms": plain_terms(event.company.name) if event.company else [],
+        "company_terms": _terms(event.company.name) if event.company else [],
     }
 
 
@@ -256,13 +257,9 @@ class CustomerQueries(Reader):
                 return []  # no word long enough to look up: nothing can match
             for part in sought:
                 terms = sorted(part.blind)
-                if part.plain is None:
-                    conditions.append("(name_terms && %s::bytea[] OR email_terms && %s::bytea[])")
-                    params += [terms, terms]
-                else:
-                    conditions.append("(name_terms && %s::bytea[] OR email_terms && %s::bytea[] "
-                                      "OR company_terms @> ARRAY[%s]::text[])")
-                    params += [terms, terms, part.plain]
+                conditions.append("(name_terms && %s::bytea[] OR email_terms && %s::bytea[] "
+                                  "OR company_terms && %s::bytea[])")
+                params += [terms, terms, terms]
         if after is not None:
             conditions.append("(c.registered_at, c.customer_id) < (%s, %s)")
             params += list(after)

@@ -12,7 +12,7 @@ from redis import Redis
 
 from adapters.settings import Settings
 from application.services import CustomerIntelligence
-from domain.values import ModelCode, Money, Phone
+from domain.values import CompanyUID, ModelCode, Money, Phone
 from entrypoints.http.auth import Role
 from tests.factories import META, registration
 
@@ -130,13 +130,15 @@ async def test_an_erasure_without_a_proper_reason_is_refused_and_erases_nothing(
 
 @pytest.mark.parametrize("reason", [
     "request of Anna Muster, 2026-11-30", "asked by ANNA MÜSTER", "anna.muster@example.ch wrote",
-    "called from 079 123 45 67", "letter to Bahnhofstrasse 1"])
+    "called from 079 123 45 67", "letter to Bahnhofstrasse 1",
+    "invoice of Zbinden Elektro Sanitär"])  # a sole proprietorship's name is its owner's
 async def test_a_reason_quoting_the_customer_is_refused_as_it_outlives_the_erasure(
         command_api: Any, bearer: Any, app: CustomerIntelligence, reason: str) -> None:
     """The reason is kept in clear on the access trail and with the answer, after the
     erasure too: it may not name the person it erases."""
     customer = app.register_customer(**registration(
-        street="Bahnhofstrasse 1", phone=Phone.parse("+41 79 123 45 67"))).id
+        street="Bahnhofstrasse 1", phone=Phone.parse("+41 79 123 45 67"),
+        company_name="Zbinden Elektro Sanitär", company_uid=CompanyUID.parse("CHE-109.322.551"))).id
     refused = await command_api.post(_erase(customer), json={"reason": reason},
                                      headers=bearer(Role.DPO))
     assert refused.status_code == 422, refused.text

@@ -90,7 +90,7 @@ def test_an_export_holds_every_event_in_log_order_with_personal_fields_sealed(
     assert registered["id"] == str(customer)
     assert registered["actor"] == META.actor
     assert registered["correlation_id"] == META.correlation_id
-    assert registered["class_version"] == Customer.Registered.class_version == 2
+    assert registered["class_version"] == Customer.Registered.class_version == 3
     assert events[1]["class_version"] == 1
     assert registered["topic"] == "domain.customer:Customer.Registered"
     assert datetime.fromisoformat(registered["occurred_at"]).tzinfo is not None

@@ -46,7 +46,7 @@ def test_history_shows_envelope_and_masks_personal_fields(app: CustomerIntellige
     positions = [e.position for e in shown.items]
     assert positions == sorted(positions)
     first = shown.items[0]
-    assert first.class_version == 2 and first.actor == META.actor
+    assert first.class_version == 3 and first.actor == META.actor
     assert first.data["name"] == "Anna Muster" and first.data["canton"] == "ZH"
     assert masked.items[0].data["name"] == MASKED and masked.items[0].data["canton"] == "ZH"
     assert masked.items[3].actor == "otto" and masked.items[3].correlation_id == "req-7"

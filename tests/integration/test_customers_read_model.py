@@ -11,8 +11,9 @@ from adapters.settings import Settings
 from application.sealed_values import SealedValues
 from application.services import CustomerIntelligence
 from domain.customer_facts import ConsentPurpose
-from domain.values import Email, ModelCode, Money
+from domain.values import CompanyUID, Email, ModelCode, Money
 from tests.factories import META, registration, soon
+from tests.legacy import registered_v2
 from tests.readmodels import caught_up
 
 
@@ -78,3 +79,40 @@ def test_a_version_1_registration_held_in_clear_is_stored_sealed(
     assert str(opened.open(customer_id, row["name"])) == "Old Timerbloom"  # type: ignore[arg-type]
     assert str(opened.open(customer_id, row["email"])) == "old.timerbloom@example.ch"  # type: ignore[arg-type]
     assert row["name_terms"] and row["email_terms"]
+
+
+def test_a_company_name_is_stored_sealed_with_keyed_terms_and_emptied_on_erasure(
+    app: CustomerIntelligence, settings: Settings, projectors: None
+) -> None:
+    # A sole proprietorship's name holds its owner's surname (OR Art. 945): personal.
+    customer = app.register_customer(**registration(
+        company_name="Vreni Zbindenwyss Elektro", company_uid=CompanyUID.parse("CHE-109.322.551")))
+
+    caught_up(settings, app, "customers")
+    row = _row(settings, customer.id)
+    stored = b"".join([row["company_name"], *row["company_terms"]])  # type: ignore[list-item, misc]
+    assert b"zbindenwyss" not in stored.lower() and b"elektro" not in stored.lower()
+    opened = SealedValues(app.cipher).open(customer.id, row["company_name"])  # type: ignore[arg-type]
+    assert str(opened) == "Vreni Zbindenwyss Elektro"
+    assert len(row["company_terms"]) == 4 + 10 + 6  # type: ignore[arg-type]  # vr.., zb.., el..
+
+    app.erase_customer(customer.id, meta=META)
+    caught_up(settings, app, "customers")
+    erased = _row(settings, customer.id)
+    assert (erased["company_name"], erased["company_terms"]) == (None, [])
+
+
+def test_a_version_2_registration_with_the_company_name_in_clear_is_stored_sealed(
+    app: CustomerIntelligence, settings: Settings, projectors: None
+) -> None:
+    like = app.register_customer(**registration(
+        company_name="Muster AG", company_uid=CompanyUID.parse("CHE-109.322.551"))).id
+    customer_id = uuid4()
+    app.recorder.insert_events([registered_v2(app, like, customer_id, "Ruedi Altbestand Elektro")])
+
+    caught_up(settings, app, "customers")
+    row = _row(settings, customer_id)
+    assert b"Altbestand" not in row["company_name"]  # type: ignore[operator]
+    opened = SealedValues(app.cipher).open(customer_id, row["company_name"])  # type: ignore[arg-type]
+    assert str(opened) == "Ruedi Altbestand Elektro"
+    assert row["company_terms"]

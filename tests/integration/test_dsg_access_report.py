@@ -16,7 +16,7 @@ from domain.customer_facts import Budget, Channel, ConsentPurpose, TouchpointKin
 from domain.meta import EventMeta
 from domain.personal import REDACTED
 from domain.sale import CancelReason
-from domain.values import Canton, Email, Language, ModelCode, Money, Phone, PostalCode
+from domain.values import Canton, CompanyUID, Email, Language, ModelCode, Money, Phone, PostalCode
 from domain.vin import VIN
 from entrypoints.dsg_report.html import render_html
 from entrypoints.dsg_report.wiring import access_reports
@@ -24,6 +24,7 @@ from tests.factories import META, registration, soon
 
 DORA = EventMeta(actor="dora", correlation_id="dsg-request-1")
 MODEL = ModelCode.parse("EXPORT-EV")
+COMPANY = "Muster Elektrotechnik"
 
 
 def _reports(settings: Settings, app: CustomerIntelligence) -> AccessReports:
@@ -32,8 +33,10 @@ def _reports(settings: Settings, app: CustomerIntelligence) -> AccessReports:
 
 def _full_history(app: CustomerIntelligence) -> tuple[Any, Any]:
     app.put_model(code=MODEL, name="Export EV", list_price=Money.chf(50_000), meta=META)
-    customer = app.register_customer(**registration(phone=Phone.parse("044 668 18 00"),
-                                                    street="Bahnhofstrasse 1")).id
+    # A sole proprietorship, named after its owner (OR Art. 945): its name is personal.
+    customer = app.register_customer(**registration(
+        phone=Phone.parse("044 668 18 00"), street="Bahnhofstrasse 1",
+        company_name=COMPANY, company_uid=CompanyUID.parse("CHE-109.322.551"))).id
     app.change_contact(customer, email=Email.parse("anna.neu@example.ch"),
                        phone=Phone.parse("079 123 45 67"), meta=META)
     app.change_address(customer, street="Seestrasse 7", postal_code=PostalCode.parse("3011"),
@@ -70,6 +73,8 @@ def test_the_report_holds_every_section_of_a_full_history(
     assert [a["street"] for a in doc["address_history"]] == ["Bahnhofstrasse 1",
                                                              "Seestrasse 7"]
     assert doc["profile"]["stage"] == "delivered"
+    assert (doc["profile"]["company_name"], doc["profile"]["company_uid"]) == (
+        COMPANY, "CHE-109.322.551")
     assert doc["preferences_history"][-1]["budget"] == {"minimum": 4_000_000,
                                                         "maximum": 5_500_000}
     assert doc["touchpoints"][0]["note"] == "Ruft abends an"
@@ -101,19 +106,21 @@ def test_an_erased_customer_gets_a_report_that_says_so_with_redacted_values(
     assert report.erased is not None
     assert (report.erased.requested_by, report.erased.reason) == ("dora",
                                                                   "erasure request of 30 Nov")
-    assert report.profile.name == report.profile.email == REDACTED
+    assert report.profile.name == report.profile.email == report.profile.company_name == REDACTED
+    assert report.profile.company_uid == "CHE-109.322.551"  # register data, not personal
     assert {c.email for c in report.profile_history} == {REDACTED}
     assert report.touchpoints[0].note == REDACTED
     assert report.test_drives[0].notes == REDACTED
     assert report.sales[0].final_price == 4_750_000  # amounts are no personal data
     body = msgspec.json.encode(report)
-    for personal in (b"Anna Muster", b"anna.neu@example.ch", b"Seestrasse", b"Ruft abends"):
+    for personal in (b"Anna Muster", b"anna.neu@example.ch", b"Seestrasse", b"Ruft abends",
+                     COMPANY.encode()):
         assert personal not in body
     assert [a.action for a in report.accesses][-2:] == ["erasure", "access_export"]
     for language in Language:  # and the document to hand over says so, in every language
         html = render_html(report, language)
         assert 'id="erased"' in html and "erasure request of 30 Nov" in html
-        assert "Anna Muster" not in html
+        assert "Anna Muster" not in html and COMPANY not in html
 
 
 def test_an_unknown_customer_is_not_found_and_leaves_no_trail(

@@ -1,9 +1,10 @@
 """Erasure reaches every copy, on the real stack.
 
-A customer with a full history (contact and address changed, touchpoint and test drive
-with notes, a sale up to delivery, a lead score, cached dashboards, a profile read) is
-erased by the DPO over the command API (the delivered sale keeps name and street for
-the books, sealed under a hold key). Then the raw bytes of every store are searched for each personal value they
+A business customer with a full history (contact and address changed, touchpoint and
+test drive with notes, a sale up to delivery, a lead score, cached dashboards, a profile
+read) is erased by the DPO over the command API (the delivered sale keeps name, street
+and company name for the books, sealed under a hold key); so is a business lead, with
+nothing held. Both companies are sole proprietorships, named after their owner. Then the raw bytes of every store are searched for each personal value they
 were ever given (as text, upper and lower case, hex as `pg_dump` prints bytea, base64
 at every alignment): a `pg_dump` of the whole database, every Redis key and value,
 every message of every JetStream stream, the logs (captured, and the servers' log
@@ -83,6 +84,11 @@ def _personal_values() -> dict[str, str]:
         "street": f"Zwirblgasse {tag} 17",
         "new street": f"Quorbweg {tag} 3",
         "contact": f"Kontakt Xerbil{tag}",
+        # A sole proprietorship's name holds its owner's surname (OR Art. 945).
+        "company": f"Quorbitz{tag} Elektro",
+        "lead name": f"Wendelin Zabrovsk{tag}",
+        "lead email": f"w.{tag}@zabrovsk-mail.ch",
+        "lead company": f"Zabrovsk{tag} Garage",
         "touchpoint note": f"wants a tow bar, note {tag}",
         "test drive notes": f"liked the seats, notes {tag}",
     }
@@ -221,7 +227,7 @@ async def _registered_over_http(client: Any, headers: dict[str, str],
     that is none of an enum's)."""
     body = {"name": values["name"], "email": values["email"], "phone": values["phone"],
             "street": values["street"], "postal_code": "8001", "canton": "ZH",
-            "company_name": "Proof Garage AG", "company_uid": "CHE-109.322.551",
+            "company_name": values["company"], "company_uid": "CHE-109.322.551",
             "company_contact": values["contact"]}
     refused = await client.post("/api/v1/customers", json={**body, "canton": "BE"},
                                 headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
@@ -241,6 +247,17 @@ async def _registered_over_http(client: Any, headers: dict[str, str],
                                       "note": values["touchpoint note"]})
     assert touched.status_code == 200, touched.text
     return customer
+
+
+async def _lead_over_http(client: Any, headers: dict[str, str],
+                         values: dict[str, str]) -> uuid.UUID:
+    """A business lead: registered, nothing sold, so its erasure holds nothing."""
+    registered = await client.post("/api/v1/customers", headers=headers, json={
+        "name": values["lead name"], "email": values["lead email"], "postal_code": "8001",
+        "canton": "ZH", "company_name": values["lead company"],
+        "company_uid": "CHE-109.322.551"})
+    assert registered.status_code == 201, registered.text
+    return uuid.UUID(registered.json()["id"])
 
 
 def _history(app: Any, customer: uuid.UUID, values: dict[str, str]) -> None:
@@ -298,6 +315,8 @@ async def proof(settings: Settings, bearer: Any,
             async with AsyncTestClient(app=create_command_app(stack.settings)) as commands:
                 customer = await _registered_over_http(
                     commands, bearer(Role.SALESPERSON, "proof-salesperson"), values)
+                lead = await _lead_over_http(
+                    commands, bearer(Role.SALESPERSON, "proof-salesperson"), values)
             async with AsyncTestClient(app=create_query_app(stack.settings)) as client:
                 # A history, scored, its profile read and the dashboards cached in Redis.
                 await asyncio.to_thread(_history, stack.app, customer, values)
@@ -315,6 +334,11 @@ async def proof(settings: Settings, bearer: Any,
                                                     headers=manager)).json()
                 seen["search"] = (await client.get("/api/v1/customers", headers=manager,
                                                    params={"q": values["name"]})).json()
+                seen["company search"] = (await client.get(
+                    "/api/v1/customers", headers=manager,
+                    params={"q": values["company"].split()[0]})).json()
+                seen["lead profile"] = (await client.get(f"/api/v1/customers/{lead}",
+                                                         headers=manager)).json()
                 seen["before"] = await _dashboards(client, manager)
                 seen["backup"] = _pg_dump(url)  # a backup, taken before the erasure
 
@@ -326,11 +350,23 @@ async def proof(settings: Settings, bearer: Any,
                         json={"reason": "DSG request (proof)"},
                         headers={**bearer(Role.DPO, "proof-dpo"),
                                  "Idempotency-Key": uuid.uuid4().hex})
-                assert erasure.status_code == 200, erasure.text
-                seen["erasure"] = erasure.json()
+                    assert erasure.status_code == 200, erasure.text
+                    seen["erasure"] = erasure.json()
+                    lead_erasure = await commands.post(
+                        f"/api/v1/dsg/customers/{lead}/erasure",
+                        json={"reason": "DSG request (proof, lead)"},
+                        headers={**bearer(Role.DPO, "proof-dpo"),
+                                 "Idempotency-Key": uuid.uuid4().hex})
+                    assert lead_erasure.status_code == 200, lead_erasure.text
+                    seen["lead erasure"] = lead_erasure.json()
                 await stack.settled()
                 seen["erased profile"] = (await client.get(f"/api/v1/customers/{customer}",
                                                            headers=manager)).json()
+                seen["erased lead profile"] = (await client.get(f"/api/v1/customers/{lead}",
+                                                                headers=manager)).json()
+                seen["erased company search"] = (await client.get(
+                    "/api/v1/customers", headers=manager,
+                    params={"q": values["company"].split()[0]})).json()
                 seen["after"] = await _dashboards(client, manager)
 
                 # Every read model rebuilt from position 0 (as `cis project rebuild` does
@@ -342,6 +378,8 @@ async def proof(settings: Settings, bearer: Any,
                 seen["rebuilt"] = await _dashboards(client, manager)
                 seen["rebuilt profile"] = (await client.get(f"/api/v1/customers/{customer}",
                                                             headers=manager)).json()
+                seen["rebuilt lead profile"] = (await client.get(
+                    f"/api/v1/customers/{lead}", headers=manager)).json()
             await asyncio.sleep(1.0)  # time for a mail that would (wrongly) go out again
             seen["mails after"] = len(mails_to(mails, values["new email"]))
             seen["dump"] = _pg_dump(url)
@@ -358,7 +396,7 @@ async def proof(settings: Settings, bearer: Any,
             await stack.stop()
         logging.getLogger().removeHandler(handler)
     seen["logs"] = logged.getvalue().encode()
-    yield {"values": values, "customer": customer, **seen}
+    yield {"values": values, "customer": customer, "lead": lead, **seen}
 
 
 async def test_the_profile_was_shown_in_clear_and_reads_null_after_erasure(
@@ -374,13 +412,30 @@ async def test_the_profile_was_shown_in_clear_and_reads_null_after_erasure(
         assert (profile["canton"], profile["stage"]) == ("BE", "delivered")
 
 
+async def test_the_company_names_were_shown_and_searched_in_clear_and_read_null_after(
+    proof: dict[str, Any]
+) -> None:
+    """A sole proprietorship's name is its owner's: shown and found before the erasure,
+    gone from the profile and the search after it (held or not)."""
+    values = proof["values"]
+    assert proof["profile"]["company_name"] == values["company"]
+    assert proof["lead profile"]["company_name"] == values["lead company"]
+    assert [item["id"] for item in proof["company search"]["items"]] == [str(proof["customer"])]
+    assert proof["erased company search"]["items"] == []
+    for profile in (proof["erased profile"], proof["rebuilt profile"],
+                    proof["erased lead profile"], proof["rebuilt lead profile"]):
+        assert (profile["company_name"], profile["erased"]) == (None, True)
+    assert proof["lead erasure"]["hold"] is None  # no sale: nothing kept for the books
+    assert proof["erased lead profile"]["legal_hold"] is None
+
+
 async def test_the_erasure_kept_the_books_fields_under_a_hold_and_said_so(
     proof: dict[str, Any]
 ) -> None:
     """So the stores searched hold the held name and street too, sealed under the hold
     key: kept, yet in clear nowhere."""
     hold = proof["erasure"]["hold"]
-    assert hold is not None and {"name", "street"} <= set(hold["fields"])
+    assert hold is not None and {"name", "street", "company_name"} <= set(hold["fields"])
     assert proof["erasure"]["data_key"] == "destroyed"
     for profile in (proof["erased profile"], proof["rebuilt profile"]):
         assert profile["legal_hold"]["held_until"] == hold["held_until"]
@@ -406,6 +461,7 @@ async def test_each_store_searched_holds_the_customers_traces(proof: dict[str, A
     customer = proof["customer"]
     for store in ("dump", "nats", "logs"):
         assert str(customer).encode() in proof[store], store
+        assert str(proof["lead"]).encode() in proof[store], store
     assert customer.bytes in proof["postgres files"]
     assert b"dashboard" in proof["redis"].lower()
     assert b'"event": "request"' in proof["logs"]

@@ -6,6 +6,7 @@ moved by injecting `today`, never by sleeping.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,15 +23,18 @@ from application.services import CustomerIntelligence
 from domain.customer import hold_subject_of
 from domain.errors import CustomerErased, InvalidTransition
 from domain.meta import EventMeta
-from domain.personal import REDACTED
+from domain.personal import REDACTED, Personal
 from domain.retention import Action, hold_ends
-from domain.values import Email, ModelCode, Money, PersonName, Phone
+from domain.values import CompanyName, CompanyUID, Email, ModelCode, Money, PersonName, Phone
 from entrypoints.dsg_wiring import DsgServices, build_dsg, retention_policy
 from tests.factories import META, registration
+from tests.legacy import registered_v2
 from tests.readmodels import caught_up
 
 DPO = EventMeta(actor="dora", correlation_id="dsg-test")
 NAME, STREET, EMAIL, NOTE = "Hanna Halter", "Haltegasse 7", "hanna@example.ch", "wants a tow bar"
+# A sole proprietorship, named after its owner (OR Art. 945): a held field, like the name.
+COMPANY, UID = "Halter Sanitär", CompanyUID.parse("CHE-109.322.551")
 
 
 class Clock:
@@ -60,7 +64,7 @@ def _buyer(app: CustomerIntelligence, *, contract: bool = True) -> UUID:
     app.put_model(code=code, name="Hold EV", list_price=Money.chf(50_000), meta=META)
     customer = app.register_customer(**registration(
         name=PersonName.parse(NAME), email=Email.parse(EMAIL), street=STREET,
-        phone=Phone.parse("+41 79 123 45 67"))).id
+        phone=Phone.parse("+41 79 123 45 67"), company_name=COMPANY, company_uid=UID)).id
     app.record_touchpoint(customer, kind="call", channel="phone", note=NOTE, meta=META)
     app.grant_consent(customer, purpose="marketing", meta=META)
     sale = app.open_sale(customer_id=customer, model=code, meta=META)
@@ -97,7 +101,7 @@ def test_an_erased_buyer_keeps_exactly_the_held_fields_until_retention_ends_the_
     assert report.data_key == "destroyed" and not report.already_erased
     assert report.hold is not None
     assert (report.hold.held_until, report.hold.legal_basis) == (held_until, "OR Art. 958f")
-    assert "name" in report.hold.fields and "street" in report.hold.fields
+    assert {"name", "street", "company_name"} <= set(report.hold.fields)
     assert report.consumers[0].rows_deleted == 1
     assert _rows(settings, "SELECT 1 FROM read.lead_scores WHERE customer_id = %s",
                  customer) == []
@@ -106,21 +110,24 @@ def test_an_erased_buyer_keeps_exactly_the_held_fields_until_retention_ends_the_
     assert (str(erased.name.value), erased.street.value if erased.street else None) == (
         NAME, STREET)
     assert erased.name.subject == hold_subject_of(customer) != customer
+    assert erased.company is not None
+    assert erased.company.name == Personal(hold_subject_of(customer), CompanyName(COMPANY))
     assert erased.email.value is None and erased.phone is None
     with pytest.raises(CustomerErased):
         app.record_touchpoint(customer, kind="call", channel="phone", note=None, meta=META)
     # The audit state shows the held fields to the dpo, the note of the touchpoint is gone.
     state = app.state_at_version("customers", customer, erased.version, reveal=True).state
     assert (state["name"], state["street"], state["email"]) == (NAME, STREET, REDACTED)
+    assert state["company"] == {"name": COMPANY, "uid": str(UID), "contact": None}
     touchpoint = app.history("customers", customer, reveal=True, where=HistoryFilter(
         types=frozenset({"TouchpointRecorded"}))).items[0]
     assert touchpoint.data["note"] == REDACTED
     # The audit trail says what is held, why and until when, to every audit role.
     erasure = app.history("customers", customer, reveal=False, where=HistoryFilter(
         types=frozenset({"PersonalDataErased"}))).items[0]
-    assert {k: erasure.data[k] for k in ("held_name", "held_street", "held_until",
-                                         "hold_basis")} == {
-        "held_name": "[masked]", "held_street": "[masked]",
+    assert {k: erasure.data[k] for k in ("held_name", "held_street", "held_company_name",
+                                         "held_until", "hold_basis")} == {
+        "held_name": "[masked]", "held_street": "[masked]", "held_company_name": "[masked]",
         "held_until": held_until.isoformat(), "hold_basis": "OR Art. 958f"}
     # Retention lists nothing for it before the hold ends, then ends it. It decides on
     # the journeys read model, which must have seen the erasure (under a full test run
@@ -136,6 +143,8 @@ def test_an_erased_buyer_keeps_exactly_the_held_fields_until_retention_ends_the_
     assert ended.name.value is None and ended.street is None and ended.held_until is None
     state = app.state_at_version("customers", customer, ended.version, reveal=True).state
     assert (state["name"], state["street"]) == (REDACTED, None)
+    assert ended.company is not None and ended.company.name.value is None
+    assert state["company"]["name"] == REDACTED and state["company"]["uid"] == str(UID)
     assert _rows(settings, "SELECT wrapped FROM cis_data_keys WHERE subject = %s",
                  hold_subject_of(customer)) == [(None,)]
     assert _rows(settings, "SELECT ended_at IS NOT NULL FROM cis_legal_holds "
@@ -220,10 +229,11 @@ def test_the_access_report_of_a_buyer_erased_under_hold_shows_the_held_fields_on
         customer, reason="request 7", meta=DPO)
 
     assert (report.profile.name, report.profile.street) == (NAME, STREET)
+    assert report.profile.company_name == COMPANY
     assert report.profile.email == REDACTED and report.profile.phone in (None, REDACTED)
     assert all(t.note in (None, REDACTED) for t in report.touchpoints)
     assert report.retention.held_until == erased.hold.held_until
-    assert set(report.retention.held_fields) >= {"name", "street"}
+    assert set(report.retention.held_fields) >= {"name", "street", "company_name"}
 
 
 def test_retention_erases_a_quiet_buyer_keeping_the_books_fields_until_their_end(
@@ -258,3 +268,27 @@ def test_retention_erases_a_quiet_buyer_keeping_the_books_fields_until_their_end
     assert [d.action for d in ending] == [Action.END_HOLD]
     assert dsg.retention.apply(ending[0], correlation_id="retention-test").done
     assert app.get_customer(customer).name.value is None
+
+
+def test_an_erasure_under_hold_stored_before_the_company_name_was_held_keeps_it(
+        app: CustomerIntelligence) -> None:
+    # `Registered` v2 (the company name in clear) and a version-2 erasure under hold
+    # (name and street held, no company name: it was not personal then).
+    like = app.register_customer(**registration(company_name=COMPANY, company_uid=UID)).id
+    customer = uuid4()
+    app.recorder.insert_events([registered_v2(app, like, customer, "Altbestand Sanitär")])
+    hold = hold_subject_of(customer)
+    state = json.loads(app.mapper.transcoder.encode({
+        "meta": DPO, "timestamp": datetime(2026, 11, 1, 10, tzinfo=UTC), "hold_subject": hold,
+        "held_name": Personal(hold, PersonName.parse(NAME)), "held_street": None,
+        "held_until": "2036-12-31", "hold_basis": "OR Art. 958f", "class_version": 2}))
+    app.recorder.insert_events([StoredEvent(customer, 2,
+                                            "domain.customer:Customer.PersonalDataErased",
+                                            json.dumps(state).encode())])
+
+    erased = app.get_customer(customer)
+
+    assert erased.held and erased.name.value == PersonName.parse(NAME)
+    assert erased.company is not None  # kept for the books, as that version did
+    assert erased.company.name.value == CompanyName("Altbestand Sanitär")
+    assert erased.email.value is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from uuid import uuid4
 
@@ -13,17 +14,20 @@ from adapters.settings import Settings
 from application.services import CustomerIntelligence
 from domain.customer_facts import Channel, TouchpointKind
 from domain.personal import Personal
-from domain.values import ModelCode, Money, PersonName, Phone
+from domain.values import CompanyName, CompanyUID, ModelCode, Money, PersonName, Phone
 from entrypoints.bootstrap import build_application
 from tests.factories import META, registration, soon
+from tests.legacy import company_name_in_clear, registered_v2
 
 SECRETS = [b"Anna Muster", b"anna.muster@example.ch", b"+41446681800", b"Bahnhofstrasse 7",
-           b"wants a tow bar", b"loved the silence"]
+           b"wants a tow bar", b"loved the silence", b"Musterbrand Elektro"]
+# A sole proprietorship: its name holds the owner's surname (OR Art. 945).
+COMPANY = {"company_name": "Musterbrand Elektro", "company_uid": CompanyUID.parse("CHE-109.322.551")}
 
 
 def _register_with_everything_personal(app: CustomerIntelligence) -> tuple[object, object]:
     written = app.register_customer(**registration(
-        phone=Phone.parse("044 668 18 00"), street="Bahnhofstrasse 7"))
+        phone=Phone.parse("044 668 18 00"), street="Bahnhofstrasse 7", **COMPANY))
     app.record_touchpoint(written.id, kind=TouchpointKind.CALL, channel=Channel.PHONE,
                           note="wants a tow bar", meta=META)
     model = ModelCode.parse("EV-SEALED")
@@ -70,11 +74,14 @@ def test_after_erasure_events_load_redacted_with_facts_intact(
         with_cold_caches.close()
     assert customer.erased and customer.name.redacted and customer.email.redacted
     assert customer.phone is None and customer.street is None
+    assert customer.company is not None and customer.company.name.redacted
+    assert str(customer.company.uid) == "CHE-109.322.551"
     assert (str(customer.canton), str(customer.postal_code)) == ("ZH", "8001")
     assert customer.test_drives[drive].rating == 5
     registered = events[0]
     assert registered.name.redacted and registered.phone.redacted  # type: ignore[attr-defined]
     assert registered.street.shown() == "[redacted]"  # type: ignore[attr-defined]
+    assert registered.company.name.shown() == "[redacted]"  # type: ignore[attr-defined]
     assert [type(e).__name__ for e in events][-1] == "PersonalDataErased"
 
 
@@ -121,6 +128,50 @@ def test_a_version_1_registration_still_loads(app: CustomerIntelligence) -> None
 
     assert customer.name.value == PersonName.parse("Old Timer")
     assert customer.salesperson == "sara" and str(customer.canton) == "BE"
+
+
+def test_a_version_2_registration_with_the_company_name_in_clear_still_loads(
+    app: CustomerIntelligence
+) -> None:
+    like = app.register_customer(**registration(**COMPANY)).id
+    customer_id = uuid4()
+    app.recorder.insert_events([registered_v2(app, like, customer_id, "Altbestand Elektro")])
+
+    customer = app.get_customer(customer_id)
+
+    assert customer.company is not None
+    assert customer.company.name == Personal(customer_id, CompanyName("Altbestand Elektro"))
+    assert customer.name.value == PersonName.parse("Anna Muster")
+    app.erase_customer(customer_id, meta=META)
+    erased = app.get_customer(customer_id)
+    assert erased.company is not None and erased.company.name.redacted
+
+
+def test_a_snapshot_taken_with_the_company_name_in_clear_still_loads(
+    app: CustomerIntelligence, settings: Settings
+) -> None:
+    customer_id = app.register_customer(**registration(**COMPANY)).id
+    app.take_snapshot(customer_id)
+    assert settings.database_url
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        (raw,) = conn.execute("SELECT state FROM cis_snapshots WHERE originator_id = %s",
+                              (customer_id,)).fetchone() or (None,)
+        snapshot = json.loads(bytes(raw))
+        state = snapshot["state"]  # the aggregate's
+        assert state.pop("class_version") == 2  # as stored before: version 1, not written
+        # Another name than the event's, to tell that the snapshot was read.
+        company_name_in_clear(state, "Schnappschuss Elektro")
+        conn.execute("UPDATE cis_snapshots SET state = %s WHERE originator_id = %s",
+                     (json.dumps(snapshot).encode(), customer_id))
+
+    with_cold_caches = build_application(settings, pool_size=1)
+    try:
+        customer = with_cold_caches.get_customer(customer_id)
+    finally:
+        with_cold_caches.close()
+
+    assert customer.company is not None
+    assert customer.company.name == Personal(customer_id, CompanyName("Schnappschuss Elektro"))
 
 
 def test_read_models_without_personal_data_read_the_log_without_opening_it(

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from application.blind_index import BlindIndex, plain_terms, words
-from domain.values import Email, PersonName, Phone
+from application.blind_index import BlindIndex, words
+from domain.values import CompanyName, Email, PersonName, Phone
 
 INDEX = BlindIndex(os.urandom(32))
 
@@ -62,9 +62,17 @@ def test_words_too_short_to_look_up_are_left_out_of_a_search() -> None:
     assert len(INDEX.search("a muster")) == 1
 
 
-def test_company_names_are_searched_by_plain_words_and_beginnings() -> None:
-    assert plain_terms("Müller AG") == ["ag", "mu", "mul", "mull", "mulle", "muller"]
-    assert [part.plain for part in INDEX.search("Müll a@b.ch")] == ["mull", None]
+@pytest.mark.parametrize(("text", "found"), [("müll", True), ("anna muster", True),
+                                             ("elektro", True), ("ster", False)])
+def test_a_company_name_is_found_by_keyed_words_and_beginnings_none_in_clear(
+        text: str, found: bool) -> None:
+    # A sole proprietorship's name holds its owner's name: personal, so keyed like a name.
+    company = CompanyName.parse("Anna Muster Elektro Müller")
+    assert _finds(company, text) is found
+    stored = INDEX.terms_of(company)
+    assert len(stored) == 18 and not stored & INDEX.terms_of(PersonName.parse(
+        "Anna Muster Elektro Müller"))  # a field of its own
+    assert all(b"muster" not in term and b"anna" not in term for term in stored)
 
 
 @pytest.mark.parametrize("text", ["", "00", "zz" * 32])

@@ -18,8 +18,10 @@ from domain.customer_facts import (
 )
 from domain.errors import CustomerErased, InvalidTransition, InvalidValue, UnknownTestDrive
 from domain.ids import CustomerID
+from domain.personal import Personal
 from domain.values import (
     Canton,
+    CompanyName,
     CompanyUID,
     Email,
     Language,
@@ -68,6 +70,7 @@ def test_business_customer_needs_name_and_uid() -> None:
                             company_contact=PersonName.parse("Hans Muster"))
     assert business.kind is CustomerKind.BUSINESS
     assert business.company is not None and business.company.contact is not None
+    assert business.company.name == Personal(business.id, CompanyName("Muster AG"))  # sealed
 
     with pytest.raises(InvalidValue) as no_uid:
         new_customer(company_name="Muster AG")
@@ -177,7 +180,9 @@ def test_after_erasure_every_command_is_refused_and_personal_fields_are_gone() -
 
     assert customer.erased
     assert customer.name.redacted and customer.email.redacted
-    assert customer.company is not None and customer.company.name == "Muster AG"
+    # A sole proprietorship's name holds its owner's surname: erased too; the UID stays.
+    assert customer.company is not None and customer.company.name.redacted
+    assert str(customer.company.uid) == "CHE-109.322.551"
     assert customer.company.contact is not None and customer.company.contact.redacted
     assert str(customer.canton) == "ZH"
     for command in (
