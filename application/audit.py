@@ -201,11 +201,15 @@ class AuditUseCases(AggregateStore):
     def _refuse_reason_quoting(self, subject_id: UUID, subject_kind: str, reason: str) -> None:
         """The reason is kept on the trail in clear: it may not quote the customer the
         subject is (or whose sale it is)."""
-        if subject_kind == "sales":
-            subject_id = self._get(subject_id, Sale).customer_id
-        elif subject_kind != "customers":
-            return
-        refuse_reason_quoting(reason, self._get(subject_id, Customer))
+        try:
+            if subject_kind == "sales":
+                subject_id = self._get(subject_id, Sale).customer_id
+            elif subject_kind != "customers":
+                return
+            customer = self._get(subject_id, Customer)
+        except NotFound:
+            return  # no customer (yet) whose data the reason could quote
+        refuse_reason_quoting(reason, customer)
 
     def _trail_of(self, subject_id: UUID, meta: EventMeta) -> AccessTrail:
         """The subject's trail, opened by this access when it is the first."""

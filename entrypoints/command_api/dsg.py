@@ -49,8 +49,9 @@ the caller. Idempotent: a repeated request answers 200 with the first answer and
 
 async def require_reason(request: Request[Any, Any, Any]) -> None:
     """A `before_request` hook: without a body (or `null`) the erasure names what is
-    missing, instead of the framework's word for a handler's body (`data`)."""
-    if (await request.body()).strip() in (b"", b"null"):
+    missing, instead of the framework's word for a handler's body (`data`). Only for
+    the POST: the controller's OPTIONS (CORS preflight, Allow) has no body."""
+    if request.method == "POST" and (await request.body()).strip() in (b"", b"null"):
         raise ValidationException("invalid input in reason", extra=[{
             "key": "reason", "message": 'is required: send {"reason": "..."} saying why the '
                                         "data is erased (kept on the access trail)"}])

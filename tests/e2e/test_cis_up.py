@@ -163,13 +163,11 @@ def test_register_read_publish_score_restart(stack: Stack, data_dir: Path) -> No
     booked = httpx.post(f"{command}/api/v1/customers/{written['id']}/test-drives",
                         headers=stack.auth, json={"model": "EV-ONE",
                                                   "scheduled_at": "2027-01-05T10:00:00+01:00"})
-    accepted = time.time()
     assert booked.status_code == 201, booked.text
+    # How soon is measured, not asserted here: `python -m tests.e2e.mail_latency`.
     mail = _eventually(lambda: [p for p in (data_dir / "mail").glob("*.eml")
                                 if b"chiara@example.ch" in p.read_bytes()])
     assert len(mail) == 1
-    # In the mailbox within a second of the booking's answer (the sink's write time).
-    assert mail[0].stat().st_mtime - accepted < 1.0
     message = message_from_bytes(mail[0].read_bytes(), policy=policy.default)
     assert message["Subject"] == "La Sua prova su strada del modello Volta Uno è confermata"
     listed = subprocess.run([sys.executable, "-m", "entrypoints.cli", "mail", "list"],
