@@ -29,6 +29,8 @@ __all__ = ["Handler", "run_consumer"]
 
 log = structlog.get_logger()
 BATCH = 64  # messages fetched at most at once
+_QUIET = 0.1  # at a stop, no message arrived for this long: none is on its way
+_LATE_CAP = 1.0  # and the longest a stop waits for them
 
 Handler = Callable[[IntegrationEvent], Awaitable[None]]
 
@@ -51,17 +53,47 @@ async def run_consumer(
             await _wait_out(stopping, durable, error, backoff)
             continue
         try:
-            unfinished = deque(messages)
-            async with _kept_alive(unfinished, every=ack_wait / 3):
-                while unfinished:
-                    await _process(js, durable, handle, unfinished[0])
-                    unfinished.popleft()
+            await _handle_batch(js, durable, handle, messages, ack_wait)
         except (nats.errors.Error, TimeoutError) as error:
             # An ack, nak or dead letter did not get through: JetStream delivers the
             # message again after ack_wait, and the inbox drops what was done already.
             await _wait_out(stopping, durable, error, backoff)
             continue
         backoff.reset()
+    await _handle_late_arrivals(js, durable, handle, subscription, ack_wait)
+
+
+async def _handle_batch(js: JetStreamContext, durable: str, handle: Handler,
+                        messages: list[Msg], ack_wait: float) -> None:
+    unfinished = deque(messages)
+    async with _kept_alive(unfinished, every=ack_wait / 3):
+        while unfinished:
+            await _process(js, durable, handle, unfinished[0])
+            unfinished.popleft()
+
+
+async def _handle_late_arrivals(js: JetStreamContext, durable: str, handle: Handler,
+                                subscription: JetStreamContext.PullSubscription,
+                                ack_wait: float) -> None:
+    """Before the exit, the messages already delivered to this process. A fetch waits
+    only the coalescing window for the rest of its batch; on a busy machine or a slow
+    link some arrive after it, to wait in the subscription's queue for a next fetch that
+    a stop never makes. They are taken once nothing more has come for `_QUIET` (at most
+    `_LATE_CAP`), handled and acked, instead of waiting out ack_wait unacknowledged."""
+    loop = asyncio.get_running_loop()
+    give_up, quiet_from, seen = loop.time() + _LATE_CAP, loop.time(), subscription.pending_msgs
+    while loop.time() < give_up and loop.time() - quiet_from < _QUIET:
+        await asyncio.sleep(0.01)
+        if subscription.pending_msgs != seen:
+            seen, quiet_from = subscription.pending_msgs, loop.time()
+    late: list[Msg] = []
+    with contextlib.suppress(NatsTimeout, TimeoutError, nats.errors.Error):
+        while subscription.pending_msgs:
+            # A queued message is taken without asking the server for another.
+            late += await subscription.fetch(batch=1, timeout=COALESCE_WINDOW)
+    if late:
+        with contextlib.suppress(nats.errors.Error, TimeoutError):
+            await _handle_batch(js, durable, handle, late, ack_wait)
 
 
 async def _subscribed(js: JetStreamContext, durable: str, ack_wait: float,

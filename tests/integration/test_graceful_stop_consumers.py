@@ -6,6 +6,7 @@ one in flight twice: tests/integration/test_notification_crash.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
 from collections import Counter
@@ -149,3 +150,75 @@ async def _all_sent(database_url: str) -> bool:
             "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FROM notify.outbox")
         sent, total = await cursor.fetchone() or (0, 0)
         return bool(total == MAILS and sent == MAILS)
+
+
+async def _slow_link(upstream_port: int, delay: float) -> asyncio.Server:
+    """A loopback proxy to NATS whose answers arrive `delay` late (a NATS in another
+    zone): longer than a fetch waits for the rest of its batch."""
+    async def serve(client_reader: asyncio.StreamReader,
+                    client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1",
+                                                                     upstream_port)
+
+        async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       late: float) -> None:
+            with contextlib.suppress(ConnectionError):
+                while chunk := await reader.read(65536):
+                    await asyncio.sleep(late)
+                    writer.write(chunk)
+                    await writer.drain()
+            writer.close()
+
+        await asyncio.gather(pump(client_reader, server_writer, 0.0),
+                             pump(server_reader, client_writer, delay))
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+
+async def test_messages_delivered_after_their_fetch_gave_up_are_handled_before_the_exit(
+    own_nats: Settings
+) -> None:
+    """Over a slow link, a batch's rest arrives after the fetch stopped waiting and sits
+    in the subscription's queue: a stop handles and acks it, leaving nothing to wait out
+    ack_wait (and the restart or the other process)."""
+    from urllib.parse import urlparse
+
+    from adapters.nats.consumer import run_consumer
+    from application.integration_events import IntegrationEvent
+
+    own = own_nats
+    app = build_application(own, pool_size=2)
+    try:
+        app.save(*(Customer.register(customer_id=CustomerID(uuid.uuid4()), **registration())
+                   for _ in range(REGISTRATIONS)))
+        assert own.nats_url
+        nc = await nats.connect(own.nats_url)
+        try:
+            sent, _ = await publish_log(app, nc.jetstream(), 0, "late")
+        finally:
+            await nc.close()
+    finally:
+        app.close()
+    port = urlparse(own.nats_url).port
+    assert port
+    link = await _slow_link(port, delay=0.03)
+    handled: list[IntegrationEvent] = []
+
+    async def handle(event: IntegrationEvent) -> None:
+        handled.append(event)
+
+    slow = await nats.connect(f"nats://127.0.0.1:{link.sockets[0].getsockname()[1]}")
+    stopping = asyncio.Event()
+    try:
+        consumer = asyncio.create_task(run_consumer(slow.jetstream(), "late", handle,
+                                                    stopping))
+        await wait_for(lambda: len(handled) >= 20, timeout=60)
+        stopping.set()
+        await asyncio.wait_for(consumer, 15)
+    finally:
+        await slow.close()
+        link.close()
+    ack_pending, waiting = await _unacknowledged(own, "late")
+    assert 0 < len(handled) < len(sent), "the stop should land mid-way"
+    assert ack_pending == 0, "every message delivered was handled and acked before the exit"
+    assert waiting == len(sent) - len(handled)
