@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 import structlog
@@ -26,6 +27,7 @@ STOP_SECONDS = 10.0
 # What a supervisor waits after SIGTERM before SIGKILL: the bound plus the interpreter's exit.
 SUPERVISOR_GRACE_SECONDS = STOP_SECONDS + 3.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_LAST_WORD_SECONDS = 0.2  # how long an overdue process waits for its log line to go out
 
 _watchdog_started = threading.Event()
 
@@ -38,8 +40,12 @@ def start_watchdog(seconds: float = STOP_SECONDS) -> None:
     log.info("stopping", within_seconds=seconds)
 
     def overdue() -> None:
-        log.error("did not stop in time; exiting now (unfinished batches are redone)",
-                  within_seconds=seconds)
+        # The last word is said from a thread of its own: with a stderr pipe nobody
+        # reads (a full one), writing it would block, and the process live on.
+        threading.Thread(target=log.error, daemon=True, args=(
+            "did not stop in time; exiting now (unfinished batches are redone)",),
+            kwargs={"within_seconds": seconds}).start()
+        time.sleep(_LAST_WORD_SECONDS)
         os._exit(1)  # threads stuck in I/O would keep a normal exit waiting
 
     timer = threading.Timer(seconds, overdue)

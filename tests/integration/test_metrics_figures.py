@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 from wsgiref.simple_server import WSGIServer
 
@@ -162,14 +163,17 @@ def test_without_a_metrics_port_a_worker_serves_none(settings: Settings) -> None
     assert worker_metrics.relay(resolved) is None
 
 
-def test_a_projector_process_answers_on_its_metrics_port(settings: Settings) -> None:
+def test_a_projector_process_answers_on_its_metrics_port(settings: Settings,
+                                                        tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, **settings.as_env(), "CIS_METRICS_PORT": str(port)}
+    # Its log to a file: a pipe nobody reads fills up, and every log line then blocks.
+    log = (tmp_path / "projector.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "project", "run",
                                 "journeys"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=log)
     try:
-        text = _wait_scrape(port, process)
+        text = _wait_scrape(port, process, tmp_path / "projector.log")
         assert sample(text, "cis_read_model_lag_events", read_model="journeys") is not None
         assert sample(text, "cis_read_model_lag_events", read_model="customers") is None
         assert "# TYPE customer_journey_stage_transitions_total counter" in text
@@ -177,13 +181,15 @@ def test_a_projector_process_answers_on_its_metrics_port(settings: Settings) -> 
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
-def _wait_scrape(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> str:
+def _wait_scrape(port: int, process: subprocess.Popen[bytes], log: Path,
+                 timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the projector exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            pytest.fail(f"the projector exited: {log.read_text()[-2000:]}")
         try:
             return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         except httpx.TransportError:
