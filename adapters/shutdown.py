@@ -37,7 +37,6 @@ def start_watchdog(seconds: float = STOP_SECONDS) -> None:
     if _watchdog_started.is_set():
         return
     _watchdog_started.set()
-    log.info("stopping", within_seconds=seconds)
 
     def overdue() -> None:
         # The last word is said from a thread of its own: with a stderr pipe nobody
@@ -51,6 +50,7 @@ def start_watchdog(seconds: float = STOP_SECONDS) -> None:
     timer = threading.Timer(seconds, overdue)
     timer.daemon = True
     timer.start()
+    log.info("stopping", within_seconds=seconds)  # after the timer: it may block on stderr
 
 
 def on_stop_signal(stop: Callable[[], None]) -> None:

@@ -89,7 +89,8 @@ async def as_caller(request: Request[Caller, Any, Any],
     return await execute(lambda: use_case(by))
 
 
-async def in_worker_thread(work: Callable[[], T]) -> T:
+async def in_worker_thread(work: Callable[[], T], *,
+                           seconds: float = COMMAND_TIMEOUT_SECONDS) -> T:
     """Run a command in a command thread (the application is synchronous), bounded.
 
     Past the deadline the thread may still be waiting for Postgres; the command's claim
@@ -97,7 +98,7 @@ async def in_worker_thread(work: Callable[[], T]) -> T:
     write, before the 503 goes out.
     """
     try:
-        return await asyncio.wait_for(in_command_thread(work), COMMAND_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(in_command_thread(work), seconds)
     except TimeoutError:
         raise ServiceUnavailable("the database did not answer in time; nothing was written, "
                                  "retry shortly") from None

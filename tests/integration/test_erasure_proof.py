@@ -350,7 +350,7 @@ async def proof(settings: Settings, bearer: Any,
                         json={"reason": "DSG request (proof)"},
                         headers={**bearer(Role.DPO, "proof-dpo"),
                                  "Idempotency-Key": uuid.uuid4().hex})
-                    assert erasure.status_code == 200, erasure.text
+                    assert erasure.status_code == 200 and "hold" in erasure.json(), erasure.text
                     seen["erasure"] = erasure.json()
                     lead_erasure = await commands.post(
                         f"/api/v1/dsg/customers/{lead}/erasure",

@@ -17,7 +17,9 @@ log = structlog.get_logger()
 def flood():
     while True:  # every log line blocks once the pipe is full
         log.info("working", detail="x" * 1000)
-threading.Thread(target=flood, daemon=True).start()
+flooding = threading.Thread(target=flood, daemon=True)
+flooding.start()
+flooding.join(1.0)  # by now the pipe is full: every log line blocks, the watchdog's too
 start_watchdog(0.5)
 threading.Event().wait()  # stuck: never stops on its own
 """
