@@ -75,8 +75,9 @@ def run_up(settings: Settings, *, demo: bool = False) -> int:
         try:
             _wait_healthy(resolved, stopping)
             metrics = _metrics_urls(resolved, ports)
-            _write_endpoints(resolved, metrics)
             _print_welcome(resolved, metrics)
+            # Last: whoever waits for endpoints.json then finds the welcome (the token) out.
+            _write_endpoints(resolved, metrics)
             while not stopping.wait(0.5):
                 pass  # the main thread keeps taking Ctrl-C
             return 0
