@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import psycopg
@@ -65,10 +66,8 @@ def _inbox(settings: Settings, consumer: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def test_scoring_acks_its_batch_before_it_exits_and_a_restart_does_the_rest(
-    own_nats: Settings, tmp_path: Path
-) -> None:
-    own = own_nats
+async def _registrations_published(own: Settings, prefix: str) -> list[Any]:
+    """REGISTRATIONS customers registered, their events published as the relay does."""
     app = build_application(own, pool_size=2)
     try:
         app.save(*(Customer.register(customer_id=CustomerID(uuid.uuid4()), **registration())
@@ -76,11 +75,19 @@ async def test_scoring_acks_its_batch_before_it_exits_and_a_restart_does_the_res
         assert own.nats_url
         nc = await nats.connect(own.nats_url)
         try:
-            sent, _ = await publish_log(app, nc.jetstream(), 0, "stop")
+            sent, _ = await publish_log(app, nc.jetstream(), 0, prefix)
         finally:
             await nc.close()
     finally:
         app.close()
+    return sent
+
+
+async def test_scoring_acks_its_batch_before_it_exits_and_a_restart_does_the_rest(
+    own_nats: Settings, tmp_path: Path
+) -> None:
+    own = own_nats
+    sent = await _registrations_published(own, "stop")
     log = tmp_path / "scoring.log"
 
     first = cis(own, ["consume", "scoring"], log)
@@ -187,18 +194,7 @@ async def test_messages_delivered_after_their_fetch_gave_up_are_handled_before_t
     from application.integration_events import IntegrationEvent
 
     own = own_nats
-    app = build_application(own, pool_size=2)
-    try:
-        app.save(*(Customer.register(customer_id=CustomerID(uuid.uuid4()), **registration())
-                   for _ in range(REGISTRATIONS)))
-        assert own.nats_url
-        nc = await nats.connect(own.nats_url)
-        try:
-            sent, _ = await publish_log(app, nc.jetstream(), 0, "late")
-        finally:
-            await nc.close()
-    finally:
-        app.close()
+    sent = await _registrations_published(own, "late")
     port = urlparse(own.nats_url).port
     assert port
     link = await _slow_link(port, delay=0.03)
